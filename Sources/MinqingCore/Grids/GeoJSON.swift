@@ -1,0 +1,192 @@
+import Foundation
+
+/// How to read a grid file: which properties hold what, and what the file leaves unsaid.
+public struct GridFileOptions: Sendable, Hashable {
+    public var codeProperty = "code"
+    public var nameProperty = "name"
+    public var levelProperty = "level"
+    public var parentProperty = "parent"
+    public var responsibleProperty = "responsible"
+    /// The level of every feature, for a file that holds one level.
+    public var level: AreaLevel?
+    /// The parent of every feature, for a file that holds the children of one area.
+    public var parentCode: String?
+    /// The datum of the file's coordinates; stored shapes are always WGS84.
+    public var coordinateSystem: CoordinateSystem = .wgs84
+    public var codeRule: AreaCodeRule = .standard
+
+    public init() {}
+}
+
+/// RFC 7946 GeoJSON in and out for the area tree.
+public enum GeoJSON {
+    /// Reads a FeatureCollection of areas. Features that cannot be read are left out and named in the
+    /// report; shapes come back in WGS84, with consecutive repeated positions dropped and rings
+    /// oriented as RFC 7946 says.
+    public static func readAreas(_ data: Data, options: GridFileOptions) -> (areas: [(feature: Int, area: Area)], report: GridImportReport) {
+        var report = GridImportReport()
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            report.issues.append(.init(.error, .invalidJSON, feature: nil, code: nil, message: "the file is not JSON: \(error.localizedDescription)"))
+            return ([], report)
+        }
+        guard let object = root as? [String: Any], object["type"] as? String == "FeatureCollection", let features = object["features"] as? [Any] else {
+            report.issues.append(.init(.error, .notFeatureCollection, feature: nil, code: nil, message: "the file must be a GeoJSON FeatureCollection with a features array"))
+            return ([], report)
+        }
+        var areas: [(Int, Area)] = []
+        areas.reserveCapacity(features.count)
+        for (index, feature) in features.enumerated() {
+            if let area = readFeature(feature, index: index, options: options, report: &report) {
+                areas.append((index, area))
+            }
+        }
+        return (areas, report)
+    }
+
+    private static func readFeature(_ value: Any, index: Int, options: GridFileOptions, report: inout GridImportReport) -> Area? {
+        func fail(_ kind: GridImportIssue.Kind, _ code: String?, at place: GeoPoint? = nil, _ message: String) -> Area? {
+            report.issues.append(.init(.error, kind, feature: index, code: code, place: place, message: message))
+            return nil
+        }
+        guard let feature = value as? [String: Any], feature["type"] as? String == "Feature" else {
+            return fail(.notFeatureCollection, nil, "feature \(index) is not a GeoJSON Feature")
+        }
+        let properties = feature["properties"] as? [String: Any] ?? [:]
+        guard let code = text(properties[options.codeProperty]) else {
+            return fail(.missingProperty, nil, "property \"\(options.codeProperty)\" (the area code) is missing")
+        }
+        guard let name = text(properties[options.nameProperty]) else {
+            return fail(.missingProperty, code, "property \"\(options.nameProperty)\" (the area name) is missing")
+        }
+        let level: AreaLevel
+        if let fixed = options.level {
+            level = fixed
+        } else if let raw = text(properties[options.levelProperty]) {
+            guard let parsed = AreaLevel(rawValue: raw) else {
+                return fail(.invalidLevel, code, "level \"\(raw)\" is not one of city, county, town, village, grid")
+            }
+            level = parsed
+        } else {
+            return fail(.missingProperty, code, "property \"\(options.levelProperty)\" is missing and no level was given")
+        }
+        let parentCode = options.parentCode ?? text(properties[options.parentProperty])
+        if let problem = options.codeRule.problem(code: code, level: level, parentCode: parentCode) {
+            return fail(.invalidCode, code, problem)
+        }
+        guard let geometry = feature["geometry"] as? [String: Any], let type = geometry["type"] as? String else {
+            return fail(.unsupportedGeometry, code, "the feature has no geometry")
+        }
+        let parts: [Any]
+        switch type {
+        case "Polygon": parts = [geometry["coordinates"] as Any]
+        case "MultiPolygon": parts = geometry["coordinates"] as? [Any] ?? [NSNull()]
+        default: return fail(.unsupportedGeometry, code, "geometry type \(type) is not a Polygon or MultiPolygon")
+        }
+        var polygons: [Polygon] = []
+        for part in parts {
+            guard let ringValues = part as? [Any], !ringValues.isEmpty else {
+                return fail(.unsupportedGeometry, code, "a polygon has no rings")
+            }
+            var rings: [[GeoPoint]] = []
+            for ringValue in ringValues {
+                guard let positions = ringValue as? [Any] else { return fail(.unsupportedGeometry, code, "a ring is not an array of positions") }
+                var ring: [GeoPoint] = []
+                ring.reserveCapacity(positions.count)
+                for position in positions {
+                    guard let pair = position as? [Any], pair.count >= 2, let x = number(pair[0]), let y = number(pair[1]) else {
+                        return fail(.unsupportedGeometry, code, "a position is not [longitude, latitude]")
+                    }
+                    let point = GeoPoint(longitude: x, latitude: y)
+                    guard point.isInRange else {
+                        return fail(.coordinateOutOfRange, code, at: point, "position \(x), \(y) is outside longitude ±180 and latitude ±90")
+                    }
+                    if ring.last != point { ring.append(point) }
+                }
+                if ring.count >= 3 && ring.first != ring.last {
+                    return fail(.unclosedRing, code, at: ring.first, "a ring must end where it begins")
+                }
+                guard ring.count >= 4 else {
+                    return fail(.tooFewPositions, code, at: ring.first, "a ring needs at least four positions (three corners and the closing one)")
+                }
+                rings.append(options.coordinateSystem == .wgs84 ? ring : ring.map(options.coordinateSystem.toWGS84))
+            }
+            polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
+        }
+        let shape = MultiPolygon(polygons).normalisedOrientation()
+        return Area(code: code, name: name, level: level, parentCode: parentCode, shape: shape, responsibleParty: text(properties[options.responsibleProperty]))
+    }
+
+    private static func text(_ value: Any?) -> String? {
+        switch value {
+        case let string as String:
+            let trimmed = string.trimmingCharacters(in: .whitespaces)
+            return trimmed.isEmpty ? nil : trimmed
+        case let number as NSNumber: return number.stringValue
+        default: return nil
+        }
+    }
+
+    private static func number(_ value: Any) -> Double? {
+        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+        return number.doubleValue
+    }
+
+    /// Writes areas as a FeatureCollection, each feature with code, name, level and parent.
+    public static func write(_ areas: [Area], coordinateSystem: CoordinateSystem = .wgs84) -> String {
+        var out = "{\"type\":\"FeatureCollection\",\"features\":[\n"
+        for (index, area) in areas.enumerated() {
+            if index > 0 { out += ",\n" }
+            out += "{\"type\":\"Feature\",\"properties\":{\"code\":\(quoted(area.code)),\"name\":\(quoted(area.name)),\"level\":\"\(area.level.rawValue)\""
+            out += ",\"parent\":" + (area.parentCode.map(quoted) ?? "null")
+            if let party = area.responsibleParty { out += ",\"responsible\":" + quoted(party) }
+            out += "},\"geometry\":"
+            out += geometry(area.shape, coordinateSystem: coordinateSystem)
+            out += "}"
+        }
+        out += "\n]}\n"
+        return out
+    }
+
+    /// A shape as a GeoJSON geometry object (a Polygon when it has one part).
+    public static func geometry(_ shape: MultiPolygon, coordinateSystem: CoordinateSystem = .wgs84) -> String {
+        func ring(_ points: [GeoPoint]) -> String {
+            "[" + points.map { point in
+                let p = coordinateSystem.fromWGS84(point)
+                return "[\(p.longitude),\(p.latitude)]"
+            }.joined(separator: ",") + "]"
+        }
+        func polygon(_ polygon: Polygon) -> String { "[" + polygon.rings.map(ring).joined(separator: ",") + "]" }
+        if shape.polygons.count == 1 {
+            return "{\"type\":\"Polygon\",\"coordinates\":" + polygon(shape.polygons[0]) + "}"
+        }
+        return "{\"type\":\"MultiPolygon\",\"coordinates\":[" + shape.polygons.map(polygon).joined(separator: ",") + "]}"
+    }
+
+    /// Reads a GeoJSON geometry object written by ``geometry(_:coordinateSystem:)``.
+    public static func readGeometry(_ text: String) -> MultiPolygon? {
+        let wrapped = "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"code\":\"x\",\"name\":\"x\"},\"geometry\":\(text)}]}"
+        var options = GridFileOptions()
+        options.level = .grid
+        options.codeRule = .free
+        return readAreas(Data(wrapped.utf8), options: options).areas.first?.area.shape
+    }
+
+    private static func quoted(_ string: String) -> String {
+        var out = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
