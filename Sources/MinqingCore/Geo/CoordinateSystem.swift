@@ -67,12 +67,22 @@ public enum ChinaDatum {
         return GeoPoint(longitude: z * cos(theta) + 0.0065, latitude: z * sin(theta) + 0.006)
     }
 
+    /// Inverts ``gcj02ToBD09(_:)``: the usual closed-form inverse, refined by fixed-point
+    /// iteration so that a round trip comes back to within a micrometre.
     public static func bd09ToGCJ02(_ point: GeoPoint) -> GeoPoint {
         let x = point.longitude - 0.0065
         let y = point.latitude - 0.006
         let z = (x * x + y * y).squareRoot() - 0.00002 * sin(y * baiduFactor)
         let theta = atan2(y, x) - 0.000003 * cos(x * baiduFactor)
-        return GeoPoint(longitude: z * cos(theta), latitude: z * sin(theta))
+        var guess = GeoPoint(longitude: z * cos(theta), latitude: z * sin(theta))
+        for _ in 0..<10 {
+            let forward = gcj02ToBD09(guess)
+            let dx = forward.longitude - point.longitude
+            let dy = forward.latitude - point.latitude
+            guess = GeoPoint(longitude: guess.longitude - dx, latitude: guess.latitude - dy)
+            if abs(dx) < 1e-12 && abs(dy) < 1e-12 { break }
+        }
+        return guess
     }
 
     private static func offset(_ point: GeoPoint) -> (Double, Double) {

@@ -196,31 +196,45 @@ public enum Planar {
 
     /// Distance in metres from a point to a segment, on a plane tangent at the point.
     public static func distance(from point: GeoPoint, toSegment a: GeoPoint, _ b: GeoPoint) -> Double {
-        let scaleX = metresPerDegree * cos(point.latitude * .pi / 180)
+        squaredDistance(point, a, b, scaleX: metresPerDegree * cos(point.latitude * .pi / 180)).squareRoot()
+    }
+
+    @inline(__always)
+    private static func squaredDistance(_ point: GeoPoint, _ a: GeoPoint, _ b: GeoPoint, scaleX: Double) -> Double {
         let ax = (a.longitude - point.longitude) * scaleX
         let ay = (a.latitude - point.latitude) * metresPerDegree
-        let bx = (b.longitude - point.longitude) * scaleX
-        let by = (b.latitude - point.latitude) * metresPerDegree
-        let dx = bx - ax
-        let dy = by - ay
+        let dx = (b.longitude - a.longitude) * scaleX
+        let dy = (b.latitude - a.latitude) * metresPerDegree
         let lengthSquared = dx * dx + dy * dy
         var t = lengthSquared > 0 ? -(ax * dx + ay * dy) / lengthSquared : 0
         t = Swift.min(1, Swift.max(0, t))
         let cx = ax + t * dx
         let cy = ay + t * dy
-        return (cx * cx + cy * cy).squareRoot()
+        return cx * cx + cy * cy
     }
 
-    /// Distance in metres from a point to the nearest edge of a shape (0 is never returned for inside
-    /// points specially: callers decide containment first).
+    /// Distance in metres from a point to the nearest edge of a shape.
     public static func distance(from point: GeoPoint, to shape: MultiPolygon) -> Double {
+        let scaleX = metresPerDegree * cos(point.latitude * .pi / 180)
         var best = Double.infinity
         for ring in shape.rings {
             for i in 1..<ring.count {
-                best = Swift.min(best, distance(from: point, toSegment: ring[i - 1], ring[i]))
+                best = Swift.min(best, squaredDistance(point, ring[i - 1], ring[i], scaleX: scaleX))
             }
         }
-        return best
+        return best.squareRoot()
+    }
+
+    /// Whether some edge of the shape passes within `limit` metres of the point; stops at the first.
+    public static func isNear(_ point: GeoPoint, to shape: MultiPolygon, within limit: Double) -> Bool {
+        let scaleX = metresPerDegree * cos(point.latitude * .pi / 180)
+        let limitSquared = limit * limit
+        for ring in shape.rings {
+            for i in 1..<ring.count where squaredDistance(point, ring[i - 1], ring[i], scaleX: scaleX) <= limitSquared {
+                return true
+            }
+        }
+        return false
     }
 
     /// Metres per degree of longitude and latitude at a latitude.

@@ -23,16 +23,16 @@ public enum GeoJSON {
     /// Reads a FeatureCollection of areas. Features that cannot be read are left out and named in the
     /// report; shapes come back in WGS84, with consecutive repeated positions dropped and rings
     /// oriented as RFC 7946 says.
-    public static func readAreas(_ data: Data, options: GridFileOptions) -> (areas: [(feature: Int, area: Area)], report: GridImportReport) {
+    public static func readAreas(_ data: some Collection<UInt8>, options: GridFileOptions) -> (areas: [(feature: Int, area: Area)], report: GridImportReport) {
         var report = GridImportReport()
-        let root: Any
+        let root: JSONValue
         do {
-            root = try JSONSerialization.jsonObject(with: data)
+            root = try JSONValue(parsing: data)
         } catch {
-            report.issues.append(.init(.error, .invalidJSON, feature: nil, code: nil, message: "the file is not JSON: \(error.localizedDescription)"))
+            report.issues.append(.init(.error, .invalidJSON, feature: nil, code: nil, message: "the file is not JSON: \(error)"))
             return ([], report)
         }
-        guard let object = root as? [String: Any], object["type"] as? String == "FeatureCollection", let features = object["features"] as? [Any] else {
+        guard root["type"]?.string == "FeatureCollection", let features = root["features"]?.array else {
             report.issues.append(.init(.error, .notFeatureCollection, feature: nil, code: nil, message: "the file must be a GeoJSON FeatureCollection with a features array"))
             return ([], report)
         }
@@ -46,25 +46,29 @@ public enum GeoJSON {
         return (areas, report)
     }
 
-    private static func readFeature(_ value: Any, index: Int, options: GridFileOptions, report: inout GridImportReport) -> Area? {
+    private static func readFeature(_ feature: JSONValue, index: Int, options: GridFileOptions, report: inout GridImportReport) -> Area? {
         func fail(_ kind: GridImportIssue.Kind, _ code: String?, at place: GeoPoint? = nil, _ message: String) -> Area? {
             report.issues.append(.init(.error, kind, feature: index, code: code, place: place, message: message))
             return nil
         }
-        guard let feature = value as? [String: Any], feature["type"] as? String == "Feature" else {
+        guard feature["type"]?.string == "Feature" else {
             return fail(.notFeatureCollection, nil, "feature \(index) is not a GeoJSON Feature")
         }
-        let properties = feature["properties"] as? [String: Any] ?? [:]
-        guard let code = text(properties[options.codeProperty]) else {
+        let properties = feature["properties"] ?? .null
+        func text(_ key: String) -> String? {
+            guard let value = properties[key]?.text?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        guard let code = text(options.codeProperty) else {
             return fail(.missingProperty, nil, "property \"\(options.codeProperty)\" (the area code) is missing")
         }
-        guard let name = text(properties[options.nameProperty]) else {
+        guard let name = text(options.nameProperty) else {
             return fail(.missingProperty, code, "property \"\(options.nameProperty)\" (the area name) is missing")
         }
         let level: AreaLevel
         if let fixed = options.level {
             level = fixed
-        } else if let raw = text(properties[options.levelProperty]) {
+        } else if let raw = text(options.levelProperty) {
             guard let parsed = AreaLevel(rawValue: raw) else {
                 return fail(.invalidLevel, code, "level \"\(raw)\" is not one of city, county, town, village, grid")
             }
@@ -72,31 +76,31 @@ public enum GeoJSON {
         } else {
             return fail(.missingProperty, code, "property \"\(options.levelProperty)\" is missing and no level was given")
         }
-        let parentCode = options.parentCode ?? text(properties[options.parentProperty])
+        let parentCode = options.parentCode ?? text(options.parentProperty)
         if let problem = options.codeRule.problem(code: code, level: level, parentCode: parentCode) {
             return fail(.invalidCode, code, problem)
         }
-        guard let geometry = feature["geometry"] as? [String: Any], let type = geometry["type"] as? String else {
+        guard let geometry = feature["geometry"], let type = geometry["type"]?.string else {
             return fail(.unsupportedGeometry, code, "the feature has no geometry")
         }
-        let parts: [Any]
+        let parts: [JSONValue]
         switch type {
-        case "Polygon": parts = [geometry["coordinates"] as Any]
-        case "MultiPolygon": parts = geometry["coordinates"] as? [Any] ?? [NSNull()]
+        case "Polygon": parts = [geometry["coordinates"] ?? .null]
+        case "MultiPolygon": parts = geometry["coordinates"]?.array ?? [.null]
         default: return fail(.unsupportedGeometry, code, "geometry type \(type) is not a Polygon or MultiPolygon")
         }
         var polygons: [Polygon] = []
         for part in parts {
-            guard let ringValues = part as? [Any], !ringValues.isEmpty else {
+            guard let ringValues = part.array, !ringValues.isEmpty else {
                 return fail(.unsupportedGeometry, code, "a polygon has no rings")
             }
             var rings: [[GeoPoint]] = []
             for ringValue in ringValues {
-                guard let positions = ringValue as? [Any] else { return fail(.unsupportedGeometry, code, "a ring is not an array of positions") }
+                guard let positions = ringValue.array else { return fail(.unsupportedGeometry, code, "a ring is not an array of positions") }
                 var ring: [GeoPoint] = []
                 ring.reserveCapacity(positions.count)
                 for position in positions {
-                    guard let pair = position as? [Any], pair.count >= 2, let x = number(pair[0]), let y = number(pair[1]) else {
+                    guard let pair = position.array, pair.count >= 2, let x = pair[0].number, let y = pair[1].number else {
                         return fail(.unsupportedGeometry, code, "a position is not [longitude, latitude]")
                     }
                     let point = GeoPoint(longitude: x, latitude: y)
@@ -116,22 +120,7 @@ public enum GeoJSON {
             polygons.append(Polygon(exterior: rings[0], holes: Array(rings.dropFirst())))
         }
         let shape = MultiPolygon(polygons).normalisedOrientation()
-        return Area(code: code, name: name, level: level, parentCode: parentCode, shape: shape, responsibleParty: text(properties[options.responsibleProperty]))
-    }
-
-    private static func text(_ value: Any?) -> String? {
-        switch value {
-        case let string as String:
-            let trimmed = string.trimmingCharacters(in: .whitespaces)
-            return trimmed.isEmpty ? nil : trimmed
-        case let number as NSNumber: return number.stringValue
-        default: return nil
-        }
-    }
-
-    private static func number(_ value: Any) -> Double? {
-        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
-        return number.doubleValue
+        return Area(code: code, name: name, level: level, parentCode: parentCode, shape: shape, responsibleParty: text(options.responsibleProperty))
     }
 
     /// Writes areas as a FeatureCollection, each feature with code, name, level and parent.
@@ -163,15 +152,6 @@ public enum GeoJSON {
             return "{\"type\":\"Polygon\",\"coordinates\":" + polygon(shape.polygons[0]) + "}"
         }
         return "{\"type\":\"MultiPolygon\",\"coordinates\":[" + shape.polygons.map(polygon).joined(separator: ",") + "]}"
-    }
-
-    /// Reads a GeoJSON geometry object written by ``geometry(_:coordinateSystem:)``.
-    public static func readGeometry(_ text: String) -> MultiPolygon? {
-        let wrapped = "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"code\":\"x\",\"name\":\"x\"},\"geometry\":\(text)}]}"
-        var options = GridFileOptions()
-        options.level = .grid
-        options.codeRule = .free
-        return readAreas(Data(wrapped.utf8), options: options).areas.first?.area.shape
     }
 
     private static func quoted(_ string: String) -> String {

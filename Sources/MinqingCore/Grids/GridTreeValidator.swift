@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks a grid file against itself and the tree already in force, before anything is written:
 /// self-intersections, duplicate codes, unknown parents and cycles, children outside their parent,
 /// overlaps between areas of one level beyond a tolerance, and (as warnings) gaps inside a parent.
@@ -87,8 +89,8 @@ public struct GridTreeValidator: Sendable {
                 let parent = all[parentIndex]
                 for point in child.shape.polygons.lazy.flatMap(\.exterior) {
                     if index.locate(point) == slot || index.shape(slot, contains: point) { continue }
-                    let distance = Planar.distance(from: point, to: parent.shape)
-                    if distance > toleranceMetres {
+                    if !Planar.isNear(point, to: parent.shape, within: toleranceMetres) {
+                        let distance = Planar.distance(from: point, to: parent.shape)
                         report.issues.append(
                             .init(.error, .outsideParent, feature: features[child.code], code: child.code, place: point,
                                   message: "lies \(Int(distance.rounded())) m outside its parent \(parentCode)")
@@ -133,7 +135,7 @@ public struct GridTreeValidator: Sendable {
                     latitude: (ring[i - 1].latitude + corner.latitude) / 2
                 )
                 for point in [corner, middle] where index.shape(other, contains: point) {
-                    if Planar.distance(from: point, to: areas[other].shape) > toleranceMetres { return point }
+                    if !Planar.isNear(point, to: areas[other].shape, within: toleranceMetres) { return point }
                 }
             }
         }

@@ -1,0 +1,47 @@
+import Logging
+import SQLKit
+import ServiceLifecycle
+
+/// The two SQL engines Minqing runs on; SQL that differs between them lives in ``ColumnTypes``.
+public enum Dialect: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A database connection source: SQLite (one connection, serialised) or PostgreSQL (a pool).
+/// A `Service`: in the server's service group it runs for the life of the process and closes its
+/// connections on shutdown.
+public protocol DatabaseBackend: Service {
+    var dialect: Dialect { get }
+    /// Runs `body` inside one transaction on one connection; rolls back if it throws.
+    func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` on a connection outside any explicit transaction.
+    func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+}
+
+/// Where the data lives, from `--data DIR` or `--database URL`.
+public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
+    /// One SQLite file.
+    case sqlite(path: String)
+    /// A PostgreSQL server: `postgres://user:password@host:port/database`.
+    case postgres(url: String)
+
+    /// Reads a `--database` value: a postgres:// URL, or a path to a SQLite file.
+    public init(argument: String) {
+        if argument.hasPrefix("postgres://") || argument.hasPrefix("postgresql://") {
+            self = .postgres(url: argument)
+        } else {
+            self = .sqlite(path: argument.hasPrefix("sqlite://") ? String(argument.dropFirst("sqlite://".count)) : argument)
+        }
+    }
+
+    /// For logs: the password is never shown.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite \(path)"
+        case .postgres(let url):
+            // Only what follows the credentials: host, port and database.
+            "postgres://" + (url.lastIndex(of: "@").map { String(url[url.index(after: $0)...]) } ?? String(url.drop { $0 != "/" }.dropFirst(2)))
+        }
+    }
+}

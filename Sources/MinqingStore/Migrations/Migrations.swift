@@ -1,0 +1,113 @@
+/// One schema change, run once, in a transaction, and recorded by its id. Landed migrations are
+/// never edited: a change, even a data fix, is a new migration at the end of the list.
+struct Migration: Sendable {
+    let id: String
+    let statements: @Sendable (ColumnTypes) -> [String]
+}
+
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(id: "0001_areas") { t in
+            [
+                """
+                CREATE TABLE areas (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    level TEXT NOT NULL,
+                    parent_code TEXT,
+                    responsible_party TEXT,
+                    geometry \(t.blob) NOT NULL,
+                    min_lng \(t.double) NOT NULL,
+                    min_lat \(t.double) NOT NULL,
+                    max_lng \(t.double) NOT NULL,
+                    max_lat \(t.double) NOT NULL,
+                    valid_from \(t.bigint) NOT NULL,
+                    valid_to \(t.bigint),
+                    import_id \(t.bigint)
+                )
+                """,
+                "CREATE UNIQUE INDEX areas_in_force ON areas (city_code, code) WHERE valid_to IS NULL",
+                "CREATE INDEX areas_level_in_force ON areas (city_code, level, code) WHERE valid_to IS NULL",
+                "CREATE INDEX areas_history ON areas (city_code, code, valid_from)",
+                """
+                CREATE TABLE area_imports (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    imported_at \(t.bigint) NOT NULL,
+                    actor TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    features \(t.bigint) NOT NULL,
+                    created \(t.bigint) NOT NULL,
+                    changed \(t.bigint) NOT NULL,
+                    unchanged \(t.bigint) NOT NULL,
+                    warnings \(t.bigint) NOT NULL
+                )
+                """,
+            ]
+        },
+        Migration(id: "0002_departments_classes") { t in
+            [
+                """
+                CREATE TABLE departments (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    UNIQUE (city_code, code)
+                )
+                """,
+                """
+                CREATE TABLE case_classes (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    category TEXT NOT NULL,
+                    parent_code TEXT,
+                    time_limit \(t.bigint),
+                    time_unit TEXT,
+                    urgency TEXT NOT NULL,
+                    department_code TEXT,
+                    opening_condition TEXT,
+                    closing_condition TEXT,
+                    UNIQUE (city_code, code)
+                )
+                """,
+            ]
+        },
+        Migration(id: "0003_accounts") { t in
+            [
+                """
+                CREATE TABLE accounts (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    username TEXT NOT NULL UNIQUE,
+                    display_name TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    roles TEXT NOT NULL,
+                    area_code TEXT,
+                    department_code TEXT,
+                    disabled \(t.boolean) NOT NULL,
+                    created_at \(t.bigint) NOT NULL
+                )
+                """,
+                "CREATE INDEX accounts_area ON accounts (city_code, area_code)",
+                """
+                CREATE TABLE api_keys (
+                    id \(t.serialKey),
+                    account_id \(t.bigint) NOT NULL REFERENCES accounts (id),
+                    prefix TEXT NOT NULL UNIQUE,
+                    key_hash TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    created_at \(t.bigint) NOT NULL,
+                    expires_at \(t.bigint),
+                    revoked_at \(t.bigint)
+                )
+                """,
+            ]
+        },
+    ]
+}

@@ -1,0 +1,56 @@
+import Logging
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+
+/// SQLite through one connection: WAL, foreign keys on, and `synchronous=FULL` so that a committed
+/// transaction is on disk before the caller hears of it.
+public final class SQLiteBackend: DatabaseBackend {
+    public let dialect = Dialect.sqlite
+    private let connection: SQLiteConnection
+    private let database: any SQLDatabase
+    private let lock = AsyncSerialLock()
+
+    private init(connection: SQLiteConnection) {
+        self.connection = connection
+        database = connection.sql()
+    }
+
+    public static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let backend = SQLiteBackend(connection: connection)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+            try await backend.database.raw(SQLQueryString(pragma)).run()
+        }
+        return backend
+    }
+
+    public func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            try await database.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await database.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await lock.withLock { try await body(database) }
+    }
+
+    /// Waits for shutdown, then closes the connection.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    public func close() async throws {
+        try await lock.withLock { try await connection.close() }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import SQLKit
+import ServiceLifecycle
+
+/// All of Minqing's data, on SQLite or PostgreSQL through one SQL code path. A `Service`: in the
+/// server's service group it keeps its connections for the life of the process.
+public final class Store: Service {
+    public let backend: any DatabaseBackend
+    public let logger: Logger
+    let types: ColumnTypes
+    /// The clock that stamps rows; tests inject a fixed one.
+    let now: @Sendable () -> Date
+
+    public init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.backend = backend
+        self.logger = logger
+        self.now = now
+        types = ColumnTypes(dialect: backend.dialect)
+    }
+
+    public var dialect: Dialect { backend.dialect }
+
+    /// Opens the database at `location`; SQLite files are created as needed.
+    public static func open(_ location: DatabaseLocation, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws -> Store {
+        switch location {
+        case .sqlite(let path):
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            return Store(backend: try await SQLiteBackend.open(path: path, logger: logger), logger: logger, now: now)
+        case .postgres(let url):
+            return Store(backend: try PostgresBackend(url: url, logger: logger), logger: logger, now: now)
+        }
+    }
+
+    /// Opens a store, runs its connections for the duration of `body`, and closes them after:
+    /// for commands that use the database without a server.
+    public static func with<T: Sendable>(
+        _ location: DatabaseLocation,
+        logger: Logger,
+        _ body: @Sendable (Store) async throws -> T
+    ) async throws -> T {
+        let store = try await open(location, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            do {
+                let result = try await body(store)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    public func run() async throws {
+        try await backend.run()
+    }
+
+    /// Milliseconds since 1970, the stored form of every time.
+    var nowMilliseconds: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Whether the database answers.
+    public func ping() async throws {
+        _ = try await backend.read { try await $0.raw("SELECT 1 AS one").all() }
+    }
+
+    // MARK: Migrations
+
+    /// Applies every migration not yet applied, each in its own transaction; returns their ids.
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        try await backend.transaction { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS minqing_migrations (id TEXT PRIMARY KEY, applied_at \(unsafeRaw: types.bigint) NOT NULL)").run()
+        }
+        var applied: [String] = []
+        for migration in Migrations.all {
+            let done = try await backend.transaction { db -> Bool in
+                if try await db.raw("SELECT id FROM minqing_migrations WHERE id = \(bind: migration.id)").first() != nil { return false }
+                for statement in migration.statements(types) {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                try await db.raw("INSERT INTO minqing_migrations (id, applied_at) VALUES (\(bind: migration.id), \(bind: nowMilliseconds))").run()
+                return true
+            }
+            if done {
+                logger.info("applied migration", metadata: ["migration": "\(migration.id)"])
+                applied.append(migration.id)
+            }
+        }
+        return applied
+    }
+
+    /// Migrations the code knows that the database has not applied.
+    public func pendingMigrations() async throws -> [String] {
+        let rows = try await backend.read { db in
+            try await db.raw("SELECT id FROM minqing_migrations").all()
+        }
+        let applied = Set(try rows.map { try $0.decode(column: "id", as: String.self) })
+        return Migrations.all.map(\.id).filter { !applied.contains($0) }
+    }
+}
