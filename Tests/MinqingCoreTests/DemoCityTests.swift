@@ -8,7 +8,7 @@ struct DemoCityTests {
         let counts = Dictionary(grouping: areas, by: \.level).mapValues(\.count)
         #expect(counts[.city] == 1)
         #expect(counts[.county] == plan.counties)
-        #expect(counts[.town] == plan.villages)
+        #expect(counts[.town] == plan.towns)
         #expect(counts[.village] == plan.villages)
         #expect(counts[.grid] == plan.grids)
         // Small grids tile the city: no overlaps, no gaps, every child inside its parent, codes by the rule.
