@@ -72,9 +72,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "MinqingCoreTests", dependencies: ["MinqingCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "MinqingTestSupport",
+            dependencies: [
+                "MinqingStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Tests/MinqingTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MinqingStoreTests",
-            dependencies: ["MinqingCore", "MinqingStore"],
+            dependencies: ["MinqingCore", "MinqingStore", "MinqingTestSupport", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -83,6 +93,7 @@ let package = Package(
                 "MinqingCore",
                 "MinqingStore",
                 "MinqingServer",
+                "MinqingTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -44,10 +44,11 @@ public final class SQLiteBackend: DatabaseBackend {
         try await lock.withLock { try await body(database) }
     }
 
-    /// Waits for shutdown, then closes the connection.
+    /// Waits for shutdown or cancellation, then closes the connection. The close runs in a task of
+    /// its own, since a cancelled task's thread-pool work is refused and the file would stay open.
     public func run() async throws {
         try? await gracefulShutdown()
-        try await close()
+        try await Task { try await self.close() }.value
     }
 
     public func close() async throws {

@@ -1,0 +1,108 @@
+import Foundation
+import MinqingCore
+import MinqingStore
+import MinqingTestSupport
+import SQLKit
+import Testing
+
+/// The same store behaviour on SQLite and PostgreSQL.
+@Suite(.serialized)
+struct AreaStoreTests {
+    static let city = "449900"
+    static let areas = DemoCityBuilder(plan: .scaled(down: 40)).build()
+
+    static var file: [UInt8] { Array(GeoJSON.write(areas).utf8) }
+
+    static func importFile(_ store: Store, _ file: [UInt8], options: GridFileOptions = .init()) async throws -> AreaImportSummary {
+        try await store.importAreas(city: city, file: file, options: options, validator: GridTreeValidator(), actor: "test", source: "test.geojson")
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func migratesOnceAndRecordsIt(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            #expect(try await store.pendingMigrations().isEmpty)
+            #expect(try await store.migrate().isEmpty)
+            try await store.ping()
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func importsATreeAndReadsItBackExactly(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let summary = try await Self.importFile(store, Self.file)
+            #expect(summary.imported)
+            #expect(summary.created == Self.areas.count)
+            let stored = try await store.currentAreas(city: Self.city)
+            #expect(stored.sorted { $0.code < $1.code } == Self.areas.sorted { $0.code < $1.code })
+            #expect(try await store.cities() == [Self.city])
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func keepsTheHistoryOfARedrawnGrid(_ database: TestDatabase) async throws {
+        let clock = TestClock()
+        try await database.withStore(now: clock.now) { store in
+            _ = try await Self.importFile(store, Self.file)
+            // Rename one grid: a new version, the old one closed, the rest untouched.
+            var renamed = Self.areas
+            let index = renamed.firstIndex { $0.level == .grid }!
+            renamed[index].name = "改名网格"
+            clock.advance(by: 60)
+            let summary = try await Self.importFile(store, Array(GeoJSON.write(renamed).utf8))
+            #expect(summary.changed == 1)
+            #expect(summary.unchanged == Self.areas.count - 1)
+            #expect(summary.created == 0)
+            let history = try await store.areaHistory(city: Self.city, code: renamed[index].code)
+            #expect(history.map(\.area.name) == [Self.areas[index].name, "改名网格"])
+            #expect(history[0].validTo == history[1].validFrom)
+            #expect(history[1].validTo == nil)
+            #expect(try await store.currentAreas(city: Self.city).count == Self.areas.count)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func anInvalidFileChangesNothing(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            _ = try await Self.importFile(store, Self.file)
+            let before = try await store.currentAreas(city: Self.city)
+            // A valid rename plus one grid that lies far outside its village: the whole file is refused.
+            var bad = Self.areas
+            let renamed = bad.firstIndex { $0.level == .grid }!
+            bad[renamed].name = "不应写入"
+            let moved = bad.lastIndex { $0.level == .grid }!
+            bad[moved].shape = MultiPolygon([Polygon(exterior: [.init(100, 10), .init(100.01, 10), .init(100.01, 10.01), .init(100, 10)])])
+            let summary = try await Self.importFile(store, Array(GeoJSON.write(bad).utf8))
+            #expect(!summary.imported)
+            #expect(summary.report.errors.contains { $0.kind == .outsideParent && $0.code == bad[moved].code })
+            #expect(try await store.currentAreas(city: Self.city) == before)
+            let imports = try await store.backend.read { try await $0.raw("SELECT COUNT(*) AS n FROM area_imports").first()!.decode(column: "n", as: Int.self) }
+            #expect(imports == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func importsOneLevelUnderAParentInForce(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let upper = Self.areas.filter { $0.level != .grid }
+            _ = try await Self.importFile(store, Array(GeoJSON.write(upper).utf8))
+            let village = upper.last { $0.level == .village }!
+            let grids = Self.areas.filter { $0.parentCode == village.code }
+            var options = GridFileOptions()
+            options.level = .grid
+            options.parentCode = village.code
+            let stripped = GeoJSON.write(grids.map { var grid = $0; grid.parentCode = nil; return grid })
+            let summary = try await Self.importFile(store, Array(stripped.utf8), options: options)
+            #expect(summary.created == grids.count, "\(summary.report.issues.map(\.line))")
+            #expect(try await store.currentAreas(city: Self.city).count == upper.count + grids.count)
+        }
+    }
+}
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let state = Mutex(Date(timeIntervalSince1970: 1_790_000_000))
+    func now() -> Date { state.withLock { $0 } }
+    func advance(by seconds: TimeInterval) { state.withLock { $0 += seconds } }
+}
+
+import Synchronization
