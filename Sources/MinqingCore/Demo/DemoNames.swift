@@ -1,5 +1,5 @@
 /// Plausible Chinese place and person names for the synthetic city, from a fixed seed.
-struct DemoNames {
+public struct DemoNames: Sendable {
     private let seed: UInt64
     private let townPairs: [(Character, Character)]
 
@@ -9,7 +9,7 @@ struct DemoNames {
     private static let surnames = Array("陈林黄李张王吴刘蔡郑杨许叶彭钟庄罗曾谢邱余何周徐朱胡郭马卓颜苏赖")
     private static let givenNames = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文海燕鹏辉宇婷")
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         self.seed = seed
         townPairs = Self.shuffledPairs(seed: seed)
     }
@@ -37,7 +37,7 @@ struct DemoNames {
     }
 
     /// A person's name, the same for the same number every time.
-    func person(_ number: Int) -> String {
+    public func person(_ number: Int) -> String {
         let surname = Self.surnames[Int(SeededGenerator.unit(number, 1, seed) * Double(Self.surnames.count))]
         let first = Self.givenNames[Int(SeededGenerator.unit(number, 2, seed) * Double(Self.givenNames.count))]
         guard SeededGenerator.unit(number, 3, seed) < 0.6 else { return "\(surname)\(first)" }

@@ -47,6 +47,11 @@ public struct AreaTree: Sendable {
 
     public func area(code: String) -> Area? { slotByCode[code].map { areas[$0] } }
 
+    /// The areas of one level in code order.
+    public func areas(of level: AreaLevel) -> [Area] {
+        (levels.first { $0.level == level }?.slots ?? []).map { areas[Int($0)] }.sorted { $0.code < $1.code }
+    }
+
     public func count(of level: AreaLevel) -> Int { levels.first { $0.level == level }?.slots.count ?? 0 }
 
     /// The area and its ancestors, the area first.

@@ -65,7 +65,8 @@ public struct GridTreeValidator: Sendable {
                 cursor = next.parentCode
             }
         }
-        guard report.isAcceptable else { return report }
+        // Geometry is checked only over a sound tree; features that could not be read are already named.
+        guard report.errors.count == fileReport.errors.count else { return report }
 
         let all = Array(tree.values).sorted { $0.code < $1.code }
         let incomingCodes = Set(accepted.map(\.area.code))
@@ -161,5 +162,27 @@ public struct GridTreeValidator: Sendable {
                       message: "its children leave \(Int(gap.rounded())) m² (\(String(format: "%.2f", 100 * gap / total))%) uncovered")
             )
         }
+    }
+}
+
+/// Reading and validating a grid file in one step, the way every import does it.
+public enum GridImport {
+    /// The areas of the file and the full report. Problems found while reading give positions as
+    /// written; problems found by validation are converted back to the file's coordinate system too.
+    public static func prepare(
+        _ file: some Collection<UInt8>,
+        options: GridFileOptions,
+        existing: [Area],
+        validator: GridTreeValidator
+    ) -> (areas: [(feature: Int, area: Area)], report: GridImportReport) {
+        let (areas, fileReport) = GeoJSON.readAreas(file, options: options)
+        var report = validator.validate(incoming: areas, existing: existing)
+        if options.coordinateSystem != .wgs84 {
+            for index in report.issues.indices {
+                report.issues[index].place = report.issues[index].place.map(options.coordinateSystem.fromWGS84)
+            }
+        }
+        report.issues = fileReport.issues + report.issues
+        return (areas, report)
     }
 }

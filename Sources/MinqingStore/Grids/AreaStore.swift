@@ -74,8 +74,20 @@ extension Store {
         actor: String,
         source: String
     ) async throws -> AreaImportSummary {
-        let (incoming, fileReport) = GeoJSON.readAreas(file, options: options)
-        return try await backend.transaction { db in
+        try await importAreas(city: city, actor: actor, source: source) { existing in
+            GridImport.prepare(file, options: options, existing: existing, validator: validator)
+        }
+    }
+
+    /// The same for areas already in memory (the demo city): `prepare` validates them against the
+    /// areas in force, read inside the writing transaction so no other import can slip between.
+    public func importAreas(
+        city: String,
+        actor: String,
+        source: String,
+        prepare: ([Area]) -> (areas: [(feature: Int, area: Area)], report: GridImportReport)
+    ) async throws -> AreaImportSummary {
+        try await backend.transaction { db in
             let existing = try await db.raw(
                 """
                 SELECT id, code, name, level, parent_code, responsible_party, geometry FROM areas
@@ -87,7 +99,7 @@ extension Store {
                 let area = try Self.area(row)
                 current[area.code] = (try row.decode(column: "id", as: Int64.self), area)
             }
-            let report = validator.validate(incoming: incoming, existing: current.values.map(\.area), fileReport: fileReport)
+            let (incoming, report) = prepare(current.values.map(\.area))
             var summary = AreaImportSummary(importID: nil, features: incoming.count, created: 0, changed: 0, unchanged: 0, report: report)
             guard report.isAcceptable, !incoming.isEmpty else { return summary }
 
@@ -157,4 +169,13 @@ extension Store {
     }
 
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}
+
+extension Store {
+    /// The newest import of a city, to tell whether another process changed its tree.
+    public func latestAreaImportID(city: String) async throws -> Int64? {
+        try await backend.read { db in
+            try await db.raw("SELECT MAX(id) AS id FROM area_imports WHERE city_code = \(bind: city)").first()?.decode(column: "id", as: Int64?.self)
+        }
+    }
 }

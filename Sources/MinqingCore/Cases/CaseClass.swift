@@ -1,0 +1,82 @@
+/// The four families of case classes (GB/T 30428.2 and the social-governance taxonomy).
+public enum CaseCategory: String, Sendable, Codable, CaseIterable {
+    /// 部件: a physical asset is damaged or missing; the owning department answers first (先属主).
+    case component
+    /// 事件: something happened in public space; the locality answers first (先属地).
+    case event
+    /// 矛盾纠纷: a dispute between people or with an authority.
+    case dispute
+    /// 问题隐患: a hazard or a problem waiting to happen.
+    case hazard
+}
+
+/// How a time limit is counted.
+public enum TimeLimitUnit: String, Sendable, Codable, CaseIterable {
+    /// 工作时: hours on the working-time calendar.
+    case workingHours = "working_hours"
+    /// 工作日: days on the working-time calendar.
+    case workingDays = "working_days"
+    /// 自然时: clock hours, for urgent classes (life and property).
+    case clockHours = "clock_hours"
+}
+
+public struct TimeLimit: Sendable, Hashable, Codable {
+    public var value: Int
+    public var unit: TimeLimitUnit
+
+    public init(_ value: Int, _ unit: TimeLimitUnit) {
+        self.value = value
+        self.unit = unit
+    }
+}
+
+public enum Urgency: String, Sendable, Codable, CaseIterable {
+    case routine
+    case urgent
+    /// 紧急: life or property at stake.
+    case critical
+}
+
+/// A kind of case, with its conditions and the limit for handling it.
+public struct CaseClass: Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var category: CaseCategory
+    /// The major class it belongs to; `nil` for a major class.
+    public var parentCode: String?
+    /// 处置时限: the handling limit; major classes carry none.
+    public var limit: TimeLimit?
+    public var urgency: Urgency
+    /// The department that answers by default, where an area sets no other.
+    public var departmentCode: String?
+    /// 立案条件
+    public var openingCondition: String?
+    /// 结案条件
+    public var closingCondition: String?
+
+    public init(
+        code: String, name: String, category: CaseCategory, parentCode: String? = nil, limit: TimeLimit? = nil, urgency: Urgency = .routine,
+        departmentCode: String? = nil, openingCondition: String? = nil, closingCondition: String? = nil
+    ) {
+        self.code = code
+        self.name = name
+        self.category = category
+        self.parentCode = parentCode
+        self.limit = limit
+        self.urgency = urgency
+        self.departmentCode = departmentCode
+        self.openingCondition = openingCondition
+        self.closingCondition = closingCondition
+    }
+}
+
+/// A government department that handles cases.
+public struct Department: Sendable, Hashable {
+    public var code: String
+    public var name: String
+
+    public init(code: String, name: String) {
+        self.code = code
+        self.name = name
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The departments and case classes a new city starts from: DOMAIN.md §2, with the time limits the
+/// standards and 12345 practice give. A city edits its own copy.
+public enum StandardCatalog {
+    public static let departments: [Department] = [
+        ("gaj", "公安局"), ("cgj", "城市管理和综合执法局"), ("zjj", "住房和城乡建设局"), ("jtj", "交通运输局"),
+        ("swj", "水务局"), ("sthj", "生态环境局"), ("zrzy", "自然资源局"), ("scjg", "市场监督管理局"),
+        ("wjj", "卫生健康局"), ("jyj", "教育局"), ("mzj", "民政局"), ("rsj", "人力资源和社会保障局"),
+        ("yjj", "应急管理局"), ("nyj", "农业农村局"), ("sfj", "司法局"), ("xfj", "信访局"),
+        ("xfjy", "消防救援支队"), ("gdj", "供电局"), ("wgl", "文化广电旅游体育局"), ("tyjr", "退役军人事务局"),
+        ("lyj", "林业局"), ("fgj", "发展和改革局"), ("zsj", "政务服务数据管理局"),
+    ].map { Department(code: $0.0, name: $0.1) }
+
+    public static let caseClasses: [CaseClass] = {
+        var classes: [CaseClass] = []
+        func major(_ code: String, _ name: String, _ category: CaseCategory) {
+            classes.append(CaseClass(code: code, name: name, category: category))
+        }
+        func minor(
+            _ code: String, _ name: String, _ parent: String, _ limit: TimeLimit, _ department: String, urgency: Urgency = .routine,
+            opening: String? = nil, closing: String? = nil
+        ) {
+            let category = classes.first { $0.code == parent }!.category
+            classes.append(
+                CaseClass(
+                    code: code, name: name, category: category, parentCode: parent, limit: limit, urgency: urgency, departmentCode: department,
+                    openingCondition: opening, closingCondition: closing
+                )
+            )
+        }
+        // 部件 components (GB/T 30428.2): owner department first.
+        major("C01", "公用设施", .component)
+        minor("C0101", "井盖破损或缺失", "C01", TimeLimit(4, .workingHours), "cgj", urgency: .urgent, opening: "井盖破损、缺失或移位", closing: "井盖修复或补齐")
+        minor("C0102", "路灯不亮", "C01", TimeLimit(3, .workingDays), "gdj", opening: "路灯损坏或不亮", closing: "路灯恢复照明")
+        minor("C0103", "供水设施损坏", "C01", TimeLimit(24, .clockHours), "swj", urgency: .urgent, opening: "管道破裂或漏水", closing: "设施修复、恢复供水")
+        major("C02", "道路交通", .component)
+        minor("C0201", "道路破损", "C02", TimeLimit(5, .workingDays), "jtj", opening: "路面坑槽、塌陷", closing: "路面修复")
+        minor("C0202", "交通标志损坏", "C02", TimeLimit(3, .workingDays), "gaj", opening: "标志、标线缺损", closing: "标志修复")
+        major("C03", "市容环境", .component)
+        minor("C0301", "垃圾箱损坏", "C03", TimeLimit(2, .workingDays), "cgj", opening: "垃圾箱破损或缺失", closing: "修复或更换")
+        minor("C0302", "公厕设施损坏", "C03", TimeLimit(2, .workingDays), "cgj", opening: "公厕设施损坏", closing: "恢复使用")
+        major("C04", "园林绿化", .component)
+        minor("C0401", "绿地维护", "C04", TimeLimit(5, .workingDays), "cgj", opening: "绿地缺损、枯死、杂草", closing: "补植或清理完毕")
+        minor("C0402", "行道树倒伏", "C04", TimeLimit(4, .clockHours), "lyj", urgency: .critical, opening: "树木倒伏妨碍通行", closing: "清除并恢复通行")
+        major("C05", "房屋土地", .component)
+        minor("C0501", "危房隐患", "C05", TimeLimit(2, .clockHours), "zjj", urgency: .critical, opening: "房屋开裂、倾斜", closing: "人员撤离、鉴定处置")
+        major("C06", "其他设施", .component)
+        minor("C0601", "其他设施损坏", "C06", TimeLimit(5, .workingDays), "cgj")
+        // 事件 events: locality first.
+        major("E01", "市容环境", .event)
+        minor("E0101", "暴露垃圾", "E01", TimeLimit(4, .workingHours), "cgj", opening: "垃圾暴露、散落", closing: "清理完毕")
+        minor("E0102", "道路不洁", "E01", TimeLimit(2, .workingHours), "cgj", opening: "路面污渍、积存垃圾", closing: "清扫完毕")
+        major("E02", "宣传广告", .event)
+        minor("E0201", "违规张贴小广告", "E02", TimeLimit(1, .workingDays), "cgj", opening: "乱张贴、乱涂写", closing: "清除完毕")
+        major("E03", "施工管理", .event)
+        minor("E0301", "违法建设制止", "E03", TimeLimit(4, .workingHours), "cgj", urgency: .urgent, opening: "正在施工的违法建设", closing: "施工停止")
+        minor("E0302", "违法建设处罚", "E03", TimeLimit(7, .workingDays), "cgj", opening: "已制止的违法建设", closing: "处罚决定送达")
+        minor("E0303", "违法建设拆除", "E03", TimeLimit(20, .workingDays), "cgj", opening: "处罚决定生效", closing: "拆除完毕")
+        minor("E0304", "施工扰民", "E03", TimeLimit(1, .workingDays), "zjj", opening: "夜间施工、噪声", closing: "停止扰民施工")
+        major("E04", "突发事件", .event)
+        minor("E0401", "道路积水", "E04", TimeLimit(2, .clockHours), "swj", urgency: .critical, opening: "积水影响通行", closing: "积水排除")
+        minor("E0402", "火情", "E04", TimeLimit(1, .clockHours), "xfjy", urgency: .critical, opening: "发现火情", closing: "明火扑灭")
+        major("E05", "街面秩序", .event)
+        minor("E0501", "占道经营", "E05", TimeLimit(4, .workingHours), "cgj", opening: "占用道路经营", closing: "恢复通行秩序")
+        minor("E0502", "乱停放", "E05", TimeLimit(4, .workingHours), "gaj", opening: "车辆乱停乱放", closing: "车辆挪离")
+        // 矛盾纠纷 disputes.
+        major("D", "矛盾纠纷", .dispute)
+        for (index, (name, department)) in [
+            ("家庭邻里纠纷", "sfj"), ("劳动社保纠纷", "rsj"), ("房屋租赁纠纷", "zjj"), ("物业管理纠纷", "zjj"), ("行政管理纠纷", "xfj"),
+            ("涉法涉诉纠纷", "sfj"), ("规划建设纠纷", "zrzy"), ("经济关系纠纷", "scjg"), ("其他纠纷", "sfj"),
+        ].enumerated() {
+            minor("D0\(index + 1)", name, "D", TimeLimit(15, .workingDays), department, opening: "当事人反映或网格员发现", closing: "调解达成协议或依法引导")
+        }
+        // 问题隐患 hazards.
+        major("H", "问题隐患", .hazard)
+        for (index, (name, department, limit)) in [
+            ("社会治安隐患", "gaj", TimeLimit(24, .clockHours)), ("市监食监问题", "scjg", TimeLimit(5, .workingDays)),
+            ("交通运输隐患", "jtj", TimeLimit(5, .workingDays)), ("城市管理问题", "cgj", TimeLimit(5, .workingDays)),
+            ("安全生产隐患", "yjj", TimeLimit(24, .clockHours)), ("消防隐患", "xfjy", TimeLimit(24, .clockHours)),
+            ("环保生态问题", "sthj", TimeLimit(5, .workingDays)), ("建设水务问题", "swj", TimeLimit(5, .workingDays)),
+            ("教育校园问题", "jyj", TimeLimit(5, .workingDays)), ("民政事务问题", "mzj", TimeLimit(7, .workingDays)),
+            ("其他问题隐患", "cgj", TimeLimit(7, .workingDays)),
+        ].enumerated() {
+            minor(String(format: "H%02d", index + 1), name, "H", limit, department)
+        }
+        return classes
+    }()
+}

@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+import MinqingStore
+import OpenAPIHummingbird
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the whole server: router, middleware, routes and the services that live beside it.
+/// `minqing serve`, `minqing demo` and every test call this one function.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    store: Store,
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    logger: Logger
+) async throws -> some ApplicationProtocol {
+    let grids = GridIndex(store: store, city: configuration.city, refreshSeconds: configuration.gridRefreshSeconds, logger: logger)
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: MetricsMiddleware())
+
+    try OperationsController(store: store, grids: grids, registry: registry).addRoutes(to: router)
+    GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
+    try APIHandler(store: store, grids: grids).registerHandlers(on: router, serverURL: try Servers.Server1.url())
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "minqing"),
+        services: [store, grids],
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await store.migrate()
+        try await grids.load()
+    }
+    return app
+}

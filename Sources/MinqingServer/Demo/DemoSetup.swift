@@ -1,0 +1,118 @@
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import MinqingCore
+import MinqingStore
+
+/// Who can sign in to the demo city, written to `demo-credentials.json` in the data directory.
+public struct DemoCredentials: Codable, Sendable {
+    public struct Login: Codable, Sendable {
+        public var role: String
+        public var username: String
+        public var password: String
+        public var scope: String
+        public var note: String?
+    }
+
+    public var city: String
+    public var url: String?
+    public var logins: [Login]
+    public var apiKeys: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case city, url, logins
+        case apiKeys = "api_keys"
+    }
+}
+
+/// Builds the synthetic city (DOMAIN.md §1's reference scale, or smaller) into a store: the grid tree,
+/// departments and case classes, and accounts for every role with their credentials.
+public struct DemoSetup: Sendable {
+    public var plan: DemoCityPlan
+    /// bcrypt cost for the demo's passwords; each role's accounts share one password, hashed once.
+    public var bcryptCost: UInt8 = 10
+
+    public init(plan: DemoCityPlan) {
+        self.plan = plan
+    }
+
+    /// Builds the city unless the store already has it; returns the credentials.
+    public func run(store: Store, dataDirectory: String, logger: Logger) async throws -> DemoCredentials {
+        let credentialsPath = dataDirectory + "/demo-credentials.json"
+        if try await store.cities().contains(plan.cityCode) {
+            logger.info("the demo city is already built", metadata: ["city": "\(plan.cityCode)"])
+            return try JSONDecoder().decode(DemoCredentials.self, from: Data(contentsOf: URL(fileURLWithPath: credentialsPath)))
+        }
+        let clock = ContinuousClock()
+        var started = clock.now
+        let areas = DemoCityBuilder(plan: plan).build()
+        logger.info("demo city drawn", metadata: ["areas": "\(areas.count)", "duration": "\(clock.now - started)"])
+        started = clock.now
+        let summary = try await store.importAreas(city: plan.cityCode, actor: "demo", source: "minqing demo") { existing in
+            let incoming = areas.enumerated().map { (feature: $0.offset, area: $0.element) }
+            return (incoming, GridTreeValidator().validate(incoming: incoming, existing: existing))
+        }
+        guard summary.imported else {
+            throw StoreError.conflict("the demo city did not validate: \(summary.report.errors.prefix(3).map(\.line))")
+        }
+        logger.info("demo city stored", metadata: ["areas": "\(summary.created)", "duration": "\(clock.now - started)"])
+        try await store.addCatalog(city: plan.cityCode, departments: StandardCatalog.departments, classes: StandardCatalog.caseClasses)
+
+        started = clock.now
+        let credentials = try await createAccounts(store: store, areas: areas)
+        logger.info("demo accounts created", metadata: ["duration": "\(clock.now - started)"])
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(credentials).write(to: URL(fileURLWithPath: credentialsPath))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: credentialsPath)
+        return credentials
+    }
+
+    private func createAccounts(store: Store, areas: [Area]) async throws -> DemoCredentials {
+        var random = SystemRandomNumberGenerator()
+        func password() -> String {
+            let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+            return String((0..<12).map { _ in alphabet.randomElement(using: &random)! })
+        }
+        let passwords = (admin: password(), center: password(), department: password(), worker: password())
+        let hashes = (
+            admin: Bcrypt.hash(passwords.admin, cost: bcryptCost), center: Bcrypt.hash(passwords.center, cost: bcryptCost),
+            department: Bcrypt.hash(passwords.department, cost: bcryptCost), worker: Bcrypt.hash(passwords.worker, cost: bcryptCost)
+        )
+        let names = DemoNames(seed: plan.seed)
+        var accounts = [NewAccount(username: "admin", displayName: "系统管理员", passwordHash: hashes.admin, roles: [.systemAdmin], areaCode: plan.cityCode)]
+        // 联勤指挥中心: one command-center account per city, county and town.
+        for area in areas where area.level <= .town {
+            accounts.append(NewAccount(username: "zhzx-\(area.code)", displayName: "\(area.name)指挥中心", passwordHash: hashes.center, roles: [.commandCenter], areaCode: area.code))
+        }
+        for department in StandardCatalog.departments {
+            accounts.append(NewAccount(username: "bm-\(department.code)", displayName: "\(department.name)负责人", passwordHash: hashes.department, roles: [.departmentHead, .departmentHandler], departmentCode: department.code))
+        }
+        // Grid workers: two per small grid, and a third in the first grids until the plan's total is met.
+        let grids = areas.filter { $0.level == .grid }
+        for index in 0..<plan.gridWorkers {
+            let grid = grids[index % grids.count]
+            let number = index / grids.count + 1
+            accounts.append(NewAccount(username: "wgy-\(grid.code)-\(number)", displayName: names.person(index), passwordHash: hashes.worker, roles: [.gridWorker], areaCode: grid.code))
+        }
+        let ids = try await store.createAccounts(city: plan.cityCode, accounts)
+        let adminKey = try await store.createAPIKey(accountID: ids[0], label: "demo admin", scopes: [.admin], expiresAt: nil)
+        let intakeKey = try await store.createAPIKey(accountID: ids[0], label: "demo intake (Open311)", scopes: [.intake], expiresAt: nil)
+        let firstGrid = grids[0].code
+        return DemoCredentials(
+            city: plan.cityCode,
+            url: nil,
+            logins: [
+                .init(role: Role.systemAdmin.rawValue, username: "admin", password: passwords.admin, scope: plan.cityCode),
+                .init(role: Role.commandCenter.rawValue, username: "zhzx-\(plan.cityCode)", password: passwords.center, scope: plan.cityCode,
+                      note: "every county and town has one: zhzx-<area code>, same password"),
+                .init(role: Role.departmentHead.rawValue, username: "bm-cgj", password: passwords.department, scope: "cgj",
+                      note: "every department has one: bm-<department code>, same password"),
+                .init(role: Role.gridWorker.rawValue, username: "wgy-\(firstGrid)-1", password: passwords.worker, scope: firstGrid,
+                      note: "\(plan.gridWorkers) grid workers: wgy-<grid code>-<1|2|3>, same password"),
+            ],
+            apiKeys: ["admin": adminKey, "open311_api_key": intakeKey]
+        )
+    }
+}

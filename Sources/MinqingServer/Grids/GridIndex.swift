@@ -1,0 +1,81 @@
+import Foundation
+import Logging
+import MinqingCore
+import MinqingStore
+import ServiceLifecycle
+import Synchronization
+
+/// The area tree in force, in memory, with its point index. Swapped whole when grids change, so a
+/// request sees either the old tree or the new one, never half of each. A `Service`: it re-reads the
+/// tree when another process has imported grids.
+final class GridIndex: Service {
+    private struct State {
+        var city: String?
+        var tree: AreaTree?
+        var importID: Int64?
+    }
+
+    private let state = Mutex(State())
+    private let store: Store
+    private let refreshSeconds: Int
+    private let logger: Logger
+
+    init(store: Store, city: String?, refreshSeconds: Int, logger: Logger) {
+        self.store = store
+        self.refreshSeconds = refreshSeconds
+        self.logger = logger
+        state.withLock { $0.city = city }
+    }
+
+    /// The jurisdiction, once known.
+    var city: String? { state.withLock { $0.city } }
+
+    /// The tree, once loaded.
+    var tree: AreaTree? { state.withLock { $0.tree } }
+
+    /// Reads the tree in force from the store and swaps it in.
+    func load() async throws {
+        var city = self.city
+        if city == nil {
+            let cities = try await store.cities()
+            if cities.count == 1 { city = cities[0] }
+            if cities.count > 1 { logger.warning("the database holds several cities; start with --city", metadata: ["cities": "\(cities)"]) }
+        }
+        guard let city else {
+            state.withLock { $0.tree = .empty }
+            return
+        }
+        let started = ContinuousClock.now
+        let importID = try await store.latestAreaImportID(city: city)
+        let tree = AreaTree(areas: try await store.currentAreas(city: city))
+        state.withLock { $0 = State(city: city, tree: tree, importID: importID) }
+        logger.info("grid index loaded", metadata: ["city": "\(city)", "areas": "\(tree.count)", "duration": "\(ContinuousClock.now - started)"])
+    }
+
+    /// Adopts a city for an empty server (the first import names it).
+    func adopt(city: String) {
+        state.withLock { if $0.city == nil { $0.city = city } }
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(self.refreshSeconds))
+                try await self.refreshIfChanged()
+            }
+        }
+    }
+
+    /// Reloads when the newest import is not the one the tree was built from.
+    func refreshIfChanged() async throws {
+        guard let city else { return }
+        do {
+            let latest = try await store.latestAreaImportID(city: city)
+            if latest != state.withLock({ $0.importID }) { try await load() }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.warning("grid refresh failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

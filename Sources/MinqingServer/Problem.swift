@@ -1,0 +1,138 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Hummingbird
+import MinqingCore
+import NIOCore
+import OpenAPIRuntime
+
+/// An RFC 9457 problem: the one shape of every error the server returns. `type` is a stable URN
+/// clients can switch on; `detail` names the field and the value that were wrong.
+struct Problem: Error, Sendable {
+    var status: HTTPResponse.Status
+    /// The last part of the type URN, e.g. `not-found`.
+    var kind: String
+    var title: String
+    var detail: String
+    var issues: [GridImportIssue]?
+
+    static func badRequest(_ detail: String) -> Problem {
+        Problem(status: .badRequest, kind: "invalid-request", title: "The request is not valid", detail: detail)
+    }
+
+    static func notFound(_ detail: String) -> Problem {
+        Problem(status: .notFound, kind: "not-found", title: "Not found", detail: detail)
+    }
+
+    static func unauthorized(_ detail: String) -> Problem {
+        Problem(status: .unauthorized, kind: "unauthorized", title: "Authentication required", detail: detail)
+    }
+
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(status: .forbidden, kind: "forbidden", title: "Not allowed", detail: detail)
+    }
+
+    static func unavailable(_ detail: String) -> Problem {
+        Problem(status: .serviceUnavailable, kind: "unavailable", title: "Not ready", detail: detail)
+    }
+
+    var type: String { "urn:minqing:problem:\(kind)" }
+
+    private struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var instance: String?
+        var issues: [IssueBody]?
+    }
+
+    struct IssueBody: Encodable {
+        var severity: String
+        var kind: String
+        var feature: Int?
+        var code: String?
+        var place: [Double]?
+        var message: String
+
+        init(_ issue: GridImportIssue) {
+            severity = issue.severity.rawValue
+            kind = issue.kind.rawValue
+            feature = issue.feature
+            code = issue.code
+            place = issue.place.map { [$0.longitude, $0.latitude] }
+            message = issue.message
+        }
+    }
+
+    func response(instance: String?) -> Response {
+        let body = Body(type: type, title: title, status: Int(status.code), detail: detail, instance: instance, issues: issues?.map(IssueBody.init))
+        let data = (try? JSONEncoder.api.encode(body)) ?? Data()
+        return Response(
+            status: status,
+            headers: [.contentType: "application/problem+json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+extension JSONEncoder {
+    /// The one encoder of hand-written JSON responses: ISO 8601 dates, sorted keys.
+    static let api: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// Turns every error into problem details: ours as they are, the router's and the OpenAPI layer's by
+/// their status, anything else as a 500 that says nothing of the inside (it is logged instead).
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return problem(for: error, context: context).response(instance: request.uri.path)
+        }
+    }
+
+    private func problem(for error: any Error, context: Context) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as ServerError:
+            if let problem = error.underlyingError as? Problem { return problem }
+            if error.underlyingError is DecodingError || (400..<500).contains(Int(error.httpStatus.code)) {
+                let status = error.httpStatus.code >= 400 && error.httpStatus.code < 500 ? error.httpStatus : .badRequest
+                return Problem(status: status, kind: "invalid-request", title: "The request is not valid", detail: Self.describe(error))
+            }
+            return internalError(error, context)
+        case let error as HTTPError:
+            guard error.status.code < 500 else { return internalError(error, context) }
+            let kind = error.status == .notFound ? "not-found" : error.status == .contentTooLarge ? "too-large" : "invalid-request"
+            return Problem(status: error.status, kind: kind, title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+        default:
+            return internalError(error, context)
+        }
+    }
+
+    private func internalError(_ error: any Error, _ context: Context) -> Problem {
+        context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+        return Problem(status: .internalServerError, kind: "internal", title: "Internal error", detail: "The server could not complete the request.")
+    }
+
+    /// The OpenAPI layer's message names the parameter; the request itself is left out.
+    private static func describe(_ error: ServerError) -> String {
+        if case let decoding as DecodingError = error.underlyingError {
+            switch decoding {
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+                let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+                return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+            @unknown default:
+                return "the request could not be read"
+            }
+        }
+        return "\(error.underlyingError)"
+    }
+}

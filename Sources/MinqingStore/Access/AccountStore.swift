@@ -1,0 +1,135 @@
+import Crypto
+import Foundation
+import MinqingCore
+import SQLKit
+
+/// An account to create.
+public struct NewAccount: Sendable, Hashable {
+    public var username: String
+    public var displayName: String
+    public var passwordHash: String
+    public var roles: [Role]
+    public var areaCode: String?
+    public var departmentCode: String?
+
+    public init(username: String, displayName: String, passwordHash: String, roles: [Role], areaCode: String? = nil, departmentCode: String? = nil) {
+        self.username = username
+        self.displayName = displayName
+        self.passwordHash = passwordHash
+        self.roles = roles
+        self.areaCode = areaCode
+        self.departmentCode = departmentCode
+    }
+}
+
+/// Who an API key belongs to and what it may do.
+public struct APIKeyHolder: Sendable, Hashable {
+    public var accountID: Int64
+    public var username: String
+    public var cityCode: String
+    public var roles: [Role]
+    public var scopes: [APIKeyScope]
+}
+
+/// Roles and scopes are stored as JSON text through a Codable struct, never as a bare array
+/// (a bare `[String]` binds as a PostgreSQL `text[]`).
+private struct StoredList<Element: Codable & Sendable>: Codable, Sendable {
+    var items: [Element]
+
+    var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
+
+    static func read(_ text: String) throws -> [Element] {
+        try JSONDecoder().decode(StoredList.self, from: Data(text.utf8)).items
+    }
+}
+
+extension Store {
+    /// Creates accounts in one transaction, in batches; returns their ids in order.
+    @discardableResult
+    public func createAccounts(city: String, _ accounts: [NewAccount]) async throws -> [Int64] {
+        let stamp = nowMilliseconds
+        return try await backend.transaction { db in
+            var ids: [Int64] = []
+            for start in stride(from: 0, to: accounts.count, by: 500) {
+                var insert = db.insert(into: "accounts").columns(
+                    "city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at"
+                )
+                for account in accounts[start..<min(start + 500, accounts.count)] {
+                    insert = insert.values(
+                        SQLBind(city), SQLBind(account.username), SQLBind(account.displayName), SQLBind(account.passwordHash),
+                        SQLBind(StoredList(items: account.roles).json), SQLBind(account.areaCode), SQLBind(account.departmentCode),
+                        SQLBind(false), SQLBind(stamp)
+                    )
+                }
+                let rows = try await insert.returning("id").all()
+                ids += try rows.map { try $0.decode(column: "id", as: Int64.self) }
+            }
+            return ids
+        }
+    }
+
+    /// Issues an API key for an account. The key is returned once and only its hash is stored.
+    public func createAPIKey(accountID: Int64, label: String, scopes: [APIKeyScope], expiresAt: Date?) async throws -> String {
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        let prefix = String((0..<10).map { _ in alphabet[Int.random(in: 0..<36, using: &random)] })
+        let secret = String((0..<32).map { _ in alphabet.randomElement(using: &random)! })
+        let key = "mq_\(prefix)_\(secret)"
+        let expiry = expiresAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+        let stamp = nowMilliseconds
+        try await backend.transaction { db in
+            try await db.insert(into: "api_keys")
+                .columns("account_id", "prefix", "key_hash", "label", "scopes", "created_at", "expires_at")
+                .values(
+                    SQLBind(accountID), SQLBind(prefix), SQLBind(Self.hash(key)), SQLBind(label),
+                    SQLBind(StoredList(items: scopes).json), SQLBind(stamp), SQLBind(expiry)
+                )
+                .run()
+        }
+        return key
+    }
+
+    /// The holder of a valid key: known, unrevoked, unexpired, on an enabled account; otherwise `nil`.
+    public func apiKeyHolder(_ key: String) async throws -> APIKeyHolder? {
+        let parts = key.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "mq", parts[1].count == 10, parts[2].count == 32 else { return nil }
+        let row = try await backend.read { db in
+            try await db.raw(
+                """
+                SELECT k.key_hash, k.scopes, k.expires_at, k.revoked_at, a.id, a.username, a.city_code, a.roles, a.disabled
+                FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.prefix = \(bind: String(parts[1]))
+                """
+            ).first()
+        }
+        guard let row else { return nil }
+        let stored = try row.decode(column: "key_hash", as: String.self)
+        guard Self.constantTimeEqual(stored, Self.hash(key)),
+            try row.decode(column: "revoked_at", as: Int64?.self) == nil,
+            try !row.decode(column: "disabled", as: Bool.self)
+        else { return nil }
+        if let expiry = try row.decode(column: "expires_at", as: Int64?.self), expiry <= nowMilliseconds { return nil }
+        return APIKeyHolder(
+            accountID: try row.decode(column: "id", as: Int64.self),
+            username: try row.decode(column: "username", as: String.self),
+            cityCode: try row.decode(column: "city_code", as: String.self),
+            roles: try StoredList<Role>.read(try row.decode(column: "roles", as: String.self)),
+            scopes: try StoredList<APIKeyScope>.read(try row.decode(column: "scopes", as: String.self))
+        )
+    }
+
+    public func accountCount(city: String) async throws -> Int {
+        try await backend.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM accounts WHERE city_code = \(bind: city)").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+
+    static func hash(_ key: String) -> String {
+        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

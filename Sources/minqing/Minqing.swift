@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MinqingServer
+import MinqingStore
+
+@main
+struct Minqing: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minqing",
+        abstract: "Minqing (民情): grid-based community governance.",
+        subcommands: [Serve.self, Migrate.self, Import.self, Export.self, Demo.self]
+    )
+}
+
+/// Options every command shares. Each falls back to its `MINQING_*` environment variable.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("data"), help: "Data directory (SQLite file, demo credentials). Env: MINQING_DATA. Default: ./data")
+    var dataDirectory: String?
+
+    @Option(help: "postgres://user:password@host:port/db, or a SQLite file path. Env: MINQING_DATABASE_URL. Default: DATA/minqing.sqlite")
+    var database: String?
+
+    @Option(help: "The city (jurisdiction) code. Env: MINQING_CITY. Default: the only city in the database.")
+    var city: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Env: MINQING_LOG_LEVEL.")
+    var logLevel: String?
+
+    @Option(help: "text or json. Env: MINQING_LOG_FORMAT.")
+    var logFormat: String?
+
+    static let environment = ProcessInfo.processInfo.environment
+
+    func configuration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = dataDirectory ?? Self.environment["MINQING_DATA"] ?? "./data"
+        if let database = database ?? Self.environment["MINQING_DATABASE_URL"], !database.isEmpty {
+            configuration.database = DatabaseLocation(argument: database)
+        }
+        configuration.city = city ?? Self.environment["MINQING_CITY"]
+        let level = logLevel ?? Self.environment["MINQING_LOG_LEVEL"] ?? "info"
+        guard let parsed = Logger.Level(rawValue: level) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical, not \(level)")
+        }
+        configuration.logLevel = parsed
+        return configuration
+    }
+
+    /// Sets up logging once per process and returns the command's logger.
+    func logger(_ configuration: ServerConfiguration) throws -> Logger {
+        let format = logFormat ?? Self.environment["MINQING_LOG_FORMAT"] ?? "text"
+        guard ["text", "json"].contains(format) else { throw ValidationError("--log-format must be text or json, not \(format)") }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "minqing")
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Reads an environment variable as a number, naming it when it is not one.
+func environmentNumber(_ name: String) throws -> Int? {
+    guard let text = CommonOptions.environment[name], !text.isEmpty else { return nil }
+    guard let value = Int(text) else { throw ValidationError("\(name) must be a whole number, not \(text)") }
+    return value
+}
