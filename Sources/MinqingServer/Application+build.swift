@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import MinqingStore
 import OpenAPIHummingbird
+import OpenAPIRuntime
 import Prometheus
 import ServiceLifecycle
 
@@ -14,14 +15,20 @@ public func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let grids = GridIndex(store: store, city: configuration.city, refreshSeconds: configuration.gridRefreshSeconds, logger: logger)
+    let operations = try OperationsController(store: store, grids: grids, registry: registry)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: try QueryValidationMiddleware(openAPI: operations.openAPIDocument))
 
-    try OperationsController(store: store, grids: grids, registry: registry).addRoutes(to: router)
+    operations.addRoutes(to: router)
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
-    try APIHandler(store: store, grids: grids).registerHandlers(on: router, serverURL: try Servers.Server1.url())
+    try APIHandler(store: store, grids: grids).registerHandlers(
+        on: router,
+        serverURL: try Servers.Server1.url(),
+        configuration: .init(jsonEncodingOptions: [.sortedKeys])
+    )
 
     var app = Application(
         router: router,

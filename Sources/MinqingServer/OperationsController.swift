@@ -11,13 +11,14 @@ struct OperationsController {
     let store: Store
     let grids: GridIndex
     let registry: PrometheusCollectorRegistry
-    let openAPIJSON: ByteBuffer
+    /// openapi.yaml as JSON, read once.
+    let openAPIDocument: Data
 
     init(store: Store, grids: GridIndex, registry: PrometheusCollectorRegistry) throws {
         self.store = store
         self.grids = grids
         self.registry = registry
-        openAPIJSON = ByteBuffer(bytes: try Self.openAPIDocument())
+        openAPIDocument = try Self.readOpenAPIDocument()
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -31,7 +32,7 @@ struct OperationsController {
             )
         }
         router.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: openAPIJSON))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: openAPIDocument)))
         }
     }
 
@@ -57,7 +58,7 @@ struct OperationsController {
     }
 
     /// openapi.yaml, the source of the generated types, served as JSON.
-    static func openAPIDocument() throws -> Data {
+    static func readOpenAPIDocument() throws -> Data {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
             throw Problem.unavailable("openapi.yaml is missing from the server's resources")
         }

@@ -122,17 +122,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return Problem(status: .internalServerError, kind: "internal", title: "Internal error", detail: "The server could not complete the request.")
     }
 
-    /// The OpenAPI layer's message names the parameter; the request itself is left out.
+    /// The OpenAPI layer's cause names the parameter or body; the decoder adds what was wrong with it.
     private static func describe(_ error: ServerError) -> String {
-        if case let decoding as DecodingError = error.underlyingError {
-            switch decoding {
-            case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
-                let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-                return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-            @unknown default:
-                return "the request could not be read"
-            }
+        guard case let decoding as DecodingError = error.underlyingError else { return error.causeDescription }
+        switch decoding {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return "\(error.causeDescription) \(path.isEmpty ? "" : path + ": ")\(context.debugDescription)"
+        @unknown default:
+            return error.causeDescription
         }
-        return "\(error.underlyingError)"
     }
 }

@@ -7,10 +7,9 @@ extension APIHandler {
     func listGrids(_ input: Operations.ListGrids.Input) async throws -> Operations.ListGrids.Output {
         let tree = try loadedTree()
         let level = AreaLevel(input.query.level)
+        // Ranges of page, per_page, lat and lng are checked against openapi.yaml by QueryValidationMiddleware.
         let page = input.query.page ?? 1
         let perPage = input.query.perPage ?? 100
-        guard page >= 1 else { throw Problem.badRequest("page must be 1 or more, not \(page)") }
-        guard (1...1000).contains(perPage) else { throw Problem.badRequest("per_page must be from 1 to 1000, not \(perPage)") }
         let matching: [Area]
         if let parent = input.query.parent {
             guard tree.area(code: parent) != nil else { throw Problem.notFound("no area has the code \(parent)") }
@@ -55,10 +54,7 @@ extension APIHandler {
 
     func locate(_ input: Operations.Locate.Input) async throws -> Operations.Locate.Output {
         let tree = try loadedTree()
-        let (lat, lng) = (input.query.lat, input.query.lng)
-        guard lat.isFinite, (-90...90).contains(lat) else { throw Problem.badRequest("lat must be from -90 to 90, not \(lat)") }
-        guard lng.isFinite, (-180...180).contains(lng) else { throw Problem.badRequest("lng must be from -180 to 180, not \(lng)") }
-        let point = CoordinateSystem(input.query.crs).toWGS84(GeoPoint(longitude: lng, latitude: lat))
+        let point = CoordinateSystem(input.query.crs).toWGS84(GeoPoint(longitude: input.query.lng, latitude: input.query.lat))
         switch tree.locate(point) {
         case .inside(let path):
             let summaries = path.map(Components.Schemas.AreaSummary.init)

@@ -72,7 +72,7 @@ extension Store {
     public func createAPIKey(accountID: Int64, label: String, scopes: [APIKeyScope], expiresAt: Date?) async throws -> String {
         var random = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        let prefix = String((0..<10).map { _ in alphabet[Int.random(in: 0..<36, using: &random)] })
+        let prefix = String((0..<10).map { _ in alphabet.randomElement(using: &random)! })
         let secret = String((0..<32).map { _ in alphabet.randomElement(using: &random)! })
         let key = "mq_\(prefix)_\(secret)"
         let expiry = expiresAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
