@@ -14,7 +14,13 @@ public func buildApplication(
     registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let grids = GridIndex(store: store, city: configuration.city, refreshSeconds: configuration.gridRefreshSeconds, logger: logger)
+    let grids = GridIndex(
+        store: store,
+        city: configuration.city,
+        refreshSeconds: configuration.gridRefreshSeconds,
+        registry: registry,
+        logger: logger
+    )
     let operations = try OperationsController(store: store, grids: grids, registry: registry)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ProblemMiddleware())

@@ -37,9 +37,10 @@ public final class Store: Service {
     public static func with<T: Sendable>(
         _ location: DatabaseLocation,
         logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init,
         _ body: @Sendable (Store) async throws -> T
     ) async throws -> T {
-        let store = try await open(location, logger: logger)
+        let store = try await open(location, logger: logger, now: now)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
             do {
@@ -71,7 +72,8 @@ public final class Store: Service {
     @discardableResult
     public func migrate() async throws -> [String] {
         try await backend.transaction { db in
-            try await db.raw("CREATE TABLE IF NOT EXISTS minqing_migrations (id TEXT PRIMARY KEY, applied_at \(unsafeRaw: types.bigint) NOT NULL)").run()
+            try await db.raw("CREATE TABLE IF NOT EXISTS minqing_migrations (id TEXT PRIMARY KEY, applied_at \(unsafeRaw: types.bigint) NOT NULL)")
+                .run()
         }
         var applied: [String] = []
         for migration in Migrations.all {

@@ -31,7 +31,9 @@ struct ImportGrids: AsyncParsableCommand {
     @Option(help: "Metres a boundary may stray outside its parent or into a sibling.") var tolerance = 1.0
 
     func validate() throws {
-        guard tolerance.isFinite, (0...1000).contains(tolerance) else { throw ValidationError("--tolerance must be from 0 to 1000 metres, not \(tolerance)") }
+        guard tolerance.isFinite, (0...1000).contains(tolerance) else {
+            throw ValidationError("--tolerance must be from 0 to 1000 metres, not \(tolerance)")
+        }
     }
 
     func run() async throws {
@@ -40,7 +42,9 @@ struct ImportGrids: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read the file \(file)") }
         var options = GridFileOptions()
         (options.level, options.parentCode, options.coordinateSystem, options.codeRule) = (level, parent, crs, codeRule)
-        (options.codeProperty, options.nameProperty, options.levelProperty, options.parentProperty) = (codeProperty, nameProperty, levelProperty, parentProperty)
+        (options.codeProperty, options.nameProperty, options.levelProperty, options.parentProperty) = (
+            codeProperty, nameProperty, levelProperty, parentProperty
+        )
         var validator = GridTreeValidator()
         validator.toleranceMetres = tolerance
         let bytes = [UInt8](data)
@@ -55,7 +59,9 @@ struct ImportGrids: AsyncParsableCommand {
         guard summary.imported else {
             throw ValidationError("\(file): refused, \(summary.report.errors.count) error(s); nothing was imported")
         }
-        print("Imported \(summary.features) areas from \(file): \(summary.created) new, \(summary.changed) changed, \(summary.unchanged) unchanged, \(summary.report.warnings.count) warning(s).")
+        print(
+            "Imported \(summary.features) areas from \(file): \(summary.created) new, \(summary.changed) changed, \(summary.unchanged) unchanged, \(summary.report.warnings.count) warning(s)."
+        )
     }
 
     /// --city, else the city-level feature of the file, else the only city in the database.
@@ -66,7 +72,9 @@ struct ImportGrids: AsyncParsableCommand {
         if let city = GeoJSON.readAreas(file, options: options).areas.first(where: { $0.area.level == .city })?.area.code, cities.isEmpty {
             return city
         }
-        throw ValidationError(cities.isEmpty ? "the file has no city-level area: name the city with --city" : "the database holds several cities: name one with --city")
+        throw ValidationError(
+            cities.isEmpty ? "the file has no city-level area: name the city with --city" : "the database holds several cities: name one with --city"
+        )
     }
 }
 

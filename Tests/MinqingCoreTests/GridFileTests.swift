@@ -77,11 +77,12 @@ struct GridFileTests {
     }
 
     @Test func refusesDuplicateCodesUnknownParentsAndWrongLevels() {
-        let features = Self.validTree + [
-            Self.feature("440101002", "town", parent: "440101", rings: [Self.square(113.01, 23, 0.01)]),
-            Self.feature("440101003001", "village", parent: "440101003", rings: [Self.square(113, 23, 0.001)]),
-            Self.feature("440101001001", "grid", parent: "440101001", rings: [Self.square(113, 23, 0.001)]),
-        ]
+        let features =
+            Self.validTree + [
+                Self.feature("440101002", "town", parent: "440101", rings: [Self.square(113.01, 23, 0.01)]),
+                Self.feature("440101003001", "village", parent: "440101003", rings: [Self.square(113, 23, 0.001)]),
+                Self.feature("440101001001", "grid", parent: "440101001", rings: [Self.square(113, 23, 0.001)]),
+            ]
         var options = GridFileOptions()
         options.codeRule = .free
         let kinds = Self.validate(features, options: options).errors.map { "\($0.feature!):\($0.kind.rawValue)" }
@@ -105,7 +106,12 @@ struct GridFileTests {
     @Test func refusesAChildOutsideItsParentBeyondTheTolerance() {
         var features = Self.validTree
         // The east town pokes 0.001° (about 100 m) past the county's eastern edge.
-        features[2] = Self.feature("440101002", "town", parent: "440101", rings: [[[113.01, 23], [113.021, 23], [113.021, 23.01], [113.01, 23.01], [113.01, 23]]])
+        features[2] = Self.feature(
+            "440101002",
+            "town",
+            parent: "440101",
+            rings: [[[113.01, 23], [113.021, 23], [113.021, 23.01], [113.01, 23.01], [113.01, 23]]]
+        )
         let report = Self.validate(features)
         let issue = report.errors.first { $0.kind == .outsideParent }
         #expect(issue?.feature == 2)
@@ -116,14 +122,24 @@ struct GridFileTests {
     @Test func refusesOverlappingSiblingsButToleratesSurveyNoise() {
         var overlapping = Self.validTree
         // The west town reaches 0.002° (about 200 m) into the east town.
-        overlapping[1] = Self.feature("440101001", "town", parent: "440101", rings: [[[113, 23], [113.012, 23], [113.012, 23.01], [113, 23.01], [113, 23]]])
+        overlapping[1] = Self.feature(
+            "440101001",
+            "town",
+            parent: "440101",
+            rings: [[[113, 23], [113.012, 23], [113.012, 23.01], [113, 23.01], [113, 23]]]
+        )
         let report = Self.validate(overlapping)
         #expect(report.errors.map(\.kind) == [.siblingOverlap])
         #expect(report.errors.first?.code == "440101001")
 
         var noisy = Self.validTree
         // 0.000002° is about 20 cm: within the default 1 m tolerance, and the sliver of gap it leaves is tiny.
-        noisy[1] = Self.feature("440101001", "town", parent: "440101", rings: [[[113, 23], [113.010002, 23], [113.010002, 23.01], [113, 23.01], [113, 23]]])
+        noisy[1] = Self.feature(
+            "440101001",
+            "town",
+            parent: "440101",
+            rings: [[[113, 23], [113.010002, 23], [113.010002, 23.01], [113, 23.01], [113, 23]]]
+        )
         #expect(Self.validate(noisy).issues.isEmpty)
     }
 
@@ -161,8 +177,10 @@ struct GridFileTests {
         options.codeProperty = "GRID_CODE"
         options.nameProperty = "MC"
         options.level = .county
-        let mapped = #"{"type":"Feature","properties":{"GRID_CODE":440101,"MC":"天河区"},"geometry":{"type":"Polygon","coordinates":[[[113,23],[114,23],[114,24],[113,23]]]}}"#
-        let unnamed = #"{"type":"Feature","properties":{"GRID_CODE":"440102"},"geometry":{"type":"Polygon","coordinates":[[[115,23],[116,23],[116,24],[115,23]]]}}"#
+        let mapped =
+            #"{"type":"Feature","properties":{"GRID_CODE":440101,"MC":"天河区"},"geometry":{"type":"Polygon","coordinates":[[[113,23],[114,23],[114,24],[113,23]]]}}"#
+        let unnamed =
+            #"{"type":"Feature","properties":{"GRID_CODE":"440102"},"geometry":{"type":"Polygon","coordinates":[[[115,23],[116,23],[116,24],[115,23]]]}}"#
         let (areas, report) = GeoJSON.readAreas(Self.collection([mapped, unnamed]), options: options)
         #expect(areas.map(\.area.code) == ["440101"])
         #expect(areas.first?.area.name == "天河区")

@@ -87,7 +87,9 @@ struct PointLocationTests {
                 return points
             }
             let holes = Bool.random(using: &random) ? [ring(radius * 0.4, corners: 7).reversed()] : []
-            shapes.append(MultiPolygon([Polygon(exterior: ring(radius, corners: Int.random(in: 3...40, using: &random)), holes: holes.map(Array.init))]))
+            shapes.append(
+                MultiPolygon([Polygon(exterior: ring(radius, corners: Int.random(in: 3...40, using: &random)), holes: holes.map(Array.init))])
+            )
         }
         let index = PlanarIndex(shapes: shapes, cellsPerShape: 64)
         var points = (0..<5_000).map { _ in GeoPoint(Double.random(in: -0.4...1.4, using: &random), Double.random(in: -0.4...1.4, using: &random)) }

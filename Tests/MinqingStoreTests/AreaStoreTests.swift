@@ -3,6 +3,7 @@ import MinqingCore
 import MinqingStore
 import MinqingTestSupport
 import SQLKit
+import Synchronization
 import Testing
 
 /// The same store behaviour on SQLite and PostgreSQL.
@@ -75,7 +76,9 @@ struct AreaStoreTests {
             #expect(!summary.imported)
             #expect(summary.report.errors.contains { $0.kind == .outsideParent && $0.code == bad[moved].code })
             #expect(try await store.currentAreas(city: Self.city) == before)
-            let imports = try await store.backend.read { try await $0.raw("SELECT COUNT(*) AS n FROM area_imports").first()!.decode(column: "n", as: Int.self) }
+            let imports = try await store.backend.read {
+                try await $0.raw("SELECT COUNT(*) AS n FROM area_imports").first()!.decode(column: "n", as: Int.self)
+            }
             #expect(imports == 1)
         }
     }
@@ -90,7 +93,13 @@ struct AreaStoreTests {
             var options = GridFileOptions()
             options.level = .grid
             options.parentCode = village.code
-            let stripped = GeoJSON.write(grids.map { var grid = $0; grid.parentCode = nil; return grid })
+            let stripped = GeoJSON.write(
+                grids.map {
+                    var grid = $0
+                    grid.parentCode = nil
+                    return grid
+                }
+            )
             let summary = try await Self.importFile(store, Array(stripped.utf8), options: options)
             #expect(summary.created == grids.count, "\(summary.report.issues.map(\.line))")
             #expect(try await store.currentAreas(city: Self.city).count == upper.count + grids.count)
@@ -104,5 +113,3 @@ final class TestClock: Sendable {
     func now() -> Date { state.withLock { $0 } }
     func advance(by seconds: TimeInterval) { state.withLock { $0 += seconds } }
 }
-
-import Synchronization

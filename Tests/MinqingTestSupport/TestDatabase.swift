@@ -13,7 +13,8 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConver
     public var testDescription: String { rawValue }
 
     public static var enabled: [TestDatabase] {
-        ProcessInfo.processInfo.environment["MINQING_TEST_POSTGRES_URL"] != nil || ProcessInfo.processInfo.environment["MINQING_REQUIRE_POSTGRES"] == "1"
+        ProcessInfo.processInfo.environment["MINQING_TEST_POSTGRES_URL"] != nil
+            || ProcessInfo.processInfo.environment["MINQING_REQUIRE_POSTGRES"] == "1"
             ? [.sqlite, .postgres] : [.sqlite]
     }
 
@@ -24,14 +25,22 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConver
     }()
 
     /// Runs `body` with a migrated store on a fresh, empty database that is removed afterwards.
-    public func withStore<T: Sendable>(now: @escaping @Sendable () -> Date = Date.init, _ body: @Sendable (Store) async throws -> T) async throws -> T {
-        let location = try await makeLocation()
-        defer { if case .sqlite(let path) = location { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) } }
-        do {
-            let result = try await Store.with(location, logger: Self.logger) { store in
+    public func withStore<T: Sendable>(now: @escaping @Sendable () -> Date = Date.init, _ body: @Sendable (Store) async throws -> T) async throws -> T
+    {
+        try await withLocation { location in
+            try await Store.with(location, logger: Self.logger, now: now) { store in
                 try await store.migrate()
                 return try await body(store)
             }
+        }
+    }
+
+    /// Runs `body` with a fresh, empty database, removed afterwards; for tests that open stores themselves.
+    public func withLocation<T: Sendable>(_ body: (DatabaseLocation) async throws -> T) async throws -> T {
+        let location = try await makeLocation()
+        defer { if case .sqlite(let path) = location { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) } }
+        do {
+            let result = try await body(location)
             try await dropIfNeeded(location)
             return result
         } catch {
@@ -41,7 +50,7 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConver
     }
 
     /// A fresh database: a SQLite file in a new folder, or a new PostgreSQL database.
-    public func makeLocation() async throws -> DatabaseLocation {
+    func makeLocation() async throws -> DatabaseLocation {
         let name = "minqing_test_\(UInt64.random(in: 0..<UInt64.max))"
         switch self {
         case .sqlite:

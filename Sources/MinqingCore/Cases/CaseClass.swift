@@ -55,8 +55,15 @@ public struct CaseClass: Sendable, Hashable {
     public var closingCondition: String?
 
     public init(
-        code: String, name: String, category: CaseCategory, parentCode: String? = nil, limit: TimeLimit? = nil, urgency: Urgency = .routine,
-        departmentCode: String? = nil, openingCondition: String? = nil, closingCondition: String? = nil
+        code: String,
+        name: String,
+        category: CaseCategory,
+        parentCode: String? = nil,
+        limit: TimeLimit? = nil,
+        urgency: Urgency = .routine,
+        departmentCode: String? = nil,
+        openingCondition: String? = nil,
+        closingCondition: String? = nil
     ) {
         self.code = code
         self.name = name

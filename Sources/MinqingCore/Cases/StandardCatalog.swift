@@ -18,14 +18,27 @@ public enum StandardCatalog {
             classes.append(CaseClass(code: code, name: name, category: category))
         }
         func minor(
-            _ code: String, _ name: String, _ parent: String, _ limit: TimeLimit, _ department: String, urgency: Urgency = .routine,
-            opening: String? = nil, closing: String? = nil
+            _ code: String,
+            _ name: String,
+            _ parent: String,
+            _ limit: TimeLimit,
+            _ department: String,
+            urgency: Urgency = .routine,
+            opening: String? = nil,
+            closing: String? = nil
         ) {
             let category = classes.first { $0.code == parent }!.category
             classes.append(
                 CaseClass(
-                    code: code, name: name, category: category, parentCode: parent, limit: limit, urgency: urgency, departmentCode: department,
-                    openingCondition: opening, closingCondition: closing
+                    code: code,
+                    name: name,
+                    category: category,
+                    parentCode: parent,
+                    limit: limit,
+                    urgency: urgency,
+                    departmentCode: department,
+                    openingCondition: opening,
+                    closingCondition: closing
                 )
             )
         }

@@ -49,7 +49,16 @@ public struct DemoCityBuilder {
         var random = SeededGenerator(seed: plan.seed)
         let mesh = HexMesh(plan: plan)
         let allCells = Array(0..<mesh.cellCount)
-        var areas = [Area(code: plan.cityCode, name: plan.cityName, level: .city, parentCode: nil, shape: mesh.shape(of: allCells), responsibleParty: "\(plan.cityName)委")]
+        var areas = [
+            Area(
+                code: plan.cityCode,
+                name: plan.cityName,
+                level: .city,
+                parentCode: nil,
+                shape: mesh.shape(of: allCells),
+                responsibleParty: "\(plan.cityName)委"
+            )
+        ]
 
         struct Region {
             var code: String
@@ -58,13 +67,28 @@ public struct DemoCityBuilder {
             var urban: Bool
         }
         // Each level is apportioned by size over the whole city, so its total comes out exact.
-        func children(of parents: [Region], total: Int, level: AreaLevel, random: inout SeededGenerator, _ make: (Region, Int, [Int]) -> Region) -> [Region] {
+        func children(
+            of parents: [Region],
+            total: Int,
+            level: AreaLevel,
+            random: inout SeededGenerator,
+            _ make: (Region, Int, [Int]) -> Region
+        ) -> [Region] {
             let counts = Self.apportion(total, over: parents.map(\.cells.count))
             var regions: [Region] = []
             for (parent, count) in zip(parents, counts) {
                 for (index, cells) in mesh.ordered(mesh.split(parent.cells, into: min(count, parent.cells.count), random: &random)).enumerated() {
                     let child = make(parent, index, cells)
-                    areas.append(Area(code: child.code, name: child.name, level: level, parentCode: parent.code, shape: mesh.shape(of: cells), responsibleParty: Self.responsibleParty(child.name, level)))
+                    areas.append(
+                        Area(
+                            code: child.code,
+                            name: child.name,
+                            level: level,
+                            parentCode: parent.code,
+                            shape: mesh.shape(of: cells),
+                            responsibleParty: Self.responsibleParty(child.name, level)
+                        )
+                    )
                     regions.append(child)
                 }
             }
@@ -72,17 +96,32 @@ public struct DemoCityBuilder {
         }
         let city = Region(code: plan.cityCode, name: plan.cityName, cells: allCells, urban: true)
         let counties = children(of: [city], total: plan.counties, level: .county, random: &random) { _, index, cells in
-            Region(code: String(plan.cityCode.prefix(4)) + String(format: "%02d", index + 2), name: names.county(index), cells: cells, urban: index == 0)
+            Region(
+                code: String(plan.cityCode.prefix(4)) + String(format: "%02d", index + 2),
+                name: names.county(index),
+                cells: cells,
+                urban: index == 0
+            )
         }
         var townNumber = 0
         let towns = children(of: counties, total: plan.towns, level: .town, random: &random) { county, index, cells in
             // Town codes: 001–099 streets (街道) in the urban district, 100–199 towns (镇) elsewhere.
             defer { townNumber += 1 }
-            return Region(code: county.code + String(format: "%03d", (county.urban ? 1 : 100) + index), name: names.town(townNumber, street: county.urban), cells: cells, urban: county.urban)
+            return Region(
+                code: county.code + String(format: "%03d", (county.urban ? 1 : 100) + index),
+                name: names.town(townNumber, street: county.urban),
+                cells: cells,
+                urban: county.urban
+            )
         }
         let villages = children(of: towns, total: plan.villages, level: .village, random: &random) { town, index, cells in
             let community = town.urban || index == 0
-            return Region(code: town.code + String(format: "%03d", index + 1), name: names.village(townCode: town.code, index: index, community: community), cells: cells, urban: community)
+            return Region(
+                code: town.code + String(format: "%03d", index + 1),
+                name: names.village(townCode: town.code, index: index, community: community),
+                cells: cells,
+                urban: community
+            )
         }
         _ = children(of: villages, total: plan.grids, level: .grid, random: &random) { village, index, cells in
             Region(code: village.code + String(format: "%03d", index + 1), name: "\(village.name)第\(index + 1)网格", cells: cells, urban: village.urban)

@@ -25,8 +25,9 @@ public enum SelfIntersection {
             while j < segments.count, segments[j].minX <= s.maxX {
                 let t = segments[j]
                 j += 1
-                guard max(min(s.a.latitude, s.b.latitude), min(t.a.latitude, t.b.latitude))
-                    <= min(max(s.a.latitude, s.b.latitude), max(t.a.latitude, t.b.latitude))
+                guard
+                    max(min(s.a.latitude, s.b.latitude), min(t.a.latitude, t.b.latitude))
+                        <= min(max(s.a.latitude, s.b.latitude), max(t.a.latitude, t.b.latitude))
                 else { continue }
                 if s.ring == t.ring {
                     let gap = abs(s.index - t.index)

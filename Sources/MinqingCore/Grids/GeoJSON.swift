@@ -23,7 +23,10 @@ public enum GeoJSON {
     /// Reads a FeatureCollection of areas. Features that cannot be read are left out and named in the
     /// report; shapes come back in WGS84, with consecutive repeated positions dropped and rings
     /// oriented as RFC 7946 says.
-    public static func readAreas(_ data: some Collection<UInt8>, options: GridFileOptions) -> (areas: [(feature: Int, area: Area)], report: GridImportReport) {
+    public static func readAreas(
+        _ data: some Collection<UInt8>,
+        options: GridFileOptions
+    ) -> (areas: [(feature: Int, area: Area)], report: GridImportReport) {
         var report = GridImportReport()
         let root: JSONValue
         do {
@@ -33,7 +36,15 @@ public enum GeoJSON {
             return ([], report)
         }
         guard root["type"]?.string == "FeatureCollection", let features = root["features"]?.array else {
-            report.issues.append(.init(.error, .notFeatureCollection, feature: nil, code: nil, message: "the file must be a GeoJSON FeatureCollection with a features array"))
+            report.issues.append(
+                .init(
+                    .error,
+                    .notFeatureCollection,
+                    feature: nil,
+                    code: nil,
+                    message: "the file must be a GeoJSON FeatureCollection with a features array"
+                )
+            )
             return ([], report)
         }
         var areas: [(Int, Area)] = []
@@ -128,7 +139,8 @@ public enum GeoJSON {
         var out = "{\"type\":\"FeatureCollection\",\"features\":[\n"
         for (index, area) in areas.enumerated() {
             if index > 0 { out += ",\n" }
-            out += "{\"type\":\"Feature\",\"properties\":{\"code\":\(quoted(area.code)),\"name\":\(quoted(area.name)),\"level\":\"\(area.level.rawValue)\""
+            out +=
+                "{\"type\":\"Feature\",\"properties\":{\"code\":\(quoted(area.code)),\"name\":\(quoted(area.name)),\"level\":\"\(area.level.rawValue)\""
             out += ",\"parent\":" + (area.parentCode.map(quoted) ?? "null")
             if let party = area.responsibleParty { out += ",\"responsible\":" + quoted(party) }
             out += "},\"geometry\":"
@@ -142,10 +154,11 @@ public enum GeoJSON {
     /// A shape as a GeoJSON geometry object (a Polygon when it has one part).
     public static func geometry(_ shape: MultiPolygon, coordinateSystem: CoordinateSystem = .wgs84) -> String {
         func ring(_ points: [GeoPoint]) -> String {
-            "[" + points.map { point in
-                let p = coordinateSystem.fromWGS84(point)
-                return "[\(p.longitude),\(p.latitude)]"
-            }.joined(separator: ",") + "]"
+            "["
+                + points.map { point in
+                    let p = coordinateSystem.fromWGS84(point)
+                    return "[\(p.longitude),\(p.latitude)]"
+                }.joined(separator: ",") + "]"
         }
         func polygon(_ polygon: Polygon) -> String { "[" + polygon.rings.map(ring).joined(separator: ",") + "]" }
         if shape.polygons.count == 1 {

@@ -19,7 +19,14 @@ public struct GridTreeValidator: Sendable {
     /// areas in force now, which incoming areas of the same code replace.
     public func validate(incoming: [(feature: Int, area: Area)], existing: [Area], fileReport: GridImportReport = .init()) -> GridImportReport {
         var report = fileReport
-        func add(_ severity: GridImportIssue.Severity, _ kind: GridImportIssue.Kind, _ feature: Int?, _ area: Area, at place: GeoPoint? = nil, _ message: String) {
+        func add(
+            _ severity: GridImportIssue.Severity,
+            _ kind: GridImportIssue.Kind,
+            _ feature: Int?,
+            _ area: Area,
+            at place: GeoPoint? = nil,
+            _ message: String
+        ) {
             report.issues.append(.init(severity, kind, feature: feature, code: area.code, place: place, message: message))
         }
 
@@ -53,7 +60,13 @@ public struct GridTreeValidator: Sendable {
                 continue
             }
             if parent.level != area.level.parentLevel {
-                add(.error, .wrongParentLevel, feature, area, "a \(area.level.rawValue) must sit under a \(area.level.parentLevel?.rawValue ?? "nothing"), but \(parentCode) is a \(parent.level.rawValue)")
+                add(
+                    .error,
+                    .wrongParentLevel,
+                    feature,
+                    area,
+                    "a \(area.level.rawValue) must sit under a \(area.level.parentLevel?.rawValue ?? "nothing"), but \(parentCode) is a \(parent.level.rawValue)"
+                )
             }
             var seen: Set<String> = [area.code]
             var cursor: String? = parentCode
@@ -93,8 +106,14 @@ public struct GridTreeValidator: Sendable {
                     if !Planar.isNear(point, to: parent.shape, within: toleranceMetres) {
                         let distance = Planar.distance(from: point, to: parent.shape)
                         report.issues.append(
-                            .init(.error, .outsideParent, feature: features[child.code], code: child.code, place: point,
-                                  message: "lies \(Int(distance.rounded())) m outside its parent \(parentCode)")
+                            .init(
+                                .error,
+                                .outsideParent,
+                                feature: features[child.code],
+                                code: child.code,
+                                place: point,
+                                message: "lies \(Int(distance.rounded())) m outside its parent \(parentCode)"
+                            )
                         )
                         break
                     }
@@ -118,8 +137,14 @@ public struct GridTreeValidator: Sendable {
                     if let place = deepCorner(of: areas[a], inside: b, areas, index) ?? deepCorner(of: areas[b], inside: a, areas, index) {
                         let (first, second) = areas[a].code < areas[b].code ? (areas[a], areas[b]) : (areas[b], areas[a])
                         report.issues.append(
-                            .init(.error, .siblingOverlap, feature: features[first.code] ?? features[second.code], code: first.code, place: place,
-                                  message: "overlaps \(second.code) by more than \(toleranceMetres) m")
+                            .init(
+                                .error,
+                                .siblingOverlap,
+                                feature: features[first.code] ?? features[second.code],
+                                code: first.code,
+                                place: place,
+                                message: "overlaps \(second.code) by more than \(toleranceMetres) m"
+                            )
                         )
                     }
                 }
@@ -158,8 +183,14 @@ public struct GridTreeValidator: Sendable {
             let gap = total - (childArea[parent.code] ?? 0)
             guard total > 0, gap / total > gapShare else { continue }
             report.issues.append(
-                .init(.warning, .gapInParent, feature: features[parent.code], code: parent.code, place: parent.shape.polygons.first?.exterior.first,
-                      message: "its children leave \(Int(gap.rounded())) m² (\(String(format: "%.2f", 100 * gap / total))%) uncovered")
+                .init(
+                    .warning,
+                    .gapInParent,
+                    feature: features[parent.code],
+                    code: parent.code,
+                    place: parent.shape.polygons.first?.exterior.first,
+                    message: "its children leave \(Int(gap.rounded())) m² (\(String(format: "%.2f", 100 * gap / total))%) uncovered"
+                )
             )
         }
     }

@@ -19,6 +19,13 @@ public struct DemoCredentials: Codable, Sendable {
     public var logins: [Login]
     public var apiKeys: [String: String]
 
+    public init(city: String, url: String? = nil, logins: [Login], apiKeys: [String: String]) {
+        self.city = city
+        self.url = url
+        self.logins = logins
+        self.apiKeys = apiKeys
+    }
+
     enum CodingKeys: String, CodingKey {
         case city, url, logins
         case apiKeys = "api_keys"
@@ -81,20 +88,46 @@ public struct DemoSetup: Sendable {
             department: Bcrypt.hash(passwords.department, cost: bcryptCost), worker: Bcrypt.hash(passwords.worker, cost: bcryptCost)
         )
         let names = DemoNames(seed: plan.seed)
-        var accounts = [NewAccount(username: "admin", displayName: "系统管理员", passwordHash: hashes.admin, roles: [.systemAdmin], areaCode: plan.cityCode)]
+        var accounts = [
+            NewAccount(username: "admin", displayName: "系统管理员", passwordHash: hashes.admin, roles: [.systemAdmin], areaCode: plan.cityCode)
+        ]
         // 联勤指挥中心: one command-center account per city, county and town.
         for area in areas where area.level <= .town {
-            accounts.append(NewAccount(username: "zhzx-\(area.code)", displayName: "\(area.name)指挥中心", passwordHash: hashes.center, roles: [.commandCenter], areaCode: area.code))
+            accounts.append(
+                NewAccount(
+                    username: "zhzx-\(area.code)",
+                    displayName: "\(area.name)指挥中心",
+                    passwordHash: hashes.center,
+                    roles: [.commandCenter],
+                    areaCode: area.code
+                )
+            )
         }
         for department in StandardCatalog.departments {
-            accounts.append(NewAccount(username: "bm-\(department.code)", displayName: "\(department.name)负责人", passwordHash: hashes.department, roles: [.departmentHead, .departmentHandler], departmentCode: department.code))
+            accounts.append(
+                NewAccount(
+                    username: "bm-\(department.code)",
+                    displayName: "\(department.name)负责人",
+                    passwordHash: hashes.department,
+                    roles: [.departmentHead, .departmentHandler],
+                    departmentCode: department.code
+                )
+            )
         }
         // Grid workers: two per small grid, and a third in the first grids until the plan's total is met.
         let grids = areas.filter { $0.level == .grid }
         for index in 0..<plan.gridWorkers {
             let grid = grids[index % grids.count]
             let number = index / grids.count + 1
-            accounts.append(NewAccount(username: "wgy-\(grid.code)-\(number)", displayName: names.person(index), passwordHash: hashes.worker, roles: [.gridWorker], areaCode: grid.code))
+            accounts.append(
+                NewAccount(
+                    username: "wgy-\(grid.code)-\(number)",
+                    displayName: names.person(index),
+                    passwordHash: hashes.worker,
+                    roles: [.gridWorker],
+                    areaCode: grid.code
+                )
+            )
         }
         let ids = try await store.createAccounts(city: plan.cityCode, accounts)
         let adminKey = try await store.createAPIKey(accountID: ids[0], label: "demo admin", scopes: [.admin], expiresAt: nil)
@@ -105,12 +138,27 @@ public struct DemoSetup: Sendable {
             url: nil,
             logins: [
                 .init(role: Role.systemAdmin.rawValue, username: "admin", password: passwords.admin, scope: plan.cityCode),
-                .init(role: Role.commandCenter.rawValue, username: "zhzx-\(plan.cityCode)", password: passwords.center, scope: plan.cityCode,
-                      note: "every county and town has one: zhzx-<area code>, same password"),
-                .init(role: Role.departmentHead.rawValue, username: "bm-cgj", password: passwords.department, scope: "cgj",
-                      note: "every department has one: bm-<department code>, same password"),
-                .init(role: Role.gridWorker.rawValue, username: "wgy-\(firstGrid)-1", password: passwords.worker, scope: firstGrid,
-                      note: "\(plan.gridWorkers) grid workers: wgy-<grid code>-<1|2|3>, same password"),
+                .init(
+                    role: Role.commandCenter.rawValue,
+                    username: "zhzx-\(plan.cityCode)",
+                    password: passwords.center,
+                    scope: plan.cityCode,
+                    note: "every county and town has one: zhzx-<area code>, same password"
+                ),
+                .init(
+                    role: Role.departmentHead.rawValue,
+                    username: "bm-cgj",
+                    password: passwords.department,
+                    scope: "cgj",
+                    note: "every department has one: bm-<department code>, same password"
+                ),
+                .init(
+                    role: Role.gridWorker.rawValue,
+                    username: "wgy-\(firstGrid)-1",
+                    password: passwords.worker,
+                    scope: firstGrid,
+                    note: "\(plan.gridWorkers) grid workers: wgy-<grid code>-<1|2|3>, same password"
+                ),
             ],
             apiKeys: ["admin": adminKey, "open311_api_key": intakeKey]
         )

@@ -29,11 +29,22 @@ struct GridImportController {
         let file = Array(buffer: body)
         let city = try await jurisdiction(for: file, options: options, holder: holder)
         let summary = try await store.importAreas(
-            city: city, file: file, options: options, validator: validator, actor: holder.username, source: "api"
+            city: city,
+            file: file,
+            options: options,
+            validator: validator,
+            actor: holder.username,
+            source: "api"
         )
         guard let importID = summary.importID else {
             if summary.report.isAcceptable {
-                throw Problem(status: .unprocessableContent, kind: "empty-grid-file", title: "The grid file is empty", detail: "the file holds no features", issues: [])
+                throw Problem(
+                    status: .unprocessableContent,
+                    kind: "empty-grid-file",
+                    title: "The grid file is empty",
+                    detail: "the file holds no features",
+                    issues: []
+                )
             }
             throw Problem(
                 status: .unprocessableContent,
@@ -54,8 +65,12 @@ struct GridImportController {
             var warnings: [Problem.IssueBody]
         }
         let out = Summary(
-            import_id: importID, features: summary.features, created: summary.created, changed: summary.changed,
-            unchanged: summary.unchanged, warnings: summary.report.warnings.map(Problem.IssueBody.init)
+            import_id: importID,
+            features: summary.features,
+            created: summary.created,
+            changed: summary.changed,
+            unchanged: summary.unchanged,
+            warnings: summary.report.warnings.map(Problem.IssueBody.init)
         )
         return Response(
             status: .ok,
@@ -77,7 +92,9 @@ struct GridImportController {
             return String(value)
         }
         if let level = text("level") {
-            guard let parsed = AreaLevel(rawValue: level) else { throw Problem.badRequest("level must be city, county, town, village or grid, not \(level)") }
+            guard let parsed = AreaLevel(rawValue: level) else {
+                throw Problem.badRequest("level must be city, county, town, village or grid, not \(level)")
+            }
             options.level = parsed
         }
         options.parentCode = text("parent")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MinqingCore
 import MinqingStore
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
@@ -19,10 +20,12 @@ final class GridIndex: Service {
     private let store: Store
     private let refreshSeconds: Int
     private let logger: Logger
+    private let registry: PrometheusCollectorRegistry
 
-    init(store: Store, city: String?, refreshSeconds: Int, logger: Logger) {
+    init(store: Store, city: String?, refreshSeconds: Int, registry: PrometheusCollectorRegistry, logger: Logger) {
         self.store = store
         self.refreshSeconds = refreshSeconds
+        self.registry = registry
         self.logger = logger
         state.withLock { $0.city = city }
     }
@@ -49,6 +52,12 @@ final class GridIndex: Service {
         let importID = try await store.latestAreaImportID(city: city)
         let tree = AreaTree(areas: try await store.currentAreas(city: city))
         state.withLock { $0 = State(city: city, tree: tree, importID: importID) }
+        for level in AreaLevel.allCases {
+            registry.makeGauge(name: "minqing_areas", labels: [("level", level.rawValue)], help: "Areas in force, by level")
+                .set(Int64(tree.count(of: level)))
+        }
+        registry.makeGauge(name: "minqing_grid_index_load_seconds", help: "Time to read the tree and build its point index")
+            .set((ContinuousClock.now - started).seconds)
         logger.info("grid index loaded", metadata: ["city": "\(city)", "areas": "\(tree.count)", "duration": "\(ContinuousClock.now - started)"])
     }
 
@@ -77,5 +86,13 @@ final class GridIndex: Service {
         } catch {
             logger.warning("grid refresh failed", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for gauges and logs.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) / 1e18
     }
 }

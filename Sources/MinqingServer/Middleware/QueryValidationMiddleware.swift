@@ -54,7 +54,9 @@ struct QueryValidationMiddleware<Context: RequestContext>: RouterMiddleware {
                         maxLength: (schema["maxLength"] as? NSNumber)?.intValue
                     )
                 }
-                operations.append(Operation(method: method.uppercased(), segments: (base + path).split(separator: "/").map(String.init), rules: rules))
+                operations.append(
+                    Operation(method: method.uppercased(), segments: (base + path).split(separator: "/").map(String.init), rules: rules)
+                )
             }
         }
         // Literal paths before templated ones, so /grids/import is not taken for /grids/{code}.

@@ -52,13 +52,27 @@ extension Store {
             var ids: [Int64] = []
             for start in stride(from: 0, to: accounts.count, by: 500) {
                 var insert = db.insert(into: "accounts").columns(
-                    "city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at"
+                    "city_code",
+                    "username",
+                    "display_name",
+                    "password_hash",
+                    "roles",
+                    "area_code",
+                    "department_code",
+                    "disabled",
+                    "created_at"
                 )
                 for account in accounts[start..<min(start + 500, accounts.count)] {
                     insert = insert.values(
-                        SQLBind(city), SQLBind(account.username), SQLBind(account.displayName), SQLBind(account.passwordHash),
-                        SQLBind(StoredList(items: account.roles).json), SQLBind(account.areaCode), SQLBind(account.departmentCode),
-                        SQLBind(false), SQLBind(stamp)
+                        SQLBind(city),
+                        SQLBind(account.username),
+                        SQLBind(account.displayName),
+                        SQLBind(account.passwordHash),
+                        SQLBind(StoredList(items: account.roles).json),
+                        SQLBind(account.areaCode),
+                        SQLBind(account.departmentCode),
+                        SQLBind(false),
+                        SQLBind(stamp)
                     )
                 }
                 let rows = try await insert.returning("id").all()
@@ -81,8 +95,13 @@ extension Store {
             try await db.insert(into: "api_keys")
                 .columns("account_id", "prefix", "key_hash", "label", "scopes", "created_at", "expires_at")
                 .values(
-                    SQLBind(accountID), SQLBind(prefix), SQLBind(Self.hash(key)), SQLBind(label),
-                    SQLBind(StoredList(items: scopes).json), SQLBind(stamp), SQLBind(expiry)
+                    SQLBind(accountID),
+                    SQLBind(prefix),
+                    SQLBind(Self.hash(key)),
+                    SQLBind(label),
+                    SQLBind(StoredList(items: scopes).json),
+                    SQLBind(stamp),
+                    SQLBind(expiry)
                 )
                 .run()
         }

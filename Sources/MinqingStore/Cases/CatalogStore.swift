@@ -7,25 +7,46 @@ extension Store {
     public func addCatalog(city: String, departments: [Department], classes: [CaseClass]) async throws {
         try await backend.transaction { db in
             let knownDepartments = Set(
-                try await db.raw("SELECT code FROM departments WHERE city_code = \(bind: city)").all().map { try $0.decode(column: "code", as: String.self) }
+                try await db.raw("SELECT code FROM departments WHERE city_code = \(bind: city)").all().map {
+                    try $0.decode(column: "code", as: String.self)
+                }
             )
             for department in departments where !knownDepartments.contains(department.code) {
                 try await db.insert(into: "departments").columns("city_code", "code", "name")
                     .values(SQLBind(city), SQLBind(department.code), SQLBind(department.name)).run()
             }
             let knownClasses = Set(
-                try await db.raw("SELECT code FROM case_classes WHERE city_code = \(bind: city)").all().map { try $0.decode(column: "code", as: String.self) }
+                try await db.raw("SELECT code FROM case_classes WHERE city_code = \(bind: city)").all().map {
+                    try $0.decode(column: "code", as: String.self)
+                }
             )
             for item in classes where !knownClasses.contains(item.code) {
                 try await db.insert(into: "case_classes")
                     .columns(
-                        "city_code", "code", "name", "category", "parent_code", "time_limit", "time_unit", "urgency", "department_code",
-                        "opening_condition", "closing_condition"
+                        "city_code",
+                        "code",
+                        "name",
+                        "category",
+                        "parent_code",
+                        "time_limit",
+                        "time_unit",
+                        "urgency",
+                        "department_code",
+                        "opening_condition",
+                        "closing_condition"
                     )
                     .values(
-                        SQLBind(city), SQLBind(item.code), SQLBind(item.name), SQLBind(item.category.rawValue), SQLBind(item.parentCode),
-                        SQLBind(item.limit.map { Int64($0.value) }), SQLBind(item.limit?.unit.rawValue), SQLBind(item.urgency.rawValue),
-                        SQLBind(item.departmentCode), SQLBind(item.openingCondition), SQLBind(item.closingCondition)
+                        SQLBind(city),
+                        SQLBind(item.code),
+                        SQLBind(item.name),
+                        SQLBind(item.category.rawValue),
+                        SQLBind(item.parentCode),
+                        SQLBind(item.limit.map { Int64($0.value) }),
+                        SQLBind(item.limit?.unit.rawValue),
+                        SQLBind(item.urgency.rawValue),
+                        SQLBind(item.departmentCode),
+                        SQLBind(item.openingCondition),
+                        SQLBind(item.closingCondition)
                     )
                     .run()
             }

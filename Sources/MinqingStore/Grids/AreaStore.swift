@@ -134,15 +134,36 @@ extension Store {
             }
             for chunk in stride(from: 0, to: toInsert.count, by: 200) {
                 var insert = db.insert(into: "areas").columns(
-                    "city_code", "code", "name", "level", "parent_code", "responsible_party", "geometry",
-                    "min_lng", "min_lat", "max_lng", "max_lat", "valid_from", "import_id"
+                    "city_code",
+                    "code",
+                    "name",
+                    "level",
+                    "parent_code",
+                    "responsible_party",
+                    "geometry",
+                    "min_lng",
+                    "min_lat",
+                    "max_lng",
+                    "max_lat",
+                    "valid_from",
+                    "import_id"
                 )
                 for area in toInsert[chunk..<min(chunk + 200, toInsert.count)] {
                     let box = area.shape.boundingBox ?? BoundingBox(minLongitude: 0, minLatitude: 0, maxLongitude: 0, maxLatitude: 0)
                     insert = insert.values(
-                        SQLBind(city), SQLBind(area.code), SQLBind(area.name), SQLBind(area.level.rawValue), SQLBind(area.parentCode),
-                        SQLBind(area.responsibleParty), SQLBind(area.shape.encoded), SQLBind(box.minLongitude), SQLBind(box.minLatitude),
-                        SQLBind(box.maxLongitude), SQLBind(box.maxLatitude), SQLBind(stamp), SQLBind(importID)
+                        SQLBind(city),
+                        SQLBind(area.code),
+                        SQLBind(area.name),
+                        SQLBind(area.level.rawValue),
+                        SQLBind(area.parentCode),
+                        SQLBind(area.responsibleParty),
+                        SQLBind(area.shape.encoded),
+                        SQLBind(box.minLongitude),
+                        SQLBind(box.minLatitude),
+                        SQLBind(box.maxLongitude),
+                        SQLBind(box.maxLatitude),
+                        SQLBind(stamp),
+                        SQLBind(importID)
                     )
                 }
                 try await insert.run()

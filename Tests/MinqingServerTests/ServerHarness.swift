@@ -1,0 +1,80 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MinqingCore
+import MinqingServer
+import MinqingStore
+import MinqingTestSupport
+import NIOCore
+
+/// A live server over real HTTP on a fresh database holding a small demo city.
+enum ServerHarness {
+    static let plan = DemoCityPlan.scaled(down: 40)
+
+    struct Context: Sendable {
+        var client: any TestClientProtocol
+        var credentials: DemoCredentials
+        var adminKey: String { credentials.apiKeys["admin"]! }
+    }
+
+    static func withServer<T: Sendable>(
+        _ database: TestDatabase,
+        seeded: Bool = true,
+        configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        _ body: @Sendable (Context) async throws -> T
+    ) async throws -> T {
+        try await database.withLocation { location in
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("minqing-server-\(UInt64.random(in: 0..<UInt64.max))").path
+            defer { try? FileManager.default.removeItem(atPath: data) }
+            let setup = {
+                var setup = DemoSetup(plan: plan)
+                setup.bcryptCost = 4
+                return setup
+            }()
+            let credentials = try await Store.with(location, logger: TestDatabase.logger) { store in
+                try await store.migrate()
+                return seeded
+                    ? try await setup.run(store: store, dataDirectory: data, logger: TestDatabase.logger)
+                    : DemoCredentials(city: "", logins: [], apiKeys: [:])
+            }
+            var configuration = ServerConfiguration()
+            configuration.port = 0
+            configuration.dataDirectory = data
+            configure(&configuration)
+            let store = try await Store.open(location, logger: TestDatabase.logger)
+            let app = try await buildApplication(configuration: configuration, store: store, logger: TestDatabase.logger)
+            return try await app.test(.live) { client in try await body(Context(client: client, credentials: credentials)) }
+        }
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw HarnessError("not a JSON object: \(text)")
+        }
+        return object
+    }
+
+    /// The problem details of an error response.
+    func problem() throws -> (type: String, detail: String, body: [String: Any]) {
+        guard headers[.contentType] == "application/problem+json" else { throw HarnessError("not a problem: \(status) \(text)") }
+        let body = try json()
+        return (body["type"] as? String ?? "", body["detail"] as? String ?? "", body)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension TestClientProtocol {
+    func get(_ uri: String) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get)
+    }
+}
