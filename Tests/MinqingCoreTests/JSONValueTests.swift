@@ -14,6 +14,13 @@ struct JSONValueTests {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: Array(text.utf8)) }
     }
 
+    @Test func writesWhatItReads() throws {
+        let text = #"{"a":[1,-2.5,true,null],"b":"引号\"和\\斜杠\n","c":{"d":[]}}"#
+        let value = try JSONValue(parsing: Array(text.utf8))
+        #expect(try JSONValue(parsing: Array(value.serialized.utf8)) == value)
+        #expect(value.serialized == text)
+    }
+
     @Test func writesWholeNumbersAsCodes() {
         #expect(JSONValue.number(441502).text == "441502")
         #expect(JSONValue.number(1.5).text == "1.5")

@@ -87,5 +87,5 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomTestStringConver
 
 public struct TestDatabaseError: Error, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

@@ -140,9 +140,9 @@ public enum GeoJSON {
         for (index, area) in areas.enumerated() {
             if index > 0 { out += ",\n" }
             out +=
-                "{\"type\":\"Feature\",\"properties\":{\"code\":\(quoted(area.code)),\"name\":\(quoted(area.name)),\"level\":\"\(area.level.rawValue)\""
-            out += ",\"parent\":" + (area.parentCode.map(quoted) ?? "null")
-            if let party = area.responsibleParty { out += ",\"responsible\":" + quoted(party) }
+                "{\"type\":\"Feature\",\"properties\":{\"code\":\(JSONValue.quoted(area.code)),\"name\":\(JSONValue.quoted(area.name)),\"level\":\"\(area.level.rawValue)\""
+            out += ",\"parent\":" + (area.parentCode.map(JSONValue.quoted) ?? "null")
+            if let party = area.responsibleParty { out += ",\"responsible\":" + JSONValue.quoted(party) }
             out += "},\"geometry\":"
             out += geometry(area.shape, coordinateSystem: coordinateSystem)
             out += "}"
@@ -165,21 +165,5 @@ public enum GeoJSON {
             return "{\"type\":\"Polygon\",\"coordinates\":" + polygon(shape.polygons[0]) + "}"
         }
         return "{\"type\":\"MultiPolygon\",\"coordinates\":[" + shape.polygons.map(polygon).joined(separator: ",") + "]}"
-    }
-
-    private static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
