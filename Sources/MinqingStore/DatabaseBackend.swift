@@ -35,6 +35,14 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The `--database` value that names this location.
+    public var argument: String {
+        switch self {
+        case .sqlite(let path): path
+        case .postgres(let url): url
+        }
+    }
+
     /// For logs: the password is never shown.
     public var description: String {
         switch self {

@@ -39,7 +39,7 @@ struct ImportGrids: AsyncParsableCommand {
     func run() async throws {
         let configuration = try common.configuration()
         let logger = try common.logger(configuration)
-        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read the file \(file)") }
+        guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read the file \(file)") }
         var options = GridFileOptions()
         (options.level, options.parentCode, options.coordinateSystem, options.codeRule) = (level, parent, crs, codeRule)
         (options.codeProperty, options.nameProperty, options.levelProperty, options.parentProperty) = (
@@ -57,7 +57,7 @@ struct ImportGrids: AsyncParsableCommand {
         }
         for issue in summary.report.issues { FileHandle.standardError.write(Data((issue.line + "\n").utf8)) }
         guard summary.imported else {
-            throw ValidationError("\(file): refused, \(summary.report.errors.count) error(s); nothing was imported")
+            throw CommandFailure("\(file): refused, \(summary.report.errors.count) error(s); nothing was imported")
         }
         print(
             "Imported \(summary.features) areas from \(file): \(summary.created) new, \(summary.changed) changed, \(summary.unchanged) unchanged, \(summary.report.warnings.count) warning(s)."
@@ -95,7 +95,7 @@ struct ExportGrids: AsyncParsableCommand {
         let areas = try await Store.with(configuration.databaseLocation, logger: logger) { store in
             let cities = try await store.cities()
             guard let city = configuration.city ?? (cities.count == 1 ? cities.first : nil) else {
-                throw ValidationError(cities.isEmpty ? "the database has no areas" : "the database holds several cities: name one with --city")
+                throw CommandFailure(cities.isEmpty ? "the database has no areas" : "the database holds several cities: name one with --city")
             }
             return try await store.currentAreas(city: city)
         }

@@ -69,3 +69,10 @@ func environmentNumber(_ name: String) throws -> Int? {
     guard let value = Int(text) else { throw ValidationError("\(name) must be a whole number, not \(text)") }
     return value
 }
+
+/// A command that ran and failed (a refused file, an empty database): the message is printed
+/// without the usage text, which is for mistakes in the arguments.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -86,7 +86,12 @@ struct GridImportAPITests {
             let before = try await server.client.get("/api/v1/locate?lat=\(point.latitude)&lng=\(point.longitude)").json()
             #expect((before["area"] as? [String: Any])?["code"] as? String == grids[0].code)
 
-            let response = try await Self.post(server, "?level=grid&parent=\(village.code)", key: server.adminKey, body: Array(GeoJSON.write(redrawn).utf8))
+            let response = try await Self.post(
+                server,
+                "?level=grid&parent=\(village.code)",
+                key: server.adminKey,
+                body: Array(GeoJSON.write(redrawn).utf8)
+            )
             #expect(response.status == .ok, "\(response.text)")
             let summary = try response.json()
             #expect(summary["changed"] as? Int == 2)

@@ -52,7 +52,14 @@ struct NaturalEarthTests {
         let raw = try Self.load("naturalearth_lowres.geojson")
         let cities = try JSONValue(parsing: Self.load("naturalearth_cities.geojson"))
         try await database.withStore { store in
-            let refused = try await store.importAreas(city: "world", file: raw, options: Self.options, validator: GridTreeValidator(), actor: "test", source: "naturalearth")
+            let refused = try await store.importAreas(
+                city: "world",
+                file: raw,
+                options: Self.options,
+                validator: GridTreeValidator(),
+                actor: "test",
+                source: "naturalearth"
+            )
             #expect(!refused.imported)
             // Russia's outline overshoots the antimeridian by 6e-14 degrees: named by feature, code and place.
             let russia = try #require(refused.report.errors.first { $0.code == "RUS" })
@@ -63,7 +70,12 @@ struct NaturalEarthTests {
             #expect(try await store.currentAreas(city: "world").isEmpty)
 
             let accepted = try await store.importAreas(
-                city: "world", file: try Self.repaired(raw), options: Self.options, validator: GridTreeValidator(), actor: "test", source: "naturalearth"
+                city: "world",
+                file: try Self.repaired(raw),
+                options: Self.options,
+                validator: GridTreeValidator(),
+                actor: "test",
+                source: "naturalearth"
             )
             #expect(accepted.imported, "\(accepted.report.errors.prefix(5).map(\.line))")
             #expect(accepted.created == 177)

@@ -36,7 +36,8 @@ public enum JSONValue: Sendable, Hashable {
         case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
         case .string(let text): Self.quoted(text)
         case .array(let items): "[" + items.map(\.serialized).joined(separator: ",") + "]"
-        case .object(let members): "{" + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.serialized }.joined(separator: ",") + "}"
+        case .object(let members):
+            "{" + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.serialized }.joined(separator: ",") + "}"
         }
     }
 

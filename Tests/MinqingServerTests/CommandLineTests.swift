@@ -1,0 +1,88 @@
+import Foundation
+import MinqingCore
+import MinqingStore
+import MinqingTestSupport
+import Testing
+
+/// The `minqing` executable as an operator runs it: exit codes, messages that name the flag or the
+/// feature, and nothing written when a file is refused.
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("minqing")
+
+    static func minqing(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let (output, errors) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
+    }
+
+    static func temporaryFolder() -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("minqing-cli-\(UInt64.random(in: 0..<UInt64.max))").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func importsExportsAndRefusesABadFileWithAReport(_ database: TestDatabase) async throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await database.withLocation { location in
+            let areas = DemoCityBuilder(plan: .scaled(down: 40)).build()
+            var broken = areas
+            let moved = broken.lastIndex { $0.level == .grid }!
+            broken[moved].shape = MultiPolygon([Polygon(exterior: [.init(100, 10), .init(100.01, 10), .init(100.01, 10.01), .init(100, 10)])])
+            try GeoJSON.write(broken).write(toFile: folder + "/broken.geojson", atomically: true, encoding: .utf8)
+            try GeoJSON.write(areas).write(toFile: folder + "/city.geojson", atomically: true, encoding: .utf8)
+            let common = ["--database", location.argument, "--log-level", "error"]
+
+            let refused = try Self.minqing(["import", "grids", folder + "/broken.geojson"] + common)
+            #expect(refused.status != 0)
+            #expect(refused.errors.contains("error feature \(moved) (\(broken[moved].code)): outside_parent at 100"))
+            #expect(refused.errors.contains("nothing was imported"))
+            let empty = try Self.minqing(["export", "grids"] + common)
+            #expect(empty.status != 0)
+            #expect(empty.errors.contains("the database has no areas"))
+
+            let imported = try Self.minqing(["import", "grids", folder + "/city.geojson"] + common)
+            #expect(imported.status == 0, "\(imported.errors)")
+            #expect(imported.output.contains("Imported \(areas.count) areas"))
+            let exported = try Self.minqing(["export", "grids", "--level", "grid"] + common)
+            #expect(exported.status == 0)
+            let (read, report) = GeoJSON.readAreas(Array(exported.output.utf8), options: .init())
+            #expect(report.issues.isEmpty)
+            #expect(read.map(\.area) == areas.filter { $0.level == .grid }.sorted { $0.code < $1.code })
+        }
+    }
+
+    @Test func namesTheFlagOrVariableThatIsWrong() throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cases: [([String], [String: String], String)] = [
+            (["import", "grids", "x.geojson", "--crs", "utm", "--data", folder], [:], "--crs"),
+            (["import", "grids", "x.geojson", "--tolerance=-1", "--data", folder], [:], "--tolerance must be from 0 to 1000 metres, not -1.0"),
+            (["import", "grids", folder + "/missing.geojson", "--data", folder], [:], "cannot read the file \(folder)/missing.geojson"),
+            (["migrate", "--log-level", "loud", "--data", folder], [:], "--log-level must be one of"),
+            (["serve", "--data", folder], ["MINQING_PORT": "eighty"], "MINQING_PORT must be a whole number, not eighty"),
+            (["demo", "--scale", "0", "--data", folder], [:], "--scale must be from 1 to 100, not 0"),
+        ]
+        for (arguments, environment, message) in cases {
+            let run = try Self.minqing(arguments, environment: environment)
+            #expect(run.status != 0, "\(arguments)")
+            #expect(run.errors.contains(message), "\(arguments): \(run.errors)")
+        }
+    }
+}
