@@ -29,6 +29,7 @@ public func buildApplication(
     router.add(middleware: try QueryValidationMiddleware(openAPI: operations.openAPIDocument))
 
     operations.addRoutes(to: router)
+    HomePage(library: try await HomePage.templates(), grids: grids).addRoutes(to: router)
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
     try APIHandler(store: store, grids: grids).registerHandlers(
         on: router,

@@ -57,6 +57,7 @@ struct ImportGrids: AsyncParsableCommand {
         }
         for issue in summary.report.issues { FileHandle.standardError.write(Data((issue.line + "\n").utf8)) }
         guard summary.imported else {
+            if summary.report.isAcceptable { throw CommandFailure("\(file) holds no features; nothing was imported") }
             throw CommandFailure("\(file): refused, \(summary.report.errors.count) error(s); nothing was imported")
         }
         print(

@@ -1,0 +1,100 @@
+import Benchmark
+import Foundation
+import Logging
+import MinqingCore
+import MinqingStore
+
+/// The grid benchmarks of BENCHMARKS.md. Inputs come from `bench-data` (scripts/bench runs it first).
+let folder = ProcessInfo.processInfo.environment["MINQING_BENCH_DATA"] ?? ".build/bench"
+
+func read(_ name: String) -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: folder + "/" + name) else {
+        fatalError("missing \(folder)/\(name): run scripts/bench, which makes it with bench-data")
+    }
+    return [UInt8](data)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(warmupIterations: 1, maxDuration: .seconds(10))
+
+    // Point location: the deepest grid for random points in the city's bounding box, one core.
+    Benchmark(
+        "Point location, 4,509 grids",
+        configuration: .init(metrics: [.throughput, .wallClock, .cpuTotal], scalingFactor: .mega, maxIterations: 20)
+    ) { benchmark, setup in
+        let (tree, points) = setup
+        var index = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(tree.locateSlot(points[index]))
+            index = index &+ 1 == points.count ? 0 : index &+ 1
+        }
+    } setup: {
+        let (areas, _) = GeoJSON.readAreas(
+            read("grids.geojson"),
+            options: {
+                var o = GridFileOptions()
+                o.level = .grid
+                return o
+            }()
+        )
+        let raw = read("points.f64")
+        let points = stride(from: 0, to: raw.count, by: 16).map { offset in
+            raw.withUnsafeBytes { bytes in
+                GeoPoint(
+                    Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))),
+                    Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
+                )
+            }
+        }
+        return (AreaTree(areas: areas.map(\.area)), points)
+    }
+
+    // Reading and validating the grid file against the tree above it (no database).
+    Benchmark("Grid file read and validated, 4,509 grids", configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxIterations: 10)) {
+        benchmark,
+        setup in
+        for _ in benchmark.scaledIterations {
+            let (file, upper) = setup
+            blackHole(GridImport.prepare(file, options: .init(), existing: upper, validator: GridTreeValidator()))
+        }
+    } setup: {
+        (read("grids.geojson"), GeoJSON.readAreas(read("upper.geojson"), options: .init()).areas.map(\.area))
+    }
+
+    // The whole import into a fresh SQLite file: read, validate, write in one transaction.
+    Benchmark("Grid import into SQLite, 4,509 grids", configuration: .init(metrics: [.wallClock], maxIterations: 5)) { benchmark in
+        let grids = read("grids.geojson")
+        let upper = read("upper.geojson")
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        for _ in benchmark.scaledIterations {
+            benchmark.stopMeasurement()
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("minqing-bench-\(UInt64.random(in: 0..<UInt64.max))").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let summary = try await Store.with(.sqlite(path: path + "/minqing.sqlite"), logger: logger) { store in
+                try await store.migrate()
+                _ = try await store.importAreas(
+                    city: "449900",
+                    file: upper,
+                    options: .init(),
+                    validator: GridTreeValidator(),
+                    actor: "bench",
+                    source: "upper"
+                )
+                benchmark.startMeasurement()
+                let summary = try await store.importAreas(
+                    city: "449900",
+                    file: grids,
+                    options: .init(),
+                    validator: GridTreeValidator(),
+                    actor: "bench",
+                    source: "grids"
+                )
+                benchmark.stopMeasurement()
+                return summary
+            }
+            precondition(summary.created == 4509, "the import refused the file: \(summary.report.errors.prefix(3))")
+            benchmark.startMeasurement()
+        }
+    }
+}

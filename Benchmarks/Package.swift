@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+// Benchmarks live in their own package so that `make test` never builds them; `make bench` runs them.
+import Foundation
+import PackageDescription
+
+// A path dependency is known by its folder's name, which depends on where the repository was cloned.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "minqing-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "GridBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MinqingCore", package: root),
+                .product(name: "MinqingStore", package: root),
+            ],
+            path: "Benchmarks/GridBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "bench-data",
+            dependencies: [.product(name: "MinqingCore", package: root)],
+            path: "Sources/bench-data"
+        ),
+    ]
+)
