@@ -4,6 +4,10 @@ import MinqingStore
 import MinqingTestSupport
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The `minqing` executable as an operator runs it: exit codes, messages that name the flag or the
 /// feature, and nothing written when a file is refused.
 struct CommandLineTests {
@@ -83,6 +87,41 @@ struct CommandLineTests {
             let run = try Self.minqing(arguments, environment: environment)
             #expect(run.status != 0, "\(arguments)")
             #expect(run.errors.contains(message), "\(arguments): \(run.errors)")
+        }
+    }
+
+    @Test func servesUntilSIGTERMThenStopsCleanly() async throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let port = Int.random(in: 20_000..<40_000)
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--data", folder, "--port", "\(port)", "--log-format", "json", "--log-level", "info"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        var ready = false
+        for _ in 0..<100 where !ready {
+            try await Task.sleep(for: .milliseconds(100))
+            if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!),
+                String(decoding: data, as: UTF8.self).contains("ok")
+            {
+                ready = true
+            }
+        }
+        #expect(ready)
+        process.terminate()  // SIGTERM
+        let started = ContinuousClock.now
+        process.waitUntilExit()
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        // Structured logs: one JSON object per line.
+        let lines = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] != nil && object?["message"] != nil, "\(line)")
         }
     }
 }
