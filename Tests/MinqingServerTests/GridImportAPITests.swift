@@ -67,7 +67,8 @@ struct GridImportAPITests {
 
     @Test(arguments: TestDatabase.enabled)
     func refusesAnOversizedFile(_ database: TestDatabase) async throws {
-        try await ServerHarness.withServer(database, configure: { $0.maximumImportBytes = 1_000 }) { server in
+        let small: @Sendable (inout ServerConfiguration) -> Void = { $0.maximumImportBytes = 1_000 }
+        try await ServerHarness.withServer(database, configure: small) { server in
             let response = try await Self.post(server, key: server.adminKey, body: Array(GeoJSON.write(Self.areas).utf8))
             #expect(response.status == .contentTooLarge)
             #expect(try response.problem().type == "urn:minqing:problem:too-large")
