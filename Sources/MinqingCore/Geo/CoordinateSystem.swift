@@ -45,16 +45,27 @@ public enum ChinaDatum {
         return GeoPoint(longitude: point.longitude + dLongitude, latitude: point.latitude + dLatitude)
     }
 
-    /// Inverts ``wgs84ToGCJ02(_:)`` by fixed-point iteration to about a millimetre.
+    /// Inverts ``wgs84ToGCJ02(_:)`` to about a millimetre.
     public static func gcj02ToWGS84(_ point: GeoPoint) -> GeoPoint {
         guard isShifted(point) else { return point }
-        var guess = point
-        for _ in 0..<30 {
-            let shifted = wgs84ToGCJ02(guess)
-            let dx = shifted.longitude - point.longitude
-            let dy = shifted.latitude - point.latitude
+        return invert(wgs84ToGCJ02, at: point, from: point, tolerance: 1e-10, iterations: 30)
+    }
+
+    /// The point that `forward` maps to `target`, by fixed-point iteration from `start`: each
+    /// shift is small and smooth, so the error shrinks by orders of magnitude every step.
+    private static func invert(
+        _ forward: (GeoPoint) -> GeoPoint,
+        at target: GeoPoint,
+        from start: GeoPoint,
+        tolerance: Double,
+        iterations: Int
+    ) -> GeoPoint {
+        var guess = start
+        for _ in 0..<iterations {
+            let image = forward(guess)
+            let (dx, dy) = (image.longitude - target.longitude, image.latitude - target.latitude)
             guess = GeoPoint(longitude: guess.longitude - dx, latitude: guess.latitude - dy)
-            if abs(dx) < 1e-10 && abs(dy) < 1e-10 { break }
+            if abs(dx) < tolerance && abs(dy) < tolerance { break }
         }
         return guess
     }
@@ -74,15 +85,8 @@ public enum ChinaDatum {
         let y = point.latitude - 0.006
         let z = (x * x + y * y).squareRoot() - 0.00002 * sin(y * baiduFactor)
         let theta = atan2(y, x) - 0.000003 * cos(x * baiduFactor)
-        var guess = GeoPoint(longitude: z * cos(theta), latitude: z * sin(theta))
-        for _ in 0..<10 {
-            let forward = gcj02ToBD09(guess)
-            let dx = forward.longitude - point.longitude
-            let dy = forward.latitude - point.latitude
-            guess = GeoPoint(longitude: guess.longitude - dx, latitude: guess.latitude - dy)
-            if abs(dx) < 1e-12 && abs(dy) < 1e-12 { break }
-        }
-        return guess
+        let closedForm = GeoPoint(longitude: z * cos(theta), latitude: z * sin(theta))
+        return invert(gcj02ToBD09, at: point, from: closedForm, tolerance: 1e-12, iterations: 10)
     }
 
     private static func offset(_ point: GeoPoint) -> (Double, Double) {

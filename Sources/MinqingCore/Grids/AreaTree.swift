@@ -16,7 +16,7 @@ public struct AreaTree: Sendable {
     private let slotByCode: [String: Int]
     private let parentSlot: [Int]
     private let childSlots: [[Int]]
-    /// One index per level present, deepest first.
+    /// One index per level present, deepest first; each level's slots in code order.
     private let levels: [LevelIndex]
     /// The deepest level, which answers for nearly every point, kept apart for the hot path.
     @usableFromInline let deepest: PlanarIndex
@@ -31,7 +31,7 @@ public struct AreaTree: Sendable {
         for (slot, parent) in parentSlot.enumerated() where parent >= 0 { children[parent].append(slot) }
         childSlots = children.map { $0.sorted { areas[$0].code < areas[$1].code } }
         let levels: [LevelIndex] = AreaLevel.allCases.reversed().compactMap { level in
-            let slots = areas.indices.filter { areas[$0].level == level }
+            let slots = areas.indices.filter { areas[$0].level == level }.sorted { areas[$0].code < areas[$1].code }
             guard !slots.isEmpty else { return nil }
             let index = PlanarIndex(shapes: slots.map { areas[$0].shape }, cellsPerShape: 1024)
             return LevelIndex(level: level, index: index, slots: slots.map(Int32.init))
@@ -49,7 +49,7 @@ public struct AreaTree: Sendable {
 
     /// The areas of one level in code order.
     public func areas(of level: AreaLevel) -> [Area] {
-        (levels.first { $0.level == level }?.slots ?? []).map { areas[Int($0)] }.sorted { $0.code < $1.code }
+        (levels.first { $0.level == level }?.slots ?? []).map { areas[Int($0)] }
     }
 
     public func count(of level: AreaLevel) -> Int { levels.first { $0.level == level }?.slots.count ?? 0 }

@@ -48,7 +48,12 @@ public struct DemoSetup: Sendable {
         let credentialsPath = dataDirectory + "/demo-credentials.json"
         if try await store.cities().contains(plan.cityCode) {
             logger.info("the demo city is already built", metadata: ["city": "\(plan.cityCode)"])
-            return try JSONDecoder().decode(DemoCredentials.self, from: Data(contentsOf: URL(fileURLWithPath: credentialsPath)))
+            guard let saved = FileManager.default.contents(atPath: credentialsPath) else {
+                throw StoreError.conflict(
+                    "the database already holds city \(plan.cityCode) but \(credentialsPath) is missing: start with an empty data directory"
+                )
+            }
+            return try JSONDecoder().decode(DemoCredentials.self, from: saved)
         }
         let clock = ContinuousClock()
         var started = clock.now

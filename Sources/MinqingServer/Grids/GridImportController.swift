@@ -27,7 +27,8 @@ struct GridImportController {
         // Values were checked against openapi.yaml by QueryValidationMiddleware.
         if let tolerance = request.uri.queryParameters["tolerance_m"].flatMap({ Double(String($0)) }) { validator.toleranceMetres = tolerance }
         let file = Array(buffer: body)
-        let city = try await jurisdiction(for: file, options: options, holder: holder)
+        // An empty server takes the city of the key's account.
+        let city = grids.city ?? holder.cityCode
         let summary = try await store.importAreas(
             city: city,
             file: file,
@@ -77,12 +78,6 @@ struct GridImportController {
             headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.api.encode(out)))
         )
-    }
-
-    /// The server's city; an empty server takes the city a file's city-level feature names, or the key holder's.
-    private func jurisdiction(for file: [UInt8], options: GridFileOptions, holder: APIKeyHolder) async throws -> String {
-        if let city = grids.city { return city }
-        return holder.cityCode
     }
 
     static func options(_ query: Parameters) throws -> GridFileOptions {
