@@ -53,11 +53,21 @@ final class GridIndex: Service {
         let tree = AreaTree(areas: try await store.currentAreas(city: city))
         state.withLock { $0 = State(city: city, tree: tree, importID: importID) }
         for level in AreaLevel.allCases {
-            registry.makeGauge(name: "minqing_areas", labels: [("level", level.rawValue)], help: "Areas in force, by level")
-                .set(Int64(tree.count(of: level)))
+            registry.makeGauge(
+                descriptor: .init(namespace: "minqing", metricName: "areas", unitName: "", helpText: "Areas in force, by level"),
+                labels: [("level", level.rawValue)]
+            )
+            .set(Int64(tree.count(of: level)))
         }
-        registry.makeGauge(name: "minqing_grid_index_load_seconds", help: "Time to read the tree and build its point index")
-            .set((ContinuousClock.now - started).seconds)
+        registry.makeGauge(
+            descriptor: .init(
+                namespace: "minqing",
+                metricName: "grid_index_load",
+                unitName: "seconds",
+                helpText: "Time to read the tree and build its point index"
+            )
+        )
+        .set((ContinuousClock.now - started).seconds)
         logger.info("grid index loaded", metadata: ["city": "\(city)", "areas": "\(tree.count)", "duration": "\(ContinuousClock.now - started)"])
     }
 
