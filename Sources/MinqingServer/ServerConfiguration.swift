@@ -13,7 +13,7 @@ public struct ServerConfiguration: Sendable {
     public var city: String?
     public var logLevel: Logger.Level = .info
     /// The largest grid file the import endpoint accepts.
-    public var maximumImportBytes = 256 << 20
+    public var maximumImportBytes = 64 << 20
     /// How often a server checks whether another process imported grids.
     public var gridRefreshSeconds = 30
 

@@ -37,16 +37,25 @@ public final class PostgresBackend: DatabaseBackend {
     public func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         // BEGIN and COMMIT by hand rather than `withTransaction`, which wraps the body's errors:
         // callers see the same errors from both backends.
+        // COMMIT and ROLLBACK run in tasks of their own, so that a cancelled caller cannot return a
+        // connection to the pool in the middle of a transaction.
         try await client.withConnection { connection in
+            let logger = self.logger
             try await connection.query("BEGIN", logger: logger)
+            let result: T
             do {
-                let result = try await body(connection.sql())
-                try await connection.query("COMMIT", logger: logger)
-                return result
+                result = try await body(connection.sql())
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await Task { try await connection.query("ROLLBACK", logger: logger) }.value
                 throw error
             }
+            do {
+                _ = try await Task { try await connection.query("COMMIT", logger: logger) }.value
+            } catch {
+                _ = try? await Task { try await connection.query("ROLLBACK", logger: logger) }.value
+                throw error
+            }
+            return result
         }
     }
 

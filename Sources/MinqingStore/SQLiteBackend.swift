@@ -29,15 +29,28 @@ public final class SQLiteBackend: DatabaseBackend {
     public func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
             try await database.raw("BEGIN IMMEDIATE").run()
+            let result: T
             do {
-                let result = try await body(database)
-                try await database.raw("COMMIT").run()
-                return result
+                result = try await body(database)
             } catch {
-                try? await database.raw("ROLLBACK").run()
+                try? await uncancellable { try await $0.raw("ROLLBACK").run() }
                 throw error
             }
+            do {
+                try await uncancellable { try await $0.raw("COMMIT").run() }
+            } catch {
+                try? await uncancellable { try await $0.raw("ROLLBACK").run() }
+                throw error
+            }
+            return result
         }
+    }
+
+    /// Runs a statement that must run even when the calling task is cancelled: a transaction left
+    /// open would wedge the only connection. A new task does not inherit the caller's cancellation.
+    private func uncancellable(_ statement: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
+        let database = self.database
+        try await Task { try await statement(database) }.value
     }
 
     public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {

@@ -25,7 +25,8 @@ public final class Store: Service {
     public static func open(_ location: DatabaseLocation, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) async throws -> Store {
         switch location {
         case .sqlite(let path):
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             return Store(backend: try await SQLiteBackend.open(path: path, logger: logger), logger: logger, now: now)
         case .postgres(let url):
             return Store(backend: try PostgresBackend(url: url, logger: logger), logger: logger, now: now)
@@ -61,6 +62,14 @@ public final class Store: Service {
     /// Milliseconds since 1970, the stored form of every time.
     var nowMilliseconds: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded()) }
 
+    /// Holds a lock named `key` until the transaction ends, so that writers of one thing (a city's
+    /// tree, the schema) take turns across processes. SQLite needs none: `BEGIN IMMEDIATE` on its one
+    /// connection already lets one writer in at a time.
+    func serialize(_ db: any SQLDatabase, on key: String) async throws {
+        guard dialect == .postgres else { return }
+        try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: key)))").run()
+    }
+
     /// Whether the database answers.
     public func ping() async throws {
         _ = try await backend.read { try await $0.raw("SELECT 1 AS one").all() }
@@ -78,6 +87,7 @@ public final class Store: Service {
         var applied: [String] = []
         for migration in Migrations.all {
             let done = try await backend.transaction { db -> Bool in
+                try await serialize(db, on: "minqing_migrations")
                 if try await db.raw("SELECT id FROM minqing_migrations WHERE id = \(bind: migration.id)").first() != nil { return false }
                 for statement in migration.statements(types) {
                     try await db.raw(SQLQueryString(statement)).run()

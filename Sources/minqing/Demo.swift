@@ -10,8 +10,8 @@ struct Demo: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Address to listen on.") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Address to listen on. Env: MINQING_HOST. Default: 127.0.0.1") var host: String?
+    @Option(help: "Port to listen on. Env: MINQING_PORT. Default: 8080") var port: Int?
     @Option(help: "Divide the city by this at every level below the counties, for a quick try (1 = reference scale).") var scale = 1
     @Option(help: "The seed: the same seed draws the same city.") var seed: UInt64 = 2026
     @Flag(help: "Build the city and exit without serving.") var noServe = false
@@ -22,7 +22,9 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = try common.configuration()
-        (configuration.host, configuration.port) = (host, port)
+        configuration.host = host ?? CommonOptions.environment["MINQING_HOST"] ?? configuration.host
+        configuration.port = try port ?? environmentNumber("MINQING_PORT") ?? configuration.port
+        let (host, port) = (configuration.host, configuration.port)
         let logger = try common.logger(configuration)
         var plan = DemoCityPlan.scaled(down: scale)
         plan.seed = seed

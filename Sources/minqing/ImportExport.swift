@@ -69,10 +69,14 @@ struct ImportGrids: AsyncParsableCommand {
     static func city(_ given: String?, store: Store, file: [UInt8], options: GridFileOptions) async throws -> String {
         if let given { return given }
         let cities = try await store.cities()
-        if cities.count == 1 { return cities[0] }
-        if let city = GeoJSON.readAreas(file, options: options).areas.first(where: { $0.area.level == .city })?.area.code, cities.isEmpty {
-            return city
+        let named = GeoJSON.readAreas(file, options: options).areas.first { $0.area.level == .city }?.area.code
+        if cities.count == 1 {
+            guard named == nil || named == cities[0] else {
+                throw CommandFailure("the file's city is \(named!) but the database holds \(cities[0]): name the city with --city")
+            }
+            return cities[0]
         }
+        if let named, cities.isEmpty { return named }
         throw ValidationError(
             cities.isEmpty ? "the file has no city-level area: name the city with --city" : "the database holds several cities: name one with --city"
         )
@@ -94,6 +98,7 @@ struct ExportGrids: AsyncParsableCommand {
         let configuration = try common.configuration()
         let logger = try common.logger(configuration)
         let areas = try await Store.with(configuration.databaseLocation, logger: logger) { store in
+            try await store.migrate()
             let cities = try await store.cities()
             guard let city = configuration.city ?? (cities.count == 1 ? cities.first : nil) else {
                 throw CommandFailure(cities.isEmpty ? "the database has no areas" : "the database holds several cities: name one with --city")

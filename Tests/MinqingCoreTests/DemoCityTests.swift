@@ -1,3 +1,4 @@
+import Foundation
 import MinqingCore
 import Testing
 
@@ -37,7 +38,8 @@ struct DemoCityTests {
         let town = try #require(areas.first { $0.level == .town })
         let villages = tree.children(code: town.code)
         #expect(villages.count >= 3)
-        #expect(villages.map(\.code) == villages.map(\.code).sorted())
+        // Numbered 001, 002, … with no gaps.
+        #expect(villages.map { String($0.code.suffix(3)) } == (1...villages.count).map { String(format: "%03d", $0) })
         // The first village's middle lies north of the last village's.
         func middle(_ area: Area) -> Double { area.shape.boundingBox.map { ($0.minLatitude + $0.maxLatitude) / 2 }! }
         #expect(middle(villages.first!) > middle(villages.last!))

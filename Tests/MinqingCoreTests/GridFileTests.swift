@@ -143,6 +143,60 @@ struct GridFileTests {
         #expect(Self.validate(noisy).issues.isEmpty)
     }
 
+    @Test func refusesAnAreaDrawnTwiceUnderAnotherCode() {
+        // Every corner of the copy lies on the original's boundary: only a point deep inside tells.
+        let copy = Self.feature(
+            "440101003",
+            "town",
+            parent: "440101",
+            rings: [[[113, 23], [113.01, 23], [113.01, 23.01], [113, 23.01], [113, 23]]]
+        )
+        let report = Self.validate(Self.validTree + [copy])
+        #expect(report.errors.map(\.kind) == [.siblingOverlap])
+        #expect(report.errors.first?.code == "440101001")
+    }
+
+    @Test func refusesHolesOutsideTheirShellAndOverlappingParts() {
+        var options = GridFileOptions()
+        options.codeRule = .free
+        let stray =
+            #"{"type":"Feature","properties":{"code":"a","name":"a","level":"county"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]],[[2,2],[3,2],[3,3],[2,2]]]}}"#
+        let parts =
+            #"{"type":"Feature","properties":{"code":"b","name":"b","level":"county"},"geometry":{"type":"MultiPolygon","coordinates":[[[[5,0],[8,0],[8,3],[5,3],[5,0]]],[[[6,1],[7,1],[7,2],[6,1]]]]}}"#
+        let empty = #"{"type":"Feature","properties":{"code":"c","name":"c","level":"county"},"geometry":{"type":"MultiPolygon","coordinates":[]}}"#
+        let report = Self.validate([stray, parts, empty], options: options)
+        let kinds = Dictionary(uniqueKeysWithValues: report.errors.map { ($0.code ?? "", $0.kind) })
+        #expect(kinds == ["a": .holeOutsideShell, "b": .overlappingParts, "c": .unsupportedGeometry])
+    }
+
+    @Test func refusesControlCharactersInNames() {
+        let feature = Self.feature("440101", "county", rings: [Self.square(113, 23, 0.01)], name: "天河\\u0000区")
+        let report = Self.validate([feature])
+        #expect(report.errors.map(\.kind) == [.invalidText])
+    }
+
+    @Test func namesGeometricProblemsEvenWhenTheTreeHasErrors() {
+        var features = Self.validTree
+        features[1] = Self.feature(
+            "440101001",
+            "town",
+            parent: "440101",
+            rings: [[[113, 23], [113.012, 23], [113.012, 23.01], [113, 23.01], [113, 23]]]
+        )
+        features.append(Self.feature("440101009", "town", parent: "440109", rings: [Self.square(114, 23, 0.001)]))
+        let kinds = Set(
+            Self.validate(
+                features,
+                options: {
+                    var o = GridFileOptions()
+                    o.codeRule = .free
+                    return o
+                }()
+            ).errors.map(\.kind)
+        )
+        #expect(kinds == [.siblingOverlap, .unknownParent])
+    }
+
     @Test func warnsOfAGapInsideAParentButImports() {
         var features = Self.validTree
         features.removeLast()

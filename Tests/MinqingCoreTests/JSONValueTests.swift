@@ -9,7 +9,9 @@ struct JSONValueTests {
         #expect(value["c"] == .object([:]))
     }
 
-    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01x", "\"\u{01}\"", "tru", "[1] 2", "\"\\x\"", ".5"])
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "01", "-", "+1", "1.", "-.5", "1.e3", "1e", "1e999", "\"\u{01}\"", "tru", "[1] 2", "\"\\x\"", ".5",
+    ])
     func refusesMalformedDocuments(_ text: String) {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: Array(text.utf8)) }
     }
@@ -19,6 +21,17 @@ struct JSONValueTests {
         let value = try JSONValue(parsing: Array(text.utf8))
         #expect(try JSONValue(parsing: Array(value.serialized.utf8)) == value)
         #expect(value.serialized == text)
+    }
+
+    @Test func refusesMalformedUTF8() {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: [0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
+    }
+
+    @Test func readsNumbersOfEveryLegalForm() throws {
+        for (text, value) in [("0", 0.0), ("-0", -0.0), ("12", 12), ("-1.25", -1.25), ("1e3", 1000), ("2E-2", 0.02), ("0.5e+1", 5)] {
+            #expect(try JSONValue(parsing: Array(text.utf8)) == .number(value), "\(text)")
+        }
     }
 
     @Test func writesWholeNumbersAsCodes() {

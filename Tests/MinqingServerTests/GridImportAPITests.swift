@@ -25,6 +25,12 @@ struct GridImportAPITests {
             #expect(try await Self.post(server, key: nil, body: file).status == .unauthorized)
             #expect(try await Self.post(server, key: "mq_0000000000_00000000000000000000000000000000", body: file).status == .unauthorized)
             #expect(try await Self.post(server, key: "not-a-key", body: file).status == .unauthorized)
+            // The scheme name is case-insensitive; a known key of the right scope gets past the door.
+            var lower: HTTPFields = [.contentType: "application/geo+json"]
+            lower[.authorization] = "bearer \(server.adminKey)"
+            let accepted = try await server.client.execute(uri: "/api/v1/grids/import", method: .post, headers: lower, body: ByteBuffer(bytes: file))
+            #expect(accepted.status == .unprocessableContent)
+            #expect(try accepted.problem().type == "urn:minqing:problem:empty-grid-file")
             let intake = try #require(server.credentials.apiKeys["open311_api_key"])
             let forbidden = try await Self.post(server, key: intake, body: file)
             #expect(forbidden.status == .forbidden)

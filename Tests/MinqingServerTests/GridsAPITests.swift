@@ -123,6 +123,11 @@ struct GridsAPITests {
                 ("/api/v1/grids?level=hamlet", .badRequest, "level must be one of city, county, town, village, grid, not hamlet"),
                 ("/api/v1/grids?level=town&page=0", .badRequest, "page must be at least 1, not 0"),
                 ("/api/v1/grids?level=town&per_page=1001", .badRequest, "per_page must be at most 1000, not 1001"),
+                (
+                    "/api/v1/grids?level=town&per_page=1000&page=9223372036854775807", .badRequest,
+                    "page must be at most 1000000, not 9223372036854775807"
+                ),
+                ("/api/v1/grids?level=town&page=99999999999999999999", .badRequest, "page must be a whole number, not 99999999999999999999"),
                 ("/api/v1/grids?level=town&parent=nowhere", .notFound, "no area has the code nowhere"),
                 ("/api/v1/grids/999999999", .notFound, "no area has the code 999999999"),
                 ("/api/v1/grids/999999999/history", .notFound, "no area has the code 999999999"),

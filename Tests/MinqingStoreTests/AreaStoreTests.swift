@@ -84,6 +84,30 @@ struct AreaStoreTests {
     }
 
     @Test(arguments: TestDatabase.enabled)
+    func concurrentImportsCannotTogetherBreakTheTree(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let upper = Self.areas.filter { $0.level <= .village }
+            _ = try await Self.importFile(store, Array(GeoJSON.write(upper).utf8))
+            // Two files each valid alone, overlapping each other: at most one may land.
+            let village = upper.last { $0.level == .village }!
+            let grids = Self.areas.filter { $0.parentCode == village.code }
+            var first = grids[0]
+            first.code = village.code + "901"
+            var second = grids[0]
+            second.code = village.code + "902"
+            let results = try await withThrowingTaskGroup(of: AreaImportSummary.self) { group in
+                for area in [first, second] {
+                    group.addTask { try await Self.importFile(store, Array(GeoJSON.write([area]).utf8)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.filter(\.imported).count == 1)
+            #expect(results.first { !$0.imported }?.report.errors.first?.kind == .siblingOverlap)
+            #expect(try await store.currentAreas(city: Self.city).count == upper.count + 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
     func importsOneLevelUnderAParentInForce(_ database: TestDatabase) async throws {
         try await database.withStore { store in
             let upper = Self.areas.filter { $0.level != .grid }

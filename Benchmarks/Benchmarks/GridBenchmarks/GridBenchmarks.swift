@@ -17,7 +17,8 @@ func read(_ name: String) -> [UInt8] {
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(warmupIterations: 1, maxDuration: .seconds(10))
 
-    // Point location: the deepest grid for random points in the city's bounding box, one core.
+    // Point location in the whole tree, as the server holds it: the deepest area for random points in
+    // the city's bounding box, one core. Points outside every grid also ask the top level.
     Benchmark(
         "Point location, 4,509 grids",
         configuration: .init(metrics: [.throughput, .wallClock, .cpuTotal], scalingFactor: .mega, maxIterations: 20)

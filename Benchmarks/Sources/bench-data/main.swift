@@ -5,7 +5,7 @@ import MinqingCore
 //   grids.geojson   the demo city's 4,509 small grids
 //   upper.geojson   the city, counties, towns and villages above them
 //   points.f64      1,000,000 random points in the city's bounding box, little-endian float64 lng, lat
-//   answers.txt     the grid code Minqing locates for each point ("-" outside)
+//   answers.txt     the grid code Minqing locates for each point in the whole tree ("-" outside)
 let folder = CommandLine.arguments.dropFirst().first ?? ".build/bench"
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 let areas = DemoCityBuilder(plan: .reference).build()
@@ -25,6 +25,6 @@ for _ in 0..<1_000_000 {
     for value in [point.longitude, point.latitude] { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
 }
 try Data(bytes).write(to: URL(fileURLWithPath: folder + "/points.f64"))
-let tree = AreaTree(areas: areas.filter { $0.level == .grid })
+let tree = AreaTree(areas: areas)
 try points.map { tree.locateCode($0) ?? "-" }.joined(separator: "\n").write(toFile: folder + "/answers.txt", atomically: true, encoding: .utf8)
 print("wrote \(folder): \(areas.count) areas, \(points.count) points")

@@ -120,6 +120,25 @@ public struct MultiPolygon: Hashable, Sendable {
         return inside
     }
 
+    /// A point well inside the shape: of a 9×9 lattice over its box, the inside point farthest from
+    /// the boundary, with that distance in metres; `nil` for a shape too thin to hold one.
+    public var interiorPoint: (point: GeoPoint, clearance: Double)? {
+        guard let box = boundingBox else { return nil }
+        var best: (point: GeoPoint, clearance: Double)?
+        for i in 1...9 {
+            for j in 1...9 {
+                let point = GeoPoint(
+                    box.minLongitude + (box.maxLongitude - box.minLongitude) * Double(i) / 10,
+                    box.minLatitude + (box.maxLatitude - box.minLatitude) * Double(j) / 10
+                )
+                guard contains(point) else { continue }
+                let clearance = Planar.distance(from: point, to: self)
+                if clearance > best?.clearance ?? 0 { best = (point, clearance) }
+            }
+        }
+        return best
+    }
+
     /// Area in square metres on a local equal-area approximation (holes subtracted).
     public var areaSquareMetres: Double {
         polygons.reduce(0) { total, polygon in

@@ -83,6 +83,7 @@ public final class PlanarIndex: Sendable {
         var whole: [UInt64] = []
         for shape in 0..<input.count {
             let box = shapes.bounds(of: shape)
+            guard box.minX <= box.maxX else { continue }  // a shape without edges covers nothing
             let (c0, c1) = (grid.column(of: box.minX), grid.column(of: box.maxX))
             let (r0, r1) = (grid.row(of: box.minY), grid.row(of: box.maxY))
             for row in r0...r1 {

@@ -1,8 +1,54 @@
-/// Finds where the rings of a polygon cross themselves or each other (a ring touching itself counts
-/// too). Sweeps edges by longitude, so a ring of thousands of positions is checked in about n log n.
+/// What makes a shape invalid as an area (OGC simple-feature rules, as GIS tools apply them).
+public enum ShapeProblem: Sendable, Hashable {
+    /// A ring crosses or touches itself, or two rings cross.
+    case selfIntersection(GeoPoint)
+    /// A hole lies outside its exterior ring, or inside another hole.
+    case holeOutsideShell(GeoPoint)
+    /// Two parts of a MultiPolygon overlap.
+    case overlappingParts(GeoPoint)
+
+    /// The first problem of a shape, or `nil` when it is valid.
+    public static func find(in shape: MultiPolygon) -> ShapeProblem? {
+        if let point = SelfIntersection.find(in: shape.polygons.flatMap(\.rings)) { return .selfIntersection(point) }
+        // No two rings cross, so one corner tells on which side of another ring a whole ring lies.
+        for polygon in shape.polygons {
+            for (index, hole) in polygon.holes.enumerated() {
+                let corner = hole[0]
+                if !ringContains(polygon.exterior, corner) { return .holeOutsideShell(corner) }
+                for (other, outer) in polygon.holes.enumerated() where other != index && ringContains(outer, corner) {
+                    return .holeOutsideShell(corner)
+                }
+            }
+        }
+        for (index, part) in shape.polygons.enumerated() {
+            for (other, outer) in shape.polygons.enumerated() where other != index {
+                let corner = part.exterior[0]
+                // Inside another part's exterior and not in one of its holes: the parts overlap.
+                if ringContains(outer.exterior, corner) && !outer.holes.contains(where: { ringContains($0, corner) }) {
+                    return .overlappingParts(corner)
+                }
+            }
+        }
+        return nil
+    }
+
+    private static func ringContains(_ ring: [GeoPoint], _ point: GeoPoint) -> Bool {
+        var inside = false
+        for i in 1..<ring.count where Edge(ring[i - 1], ring[i]).crossesRay(from: point) { inside.toggle() }
+        return inside
+    }
+}
+
+/// Finds where rings cross themselves or each other (a ring touching itself counts too). Sweeps
+/// edges by longitude, so a ring of thousands of positions is checked in about n log n.
 public enum SelfIntersection {
-    /// A point where two edges that are not neighbours meet, or `nil` when the polygon is simple.
+    /// A point where two edges of one polygon that are not neighbours meet, or `nil` when it is simple.
     public static func find(in polygon: Polygon) -> GeoPoint? {
+        find(in: polygon.rings)
+    }
+
+    /// The same over any set of rings: a shape's parts must not cross one another either.
+    public static func find(in rings: [[GeoPoint]]) -> GeoPoint? {
         struct Segment {
             var a: GeoPoint
             var b: GeoPoint
@@ -13,7 +59,7 @@ public enum SelfIntersection {
             var maxX: Double { max(a.longitude, b.longitude) }
         }
         var segments: [Segment] = []
-        for (ringIndex, ring) in polygon.rings.enumerated() where ring.count > 1 {
+        for (ringIndex, ring) in rings.enumerated() where ring.count > 1 {
             for i in 1..<ring.count {
                 segments.append(Segment(a: ring[i - 1], b: ring[i], ring: ringIndex, index: i - 1, ringCount: ring.count - 1))
             }

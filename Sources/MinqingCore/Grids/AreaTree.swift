@@ -13,6 +13,8 @@ public struct AreaTree: Sendable {
     }
 
     public let areas: [Area]
+    /// Each area's box, for the nearest-area search.
+    private let boxes: [BoundingBox]
     private let slotByCode: [String: Int]
     private let parentSlot: [Int]
     private let childSlots: [[Int]]
@@ -24,6 +26,7 @@ public struct AreaTree: Sendable {
 
     public init(areas: [Area]) {
         self.areas = areas
+        boxes = areas.map { $0.shape.boundingBox ?? BoundingBox(minLongitude: 0, minLatitude: 0, maxLongitude: 0, maxLatitude: 0) }
         let slotByCode = Dictionary(areas.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { first, _ in first })
         self.slotByCode = slotByCode
         parentSlot = areas.map { area in area.parentCode.flatMap { slotByCode[$0] } ?? -1 }
@@ -100,14 +103,14 @@ public struct AreaTree: Sendable {
         if let slot = locateSlot(point) { return .inside(path: path(code: areas[slot].code)) }
         guard let deepest = levels.first else { return .noAreas }
         let (scaleX, scaleY) = Planar.metresPerDegree(atLatitude: point.latitude)
-        let boxes = deepest.slots.map { slot -> (slot: Int, bound: Double) in
-            let box = areas[Int(slot)].shape.boundingBox!
+        let candidates = deepest.slots.map { slot -> (slot: Int, bound: Double) in
+            let box = boxes[Int(slot)]
             let dx = max(box.minLongitude - point.longitude, 0, point.longitude - box.maxLongitude) * scaleX
             let dy = max(box.minLatitude - point.latitude, 0, point.latitude - box.maxLatitude) * scaleY
             return (Int(slot), (dx * dx + dy * dy).squareRoot())
         }.sorted { $0.bound < $1.bound }
-        var best = (slot: boxes[0].slot, distance: Double.infinity)
-        for candidate in boxes {
+        var best = (slot: candidates[0].slot, distance: Double.infinity)
+        for candidate in candidates {
             // The box bound is a lower bound, up to the flat-earth error of a few parts in a thousand.
             if candidate.bound * 0.99 > best.distance { break }
             let distance = Planar.distance(from: point, to: areas[candidate.slot].shape)

@@ -70,6 +70,12 @@ public enum GeoJSON {
             guard let value = properties[key]?.text?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
             return value
         }
+        // Control characters (a NUL above all) have no place in a name, and PostgreSQL refuses them.
+        for key in [options.codeProperty, options.nameProperty, options.parentProperty, options.responsibleProperty] {
+            if let value = text(key), value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                return fail(.invalidText, nil, "property \"\(key)\" holds a control character")
+            }
+        }
         guard let code = text(options.codeProperty) else {
             return fail(.missingProperty, nil, "property \"\(options.codeProperty)\" (the area code) is missing")
         }
@@ -97,7 +103,9 @@ public enum GeoJSON {
         let parts: [JSONValue]
         switch type {
         case "Polygon": parts = [geometry["coordinates"] ?? .null]
-        case "MultiPolygon": parts = geometry["coordinates"]?.array ?? [.null]
+        case "MultiPolygon":
+            parts = geometry["coordinates"]?.array ?? [.null]
+            guard !parts.isEmpty else { return fail(.unsupportedGeometry, code, "a MultiPolygon has no polygons") }
         default: return fail(.unsupportedGeometry, code, "geometry type \(type) is not a Polygon or MultiPolygon")
         }
         var polygons: [Polygon] = []

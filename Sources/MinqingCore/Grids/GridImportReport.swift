@@ -12,6 +12,7 @@ public struct GridImportIssue: Sendable, Hashable, Codable {
         case invalidJSON = "invalid_json"
         case notFeatureCollection = "not_feature_collection"
         case missingProperty = "missing_property"
+        case invalidText = "invalid_text"
         case invalidLevel = "invalid_level"
         case invalidCode = "invalid_code"
         case unsupportedGeometry = "unsupported_geometry"
@@ -25,6 +26,8 @@ public struct GridImportIssue: Sendable, Hashable, Codable {
         case parentCycle = "parent_cycle"
         case outsideParent = "outside_parent"
         case siblingOverlap = "sibling_overlap"
+        case holeOutsideShell = "hole_outside_shell"
+        case overlappingParts = "overlapping_parts"
         case gapInParent = "gap_in_parent"
     }
 

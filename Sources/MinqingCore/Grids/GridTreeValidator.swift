@@ -48,11 +48,12 @@ public struct GridTreeValidator: Sendable {
         for (_, area) in accepted { tree[area.code] = area }
 
         for (feature, area) in accepted {
-            for polygon in area.shape.polygons {
-                if let point = SelfIntersection.find(in: polygon) {
-                    add(.error, .selfIntersection, feature, area, at: point, "the boundary crosses or touches itself")
-                    break
-                }
+            switch ShapeProblem.find(in: area.shape) {
+            case .selfIntersection(let point): add(.error, .selfIntersection, feature, area, at: point, "the boundary crosses or touches itself")
+            case .holeOutsideShell(let point):
+                add(.error, .holeOutsideShell, feature, area, at: point, "a hole lies outside its outer ring or inside another hole")
+            case .overlappingParts(let point): add(.error, .overlappingParts, feature, area, at: point, "two parts of the MultiPolygon overlap")
+            case nil: break
             }
             guard let parentCode = area.parentCode else { continue }
             guard let parent = tree[parentCode] else {
@@ -78,9 +79,8 @@ public struct GridTreeValidator: Sendable {
                 cursor = next.parentCode
             }
         }
-        // Geometry is checked only over a sound tree; features that could not be read are already named.
-        guard report.errors.count == fileReport.errors.count else { return report }
-
+        // Geometry is checked even when the tree has errors, so that one report names every problem;
+        // containment is checked only where the parent is known.
         let all = Array(tree.values).sorted { $0.code < $1.code }
         let incomingCodes = Set(accepted.map(\.area.code))
         checkContainment(all, incomingCodes, featureByCode, &report)
@@ -101,7 +101,7 @@ public struct GridTreeValidator: Sendable {
                 guard let parentCode = child.parentCode, let slot = parentSlot[parentCode], let parentIndex = byCode[parentCode] else { continue }
                 guard incoming.contains(child.code) || incoming.contains(parentCode) else { continue }
                 let parent = all[parentIndex]
-                for point in child.shape.polygons.lazy.flatMap(\.exterior) {
+                for point in Self.cornersAndMidpoints(child.shape.polygons.map(\.exterior)) {
                     if index.locate(point) == slot || index.shape(slot, contains: point) { continue }
                     if !Planar.isNear(point, to: parent.shape, within: toleranceMetres) {
                         let distance = Planar.distance(from: point, to: parent.shape)
@@ -129,12 +129,20 @@ public struct GridTreeValidator: Sendable {
             guard areas.count > 1 else { continue }
             let index = PlanarIndex(shapes: areas.map(\.shape), cellsPerShape: 16)
             let boxes = areas.map { $0.shape.boundingBox! }
+            // A point deep inside each area catches an area drawn twice or inside another, whose
+            // corners all lie on the other's boundary.
+            let interiors = areas.map { area in area.shape.interiorPoint.flatMap { $0.clearance > toleranceMetres ? $0.point : nil } }
             let order = areas.indices.sorted { boxes[$0].minLongitude < boxes[$1].minLongitude }
             for (position, a) in order.enumerated() {
                 for b in order[(position + 1)...] {
                     if boxes[b].minLongitude > boxes[a].maxLongitude { break }
                     guard boxes[a].intersects(boxes[b]), incoming.contains(areas[a].code) || incoming.contains(areas[b].code) else { continue }
-                    if let place = deepCorner(of: areas[a], inside: b, areas, index) ?? deepCorner(of: areas[b], inside: a, areas, index) {
+                    let deepInterior = [(a, b), (b, a)].lazy.compactMap { inner, outer in
+                        interiors[inner].flatMap { index.shape(outer, contains: $0) ? $0 : nil }
+                    }.first
+                    if let place = deepCorner(of: areas[a], inside: b, areas, index) ?? deepCorner(of: areas[b], inside: a, areas, index)
+                        ?? deepInterior
+                    {
                         let (first, second) = areas[a].code < areas[b].code ? (areas[a], areas[b]) : (areas[b], areas[a])
                         report.issues.append(
                             .init(
@@ -153,19 +161,19 @@ public struct GridTreeValidator: Sendable {
     }
 
     private func deepCorner(of area: Area, inside other: Int, _ areas: [Area], _ index: PlanarIndex) -> GeoPoint? {
-        for ring in area.shape.rings {
-            for i in 1..<ring.count {
-                let corner = ring[i]
-                let middle = GeoPoint(
-                    longitude: (ring[i - 1].longitude + corner.longitude) / 2,
-                    latitude: (ring[i - 1].latitude + corner.latitude) / 2
-                )
-                for point in [corner, middle] where index.shape(other, contains: point) {
-                    if !Planar.isNear(point, to: areas[other].shape, within: toleranceMetres) { return point }
-                }
-            }
+        for point in Self.cornersAndMidpoints(Array(area.shape.rings)) where index.shape(other, contains: point) {
+            if !Planar.isNear(point, to: areas[other].shape, within: toleranceMetres) { return point }
         }
         return nil
+    }
+
+    /// Every corner of the rings and the middle of every edge.
+    private static func cornersAndMidpoints(_ rings: [[GeoPoint]]) -> [GeoPoint] {
+        rings.flatMap { ring in
+            (1..<ring.count).flatMap { i in
+                [ring[i], GeoPoint((ring[i - 1].longitude + ring[i].longitude) / 2, (ring[i - 1].latitude + ring[i].latitude) / 2)]
+            }
+        }
     }
 
     /// Children cover their parent: an uncovered share above ``gapShare`` is a warning, since gaps

@@ -167,24 +167,43 @@ private struct Parser {
         position += expected.count
     }
 
+    /// A number by RFC 8259's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
     mutating func number() throws(JSONValue.ParseError) -> Double {
         let start = position
-        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
-        while position < bytes.count {
-            let byte = bytes[position]
-            guard
-                (0x30...0x39).contains(byte) || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
-                    || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
-            else { break }
-            position += 1
+        func digits() -> Int {
+            let first = position
+            while position < bytes.count, (0x30...0x39).contains(bytes[position]) { position += 1 }
+            return position - first
         }
-        guard position > start else { throw fail("expected a value") }
-        let text = String(decoding: bytes[start..<position], as: UTF8.self)
-        guard let value = Double(text), value.isFinite, text.first != "." else {
+        func at(_ character: Character) -> Bool { position < bytes.count && bytes[position] == character.asciiValue! }
+        if at("-") { position += 1 }
+        if at("0") {
+            position += 1
+        } else if digits() == 0 {
             position = start
-            throw fail("malformed number \(text)")
+            throw fail("expected a value")
+        }
+        if at(".") {
+            position += 1
+            guard digits() > 0 else { throw fail("a number needs digits after its decimal point") }
+        }
+        if at("e") || at("E") {
+            position += 1
+            if at("+") || at("-") { position += 1 }
+            guard digits() > 0 else { throw fail("a number needs digits in its exponent") }
+        }
+        let text = String(decoding: bytes[start..<position], as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            position = start
+            throw fail("number \(text) is out of range")
         }
         return value
+    }
+
+    /// The bytes of a string as text; malformed UTF-8 is an error, not a silent replacement.
+    func text(_ range: Range<Int>) throws(JSONValue.ParseError) -> String {
+        guard let text = String(validating: bytes[range], as: UTF8.self) else { throw fail("a string is not valid UTF-8") }
+        return text
     }
 
     mutating func string() throws(JSONValue.ParseError) -> String {
@@ -193,7 +212,7 @@ private struct Parser {
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: bytes[start..<position], as: UTF8.self)
+                let text = try text(start..<position)
                 position += 1
                 return text
             }
@@ -205,7 +224,7 @@ private struct Parser {
     }
 
     mutating func escapedString(from start: Int) throws(JSONValue.ParseError) -> String {
-        var result = String(decoding: bytes[start..<position], as: UTF8.self)
+        var result = try text(start..<position)
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
@@ -218,7 +237,7 @@ private struct Parser {
                     guard bytes[position] >= 0x20 else { throw fail("control character in a string") }
                     position += 1
                 }
-                result += String(decoding: bytes[runStart..<position], as: UTF8.self)
+                result += try text(runStart..<position)
                 continue
             }
             position += 1

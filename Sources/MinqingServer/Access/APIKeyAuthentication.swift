@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import MinqingCore
 import MinqingStore
@@ -6,10 +7,11 @@ import MinqingStore
 /// a known key without the scope is a 403.
 enum APIKeyAuthentication {
     static func holder(of request: Request, store: Store, needing scope: APIKeyScope) async throws -> APIKeyHolder {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        // The scheme name is case-insensitive (RFC 9110 §11.1).
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw Problem.unauthorized("send an API key as Authorization: Bearer mq_…")
         }
-        guard let holder = try await store.apiKeyHolder(String(header.dropFirst("Bearer ".count))) else {
+        guard let holder = try await store.apiKeyHolder(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)) else {
             throw Problem.unauthorized("the API key is unknown, revoked or expired")
         }
         guard holder.scopes.contains(scope) || holder.scopes.contains(.admin) else {

@@ -76,8 +76,13 @@ public struct DemoSetup: Sendable {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(credentials).write(to: URL(fileURLWithPath: credentialsPath))
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: credentialsPath)
+        // Readable by the owner only from the first byte, and in place only once whole.
+        let partial = credentialsPath + ".partial"
+        guard FileManager.default.createFile(atPath: partial, contents: try encoder.encode(credentials), attributes: [.posixPermissions: 0o600])
+        else {
+            throw StoreError.invalidConfiguration("cannot write \(partial)")
+        }
+        guard rename(partial, credentialsPath) == 0 else { throw StoreError.invalidConfiguration("cannot move \(partial) to \(credentialsPath)") }
         return credentials
     }
 

@@ -27,8 +27,9 @@ struct GridImportController {
         // Values were checked against openapi.yaml by QueryValidationMiddleware.
         if let tolerance = request.uri.queryParameters["tolerance_m"].flatMap({ Double(String($0)) }) { validator.toleranceMetres = tolerance }
         let file = Array(buffer: body)
-        // An empty server takes the city of the key's account.
+        // An empty server takes the city of the key's account; a key of another city may not write here.
         let city = grids.city ?? holder.cityCode
+        guard holder.cityCode == city else { throw Problem.forbidden("this API key belongs to city \(holder.cityCode), not \(city)") }
         let summary = try await store.importAreas(
             city: city,
             file: file,

@@ -51,7 +51,13 @@ final class GridIndex: Service {
         let started = ContinuousClock.now
         let importID = try await store.latestAreaImportID(city: city)
         let tree = AreaTree(areas: try await store.currentAreas(city: city))
-        state.withLock { $0 = State(city: city, tree: tree, importID: importID) }
+        // Loads may finish out of order (an import's and the refresh's): never swap an older tree in.
+        let swapped = state.withLock { state -> Bool in
+            if let current = state.importID, (importID ?? .min) < current { return false }
+            state = State(city: city, tree: tree, importID: importID)
+            return true
+        }
+        guard swapped else { return }
         for level in AreaLevel.allCases {
             registry.makeGauge(
                 descriptor: .init(namespace: "minqing", metricName: "areas", unitName: "", helpText: "Areas in force, by level"),
@@ -87,8 +93,9 @@ final class GridIndex: Service {
 
     /// Reloads when the newest import is not the one the tree was built from.
     func refreshIfChanged() async throws {
-        guard let city else { return }
         do {
+            // A server that started empty looks for a first tree imported by another process.
+            guard let city else { return try await load() }
             let latest = try await store.latestAreaImportID(city: city)
             if latest != state.withLock({ $0.importID }) { try await load() }
         } catch is CancellationError {

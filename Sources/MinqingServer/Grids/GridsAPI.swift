@@ -17,7 +17,8 @@ extension APIHandler {
         } else {
             matching = tree.areas(of: level)
         }
-        let start = min((page - 1) * perPage, matching.count)
+        let (offset, overflow) = (page - 1).multipliedReportingOverflow(by: perPage)
+        let start = overflow ? matching.count : min(offset, matching.count)
         let items = matching[start..<min(start + perPage, matching.count)].map(Components.Schemas.AreaSummary.init)
         return .ok(.init(body: .json(.init(total: matching.count, page: page, perPage: perPage, items: items))))
     }

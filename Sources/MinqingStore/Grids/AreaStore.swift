@@ -79,98 +79,121 @@ extension Store {
         }
     }
 
-    /// The same for areas already in memory (the demo city): `prepare` validates them against the
-    /// areas in force, read inside the writing transaction so no other import can slip between.
+    /// The same for areas already in memory (the demo city). `prepare` validates against the areas in
+    /// force. It runs outside the write lock, so a long validation does not stop other readers and
+    /// writers; the write then checks that no other import landed meanwhile, and validates again if one did.
     public func importAreas(
         city: String,
         actor: String,
         source: String,
         prepare: ([Area]) -> (areas: [(feature: Int, area: Area)], report: GridImportReport)
     ) async throws -> AreaImportSummary {
-        try await backend.transaction { db in
-            let existing = try await db.raw(
-                """
-                SELECT id, code, name, level, parent_code, responsible_party, geometry FROM areas
-                WHERE city_code = \(bind: city) AND valid_to IS NULL
-                """
-            ).all()
-            var current: [String: (id: Int64, area: Area)] = [:]
-            for row in existing {
-                let area = try Self.area(row)
-                current[area.code] = (try row.decode(column: "id", as: Int64.self), area)
+        for _ in 0..<3 {
+            let (current, seen) = try await backend.read { db in
+                let rows = try await db.raw(
+                    """
+                    SELECT id, code, name, level, parent_code, responsible_party, geometry FROM areas
+                    WHERE city_code = \(bind: city) AND valid_to IS NULL
+                    """
+                ).all()
+                var current: [String: (id: Int64, area: Area)] = [:]
+                for row in rows {
+                    let area = try Self.area(row)
+                    current[area.code] = (try row.decode(column: "id", as: Int64.self), area)
+                }
+                return (current, try await Self.latestImportID(db, city: city))
             }
             let (incoming, report) = prepare(current.values.map(\.area))
-            var summary = AreaImportSummary(importID: nil, features: incoming.count, created: 0, changed: 0, unchanged: 0, report: report)
+            let summary = AreaImportSummary(importID: nil, features: incoming.count, created: 0, changed: 0, unchanged: 0, report: report)
             guard report.isAcceptable, !incoming.isEmpty else { return summary }
-
-            let stamp = nowMilliseconds
-            var toInsert: [Area] = []
-            var toClose: [Int64] = []
-            for (_, area) in incoming {
-                if let old = current[area.code] {
-                    if old.area == area {
-                        summary.unchanged += 1
-                        continue
-                    }
-                    toClose.append(old.id)
-                    summary.changed += 1
-                } else {
-                    summary.created += 1
-                }
-                toInsert.append(area)
+            let written = try await backend.transaction { db -> AreaImportSummary? in
+                try await serialize(db, on: "areas:\(city)")
+                guard try await Self.latestImportID(db, city: city) == seen else { return nil }
+                return try await write(incoming, over: current, summary: summary, city: city, actor: actor, source: source, db: db)
             }
-            let importRow = try await db.raw(
-                """
-                INSERT INTO area_imports (city_code, imported_at, actor, source, features, created, changed, unchanged, warnings)
-                VALUES (\(bind: city), \(bind: stamp), \(bind: actor), \(bind: source), \(bind: summary.features), \(bind: summary.created),
-                        \(bind: summary.changed), \(bind: summary.unchanged), \(bind: report.warnings.count))
-                RETURNING id
-                """
-            ).first()
-            let importID = try importRow?.decode(column: "id", as: Int64.self)
-            for chunk in stride(from: 0, to: toClose.count, by: 500) {
-                let ids = Array(toClose[chunk..<min(chunk + 500, toClose.count)])
-                try await db.update("areas").set("valid_to", to: stamp).where("id", .in, ids).run()
-            }
-            for chunk in stride(from: 0, to: toInsert.count, by: 200) {
-                var insert = db.insert(into: "areas").columns(
-                    "city_code",
-                    "code",
-                    "name",
-                    "level",
-                    "parent_code",
-                    "responsible_party",
-                    "geometry",
-                    "min_lng",
-                    "min_lat",
-                    "max_lng",
-                    "max_lat",
-                    "valid_from",
-                    "import_id"
-                )
-                for area in toInsert[chunk..<min(chunk + 200, toInsert.count)] {
-                    let box = area.shape.boundingBox ?? BoundingBox(minLongitude: 0, minLatitude: 0, maxLongitude: 0, maxLatitude: 0)
-                    insert = insert.values(
-                        SQLBind(city),
-                        SQLBind(area.code),
-                        SQLBind(area.name),
-                        SQLBind(area.level.rawValue),
-                        SQLBind(area.parentCode),
-                        SQLBind(area.responsibleParty),
-                        SQLBind(area.shape.encoded),
-                        SQLBind(box.minLongitude),
-                        SQLBind(box.minLatitude),
-                        SQLBind(box.maxLongitude),
-                        SQLBind(box.maxLatitude),
-                        SQLBind(stamp),
-                        SQLBind(importID)
-                    )
-                }
-                try await insert.run()
-            }
-            summary.importID = importID
-            return summary
+            if let written { return written }
         }
+        throw StoreError.conflict("other imports kept changing the tree of \(city); try again")
+    }
+
+    private func write(
+        _ incoming: [(feature: Int, area: Area)],
+        over current: [String: (id: Int64, area: Area)],
+        summary: AreaImportSummary,
+        city: String,
+        actor: String,
+        source: String,
+        db: any SQLDatabase
+    ) async throws -> AreaImportSummary {
+        var summary = summary
+        let report = summary.report
+        let stamp = nowMilliseconds
+        var toInsert: [Area] = []
+        var toClose: [Int64] = []
+        for (_, area) in incoming {
+            if let old = current[area.code] {
+                if old.area == area {
+                    summary.unchanged += 1
+                    continue
+                }
+                toClose.append(old.id)
+                summary.changed += 1
+            } else {
+                summary.created += 1
+            }
+            toInsert.append(area)
+        }
+        let importRow = try await db.raw(
+            """
+            INSERT INTO area_imports (city_code, imported_at, actor, source, features, created, changed, unchanged, warnings)
+            VALUES (\(bind: city), \(bind: stamp), \(bind: actor), \(bind: source), \(bind: summary.features), \(bind: summary.created),
+                    \(bind: summary.changed), \(bind: summary.unchanged), \(bind: report.warnings.count))
+            RETURNING id
+            """
+        ).first()
+        let importID = try importRow?.decode(column: "id", as: Int64.self)
+        for chunk in stride(from: 0, to: toClose.count, by: 500) {
+            let ids = Array(toClose[chunk..<min(chunk + 500, toClose.count)])
+            try await db.update("areas").set("valid_to", to: stamp).where("id", .in, ids).run()
+        }
+        for chunk in stride(from: 0, to: toInsert.count, by: 200) {
+            var insert = db.insert(into: "areas").columns(
+                "city_code",
+                "code",
+                "name",
+                "level",
+                "parent_code",
+                "responsible_party",
+                "geometry",
+                "min_lng",
+                "min_lat",
+                "max_lng",
+                "max_lat",
+                "valid_from",
+                "import_id"
+            )
+            for area in toInsert[chunk..<min(chunk + 200, toInsert.count)] {
+                let box = area.shape.boundingBox ?? BoundingBox(minLongitude: 0, minLatitude: 0, maxLongitude: 0, maxLatitude: 0)
+                insert = insert.values(
+                    SQLBind(city),
+                    SQLBind(area.code),
+                    SQLBind(area.name),
+                    SQLBind(area.level.rawValue),
+                    SQLBind(area.parentCode),
+                    SQLBind(area.responsibleParty),
+                    SQLBind(area.shape.encoded),
+                    SQLBind(box.minLongitude),
+                    SQLBind(box.minLatitude),
+                    SQLBind(box.maxLongitude),
+                    SQLBind(box.maxLatitude),
+                    SQLBind(stamp),
+                    SQLBind(importID)
+                )
+            }
+            try await insert.run()
+        }
+        summary.importID = importID
+        return summary
     }
 
     static func area(_ row: any SQLRow) throws -> Area {
@@ -195,8 +218,10 @@ extension Store {
 extension Store {
     /// The newest import of a city, to tell whether another process changed its tree.
     public func latestAreaImportID(city: String) async throws -> Int64? {
-        try await backend.read { db in
-            try await db.raw("SELECT MAX(id) AS id FROM area_imports WHERE city_code = \(bind: city)").first()?.decode(column: "id", as: Int64?.self)
-        }
+        try await backend.read { try await Self.latestImportID($0, city: city) }
+    }
+
+    static func latestImportID(_ db: any SQLDatabase, city: String) async throws -> Int64? {
+        try await db.raw("SELECT MAX(id) AS id FROM area_imports WHERE city_code = \(bind: city)").first()?.decode(column: "id", as: Int64?.self)
     }
 }
