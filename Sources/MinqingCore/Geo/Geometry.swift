@@ -120,24 +120,28 @@ public struct MultiPolygon: Hashable, Sendable {
         return inside
     }
 
-    /// A point well inside the shape: of a 9×9 lattice over its box, the inside point farthest from
-    /// the boundary, with that distance in metres; `nil` for a shape too thin to hold one.
-    public var interiorPoint: (point: GeoPoint, clearance: Double)? {
+    /// A point inside the shape at least `clearance` metres from its boundary: the first such point
+    /// of a 9×9 lattice over its box, nearest the middle first; `nil` for a shape too thin to hold one.
+    public func interiorPoint(clearance: Double) -> GeoPoint? {
         guard let box = boundingBox else { return nil }
-        var best: (point: GeoPoint, clearance: Double)?
-        for i in 1...9 {
-            for j in 1...9 {
-                let point = GeoPoint(
-                    box.minLongitude + (box.maxLongitude - box.minLongitude) * Double(i) / 10,
-                    box.minLatitude + (box.maxLatitude - box.minLatitude) * Double(j) / 10
-                )
-                guard contains(point) else { continue }
-                let clearance = Planar.distance(from: point, to: self)
-                if clearance > best?.clearance ?? 0 { best = (point, clearance) }
-            }
+        for (i, j) in Self.latticeFromTheMiddle {
+            let point = GeoPoint(
+                box.minLongitude + (box.maxLongitude - box.minLongitude) * Double(i) / 10,
+                box.minLatitude + (box.maxLatitude - box.minLatitude) * Double(j) / 10
+            )
+            if contains(point) && !Planar.isNear(point, to: self, within: clearance) { return point }
         }
-        return best
+        return nil
     }
+
+    private static let latticeFromTheMiddle: [(Int, Int)] = {
+        var cells: [(Int, Int)] = []
+        for i in 1...9 {
+            for j in 1...9 { cells.append((i, j)) }
+        }
+        func offset(_ cell: (Int, Int)) -> Int { abs(cell.0 - 5) + abs(cell.1 - 5) }
+        return cells.sorted { offset($0) < offset($1) }
+    }()
 
     /// Area in square metres on a local equal-area approximation (holes subtracted).
     public var areaSquareMetres: Double {

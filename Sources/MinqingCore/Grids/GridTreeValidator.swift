@@ -131,7 +131,7 @@ public struct GridTreeValidator: Sendable {
             let boxes = areas.map { $0.shape.boundingBox! }
             // A point deep inside each area catches an area drawn twice or inside another, whose
             // corners all lie on the other's boundary.
-            let interiors = areas.map { area in area.shape.interiorPoint.flatMap { $0.clearance > toleranceMetres ? $0.point : nil } }
+            let interiors = areas.map { $0.shape.interiorPoint(clearance: toleranceMetres) }
             let order = areas.indices.sorted { boxes[$0].minLongitude < boxes[$1].minLongitude }
             for (position, a) in order.enumerated() {
                 for b in order[(position + 1)...] {
