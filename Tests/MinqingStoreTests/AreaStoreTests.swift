@@ -84,6 +84,41 @@ struct AreaStoreTests {
     }
 
     @Test(arguments: TestDatabase.enabled)
+    func aTransactionThatFailsHalfwayLeavesNothingAndTheConnectionUsable(_ database: TestDatabase) async throws {
+        struct Halfway: Error {}
+        try await database.withStore { store in
+            await #expect(throws: Halfway.self) {
+                try await store.backend.transaction { db in
+                    try await db.raw("INSERT INTO departments (city_code, code, name) VALUES ('449900', 'x', '半途')").run()
+                    throw Halfway()
+                }
+            }
+            #expect(try await store.departments(city: "449900").isEmpty)
+            // The next transaction starts cleanly on the same connection.
+            try await store.addCatalog(city: "449900", departments: [Department(code: "y", name: "之后")], classes: [])
+            #expect(try await store.departments(city: "449900").map(\.code) == ["y"])
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aCancelledTransactionRollsBackAndTheConnectionStaysUsable(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let task = Task {
+                try await store.backend.transaction { db in
+                    try await db.raw("INSERT INTO departments (city_code, code, name) VALUES ('449900', 'x', '取消')").run()
+                    try await Task.sleep(for: .seconds(30))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            task.cancel()
+            _ = await task.result
+            #expect(try await store.departments(city: "449900").isEmpty)
+            try await store.addCatalog(city: "449900", departments: [Department(code: "y", name: "之后")], classes: [])
+            #expect(try await store.departments(city: "449900").map(\.code) == ["y"])
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
     func concurrentImportsCannotTogetherBreakTheTree(_ database: TestDatabase) async throws {
         try await database.withStore { store in
             let upper = Self.areas.filter { $0.level <= .village }
