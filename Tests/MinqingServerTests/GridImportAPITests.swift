@@ -31,6 +31,13 @@ struct GridImportAPITests {
             let accepted = try await server.client.execute(uri: "/api/v1/grids/import", method: .post, headers: lower, body: ByteBuffer(bytes: file))
             #expect(accepted.status == .unprocessableContent)
             #expect(try accepted.problem().type == "urn:minqing:problem:empty-grid-file")
+            // A key with the scope is not enough: the account's role must allow it (the policy), in its own city.
+            let worker = try await Self.post(server, key: server.credentials.apiKeys["worker_with_import_scope"], body: file)
+            #expect(worker.status == .forbidden)
+            #expect(try worker.problem().detail == "the account test-worker may not import grids (no_role)")
+            let stranger = try await Self.post(server, key: server.credentials.apiKeys["other_city_admin"], body: file)
+            #expect(stranger.status == .forbidden)
+            #expect(try stranger.problem().detail == "this API key belongs to city 449800, not 449900")
             let intake = try #require(server.credentials.apiKeys["open311_api_key"])
             let forbidden = try await Self.post(server, key: intake, body: file)
             #expect(forbidden.status == .forbidden)

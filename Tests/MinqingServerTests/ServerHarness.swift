@@ -35,9 +35,31 @@ enum ServerHarness {
             }()
             let credentials = try await Store.with(location, logger: TestDatabase.logger) { store in
                 try await store.migrate()
-                return seeded
-                    ? try await setup.run(store: store, dataDirectory: data, logger: TestDatabase.logger)
-                    : DemoCredentials(city: "", logins: [], apiKeys: [:])
+                guard seeded else { return DemoCredentials(city: "", logins: [], apiKeys: [:]) }
+                var credentials = try await setup.run(store: store, dataDirectory: data, logger: TestDatabase.logger)
+                // Keys the demo does not hand out: a grid worker's key with the import scope, and an
+                // administrator's key of another city.
+                let ids = try await store.createAccounts(
+                    city: plan.cityCode,
+                    [NewAccount(username: "test-worker", displayName: "测试网格员", passwordHash: "x", roles: [.gridWorker], areaCode: plan.cityCode)]
+                )
+                credentials.apiKeys["worker_with_import_scope"] = try await store.createAPIKey(
+                    accountID: ids[0],
+                    label: "test",
+                    scopes: [.gridsImport],
+                    expiresAt: nil
+                )
+                let other = try await store.createAccounts(
+                    city: "449800",
+                    [NewAccount(username: "other-admin", displayName: "外市管理员", passwordHash: "x", roles: [.systemAdmin])]
+                )
+                credentials.apiKeys["other_city_admin"] = try await store.createAPIKey(
+                    accountID: other[0],
+                    label: "test",
+                    scopes: [.admin],
+                    expiresAt: nil
+                )
+                return credentials
             }
             var configuration = ServerConfiguration()
             configuration.port = 0

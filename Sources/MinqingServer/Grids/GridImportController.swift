@@ -30,13 +30,17 @@ struct GridImportController {
         // An empty server takes the city of the key's account; a key of another city may not write here.
         let city = grids.city ?? holder.cityCode
         guard holder.cityCode == city else { throw Problem.forbidden("this API key belongs to city \(holder.cityCode), not \(city)") }
+        if case .deny(let refusal) = Policy.decide(holder.actor, .importGrids, Resource(city: city), areas: grids.tree ?? .empty) {
+            throw Problem.forbidden("the account \(holder.username) may not import grids (\(refusal.rawValue))")
+        }
         let summary = try await store.importAreas(
             city: city,
             file: file,
             options: options,
             validator: validator,
             actor: holder.username,
-            source: "api"
+            source: "api",
+            address: context.remoteAddress
         )
         guard let importID = summary.importID else {
             if summary.report.isAcceptable {

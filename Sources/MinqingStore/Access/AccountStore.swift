@@ -28,7 +28,19 @@ public struct APIKeyHolder: Sendable, Hashable {
     public var username: String
     public var cityCode: String
     public var roles: [Role]
+    public var areaCode: String?
+    public var departmentCode: String?
     public var scopes: [APIKeyScope]
+
+    /// The account as the policy sees it: each role held over the account's area and department.
+    public var actor: Actor {
+        Actor(
+            accountID: accountID,
+            username: username,
+            cityCode: cityCode,
+            grants: roles.map { Grant($0, area: areaCode, department: departmentCode) }
+        )
+    }
 }
 
 /// Roles and scopes are stored as JSON text through a Codable struct, never as a bare array
@@ -115,7 +127,8 @@ extension Store {
         let row = try await backend.read { db in
             try await db.raw(
                 """
-                SELECT k.key_hash, k.scopes, k.expires_at, k.revoked_at, a.id, a.username, a.city_code, a.roles, a.disabled
+                SELECT k.key_hash, k.scopes, k.expires_at, k.revoked_at, a.id, a.username, a.city_code, a.roles, a.area_code,
+                       a.department_code, a.disabled
                 FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.prefix = \(bind: String(parts[1]))
                 """
             ).first()
@@ -132,6 +145,8 @@ extension Store {
             username: try row.decode(column: "username", as: String.self),
             cityCode: try row.decode(column: "city_code", as: String.self),
             roles: try StoredList<Role>.read(try row.decode(column: "roles", as: String.self)),
+            areaCode: try row.decode(column: "area_code", as: String?.self),
+            departmentCode: try row.decode(column: "department_code", as: String?.self),
             scopes: try StoredList<APIKeyScope>.read(try row.decode(column: "scopes", as: String.self))
         )
     }

@@ -72,9 +72,10 @@ extension Store {
         options: GridFileOptions,
         validator: GridTreeValidator,
         actor: String,
-        source: String
+        source: String,
+        address: String? = nil
     ) async throws -> AreaImportSummary {
-        try await importAreas(city: city, actor: actor, source: source) { existing in
+        try await importAreas(city: city, actor: actor, source: source, address: address) { existing in
             GridImport.prepare(file, options: options, existing: existing, validator: validator)
         }
     }
@@ -86,6 +87,7 @@ extension Store {
         city: String,
         actor: String,
         source: String,
+        address: String? = nil,
         prepare: ([Area]) -> (areas: [(feature: Int, area: Area)], report: GridImportReport)
     ) async throws -> AreaImportSummary {
         for _ in 0..<3 {
@@ -109,7 +111,20 @@ extension Store {
             let written = try await backend.transaction { db -> AreaImportSummary? in
                 try await serialize(db, on: "areas:\(city)")
                 guard try await Self.latestImportID(db, city: city) == seen else { return nil }
-                return try await write(incoming, over: current, summary: summary, city: city, actor: actor, source: source, db: db)
+                let written = try await write(incoming, over: current, summary: summary, city: city, actor: actor, source: source, db: db)
+                try await appendAudit(
+                    AuditRecord(
+                        at: nowMilliseconds,
+                        cityCode: city,
+                        actor: actor,
+                        action: Action.importGrids.rawValue,
+                        target: "area_imports/\(written.importID ?? 0)",
+                        address: address,
+                        detail: "\(source): \(written.created) new, \(written.changed) changed, \(written.unchanged) unchanged"
+                    ),
+                    db: db
+                )
+                return written
             }
             if let written { return written }
         }

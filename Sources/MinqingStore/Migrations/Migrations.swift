@@ -109,5 +109,28 @@ enum Migrations {
                 """,
             ]
         },
+        Migration(id: "0004_audit_log") { t in
+            [
+                """
+                CREATE TABLE audit_log (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    at \(t.bigint) NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    area_code TEXT,
+                    purpose TEXT,
+                    address TEXT,
+                    outcome TEXT NOT NULL,
+                    detail TEXT,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_log_chain ON audit_log (city_code, id)",
+                "CREATE INDEX audit_log_actor ON audit_log (city_code, actor, at)",
+            ]
+        },
     ]
 }

@@ -1,0 +1,111 @@
+import MinqingCore
+import Testing
+
+/// The authorisation matrix: every role × every action, in scope, out of scope, and in another city.
+/// The expected table is written out here on its own, so that a change to the policy must be made
+/// twice, on purpose.
+struct PolicyTests {
+    /// city C ⊃ town T1 ⊃ village V1 ⊃ grid G1; town T2 ⊃ grid G9.
+    struct Ancestry: AreaAncestry {
+        let parent = ["T1": "C", "T2": "C", "V1": "T1", "G1": "V1", "G9": "T2"]
+        func isWithin(_ area: String, _ ancestor: String) -> Bool {
+            var cursor: String? = area
+            while let code = cursor {
+                if code == ancestor { return true }
+                cursor = parent[code]
+            }
+            return false
+        }
+    }
+
+    /// What each role may do to a resource in its scope (purpose stated).
+    static let expected: [Role: Set<String>] = [
+        .systemAdmin: ["areas.read", "grids.import", "accounts.manage", "api_keys.manage", "measures.read"],
+        .commandCenter: [
+            "areas.read", "cases.report", "cases.read", "cases.dispatch", "cases.verify", "cases.supervise", "persons.read",
+            "persons.read_full", "measures.read", "data.export",
+        ],
+        .departmentHandler: ["areas.read", "cases.read", "cases.handle", "persons.read"],
+        .departmentHead: ["areas.read", "cases.read", "cases.handle", "persons.read", "measures.read", "data.export"],
+        .gridWorker: ["areas.read", "cases.report", "cases.read", "cases.verify", "persons.read", "persons.write", "visits.record"],
+        .official: ["areas.read", "cases.report", "cases.read", "persons.read", "visits.record"],
+        .leader: ["areas.read", "measures.read"],
+        .consultationOffice: ["areas.read", "consultation.manage"],
+        .servicesOfficer: ["areas.read", "services.manage"],
+        .auditor: ["areas.read", "audit.read"],
+        .citizen: ["cases.report", "cases.read"],
+    ]
+
+    /// Roles whose scope is the whole city: out of an area or a department means nothing to them.
+    static let citywide: Set<Role> = [.systemAdmin, .consultationOffice, .servicesOfficer, .auditor]
+
+    static func actor(_ role: Role) -> Actor {
+        let grant: Grant =
+            switch role {
+            case .departmentHandler, .departmentHead: Grant(role, department: "cgj")
+            case .systemAdmin, .consultationOffice, .servicesOfficer, .auditor, .citizen: Grant(role)
+            default: Grant(role, area: "T1")
+            }
+        return Actor(accountID: 7, username: "u", cityCode: "C", grants: [grant])
+    }
+
+    static let inScope = Resource(city: "C", area: "G1", department: "cgj", owner: 7)
+    static let outOfScope = Resource(city: "C", area: "G9", department: "gaj", owner: 8)
+    static let otherCity = Resource(city: "D", area: "G1", department: "cgj", owner: 7)
+
+    @Test(arguments: Role.allCases)
+    func decidesEveryActionInAndOutOfScope(_ role: Role) {
+        #expect(Set(Self.expected.keys) == Set(Role.allCases))
+        let actor = Self.actor(role)
+        for action in Action.allCases {
+            let allowed = Self.expected[role]!.contains(action.rawValue)
+            let inside = Policy.decide(actor, action, Self.inScope, purpose: "核实身份", areas: Ancestry())
+            #expect(inside.isAllowed == allowed, "\(role) \(action) in scope: \(inside)")
+            let outside = Policy.decide(actor, action, Self.outOfScope, purpose: "核实身份", areas: Ancestry())
+            let allowedOutside = allowed && (Self.citywide.contains(role) || action == .readAreas)
+            #expect(outside.isAllowed == allowedOutside, "\(role) \(action) out of scope: \(outside)")
+            if allowed && !allowedOutside {
+                let expectedReason: Decision.Refusal =
+                    role == .citizen ? .notOwner : [.departmentHandler, .departmentHead].contains(role) ? .otherDepartment : .outsideArea
+                #expect(outside == .deny(expectedReason))
+            }
+            if !allowed { #expect(inside == .deny(.noRole)) }
+            let elsewhere = Policy.decide(actor, action, Self.otherCity, purpose: "核实身份", areas: Ancestry())
+            #expect(elsewhere == .deny(allowed ? .otherCity : .noRole), "\(role) \(action) in another city")
+        }
+    }
+
+    @Test func readingPersonalDataInFullNeedsAPurpose() {
+        let actor = Self.actor(.commandCenter)
+        #expect(Policy.decide(actor, .readPersonInFull, Self.inScope, purpose: nil, areas: Ancestry()) == .deny(.purposeRequired))
+        #expect(Policy.decide(actor, .readPersonInFull, Self.inScope, purpose: "  ", areas: Ancestry()) == .deny(.purposeRequired))
+        #expect(Policy.decide(actor, .readPersonInFull, Self.inScope, purpose: "办理低保复核", areas: Ancestry()) == .allow)
+        #expect(Policy.decide(actor, .readPerson, Self.inScope, areas: Ancestry()) == .allow)
+    }
+
+    @Test func anyOneGrantInScopeSuffices() {
+        // A grid worker in T2 who is also a grid worker in T1 reaches G1 through the second grant.
+        let actor = Actor(accountID: 7, username: "u", cityCode: "C", grants: [Grant(.gridWorker, area: "T2"), Grant(.gridWorker, area: "T1")])
+        #expect(Policy.decide(actor, .reportCase, Self.inScope, areas: Ancestry()) == .allow)
+        // A department head outside the department's area subtree, when the grant names one.
+        let head = Actor(accountID: 7, username: "u", cityCode: "C", grants: [Grant(.departmentHead, area: "T2", department: "cgj")])
+        #expect(Policy.decide(head, .handleCase, Self.inScope, areas: Ancestry()) == .deny(.outsideArea))
+        // Anchored nowhere: area roles cannot reach a resource without an area.
+        #expect(Policy.decide(Self.actor(.leader), .readMeasures, Resource(city: "C"), areas: Ancestry()) == .deny(.outsideArea))
+        #expect(
+            Policy.decide(Actor(accountID: nil, username: "x", cityCode: "C", grants: []), .readAreas, Self.inScope, areas: Ancestry())
+                == .deny(.noRole)
+        )
+    }
+
+    @Test func theAreaTreeAnswersAncestry() {
+        let areas = DemoCityBuilder(plan: .scaled(down: 40)).build()
+        let tree = AreaTree(areas: areas)
+        let grid = areas.first { $0.level == .grid }!
+        let path = tree.path(code: grid.code)
+        #expect(path.allSatisfy { tree.isWithin(grid.code, $0.code) })
+        let otherTown = areas.first { $0.level == .town && !path.map(\.code).contains($0.code) }!
+        #expect(!tree.isWithin(grid.code, otherTown.code))
+        #expect(!tree.isWithin("nowhere", areas[0].code))
+    }
+}

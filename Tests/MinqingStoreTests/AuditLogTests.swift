@@ -1,0 +1,96 @@
+import Foundation
+import MinqingCore
+import MinqingStore
+import MinqingTestSupport
+import SQLKit
+import Testing
+
+/// The audit log is append-only in meaning: any edit, insertion or deletion is found by `verifyAudit`.
+@Suite(.serialized)
+struct AuditLogTests {
+    static let city = "449900"
+
+    static func fill(_ store: Store, _ count: Int) async throws {
+        for index in 0..<count {
+            try await store.audit(
+                AuditRecord(
+                    at: 1_790_000_000_000 + Int64(index),
+                    cityCode: city,
+                    actor: "wgy-\(index)",
+                    action: Action.readPerson.rawValue,
+                    target: "persons/\(index)",
+                    purpose: "入户走访",
+                    address: "127.0.0.1"
+                )
+            )
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func anImportIsLoggedAndTheChainHolds(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            _ = try await AreaStoreTests.importFile(store, AreaStoreTests.file)
+            try await Self.fill(store, 5)
+            let verification = try await store.verifyAudit(city: Self.city)
+            #expect(verification.checked == 6)
+            #expect(verification.firstBreak == nil)
+            let first = try await store.backend.read { try await $0.raw("SELECT actor, action, detail FROM audit_log ORDER BY id LIMIT 1").first()! }
+            #expect(try first.decode(column: "action", as: String.self) == "grids.import")
+            #expect(try first.decode(column: "actor", as: String.self) == "test")
+            #expect(try first.decode(column: "detail", as: String.self).contains("\(AreaStoreTests.areas.count) new"))
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func findsAnEditedEntry(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 5)
+            let third = try await Self.id(store, offset: 2)
+            try await store.backend.read { try await $0.raw("UPDATE audit_log SET purpose = '随便看看' WHERE id = \(bind: third)").run() }
+            let verification = try await store.verifyAudit(city: Self.city)
+            #expect(verification.checked == 2)
+            #expect(verification.firstBreak?.id == third)
+            #expect(verification.firstBreak?.reason.contains("edited") == true)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func findsADeletedEntry(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 5)
+            let (second, third) = (try await Self.id(store, offset: 1), try await Self.id(store, offset: 2))
+            try await store.backend.read { try await $0.raw("DELETE FROM audit_log WHERE id = \(bind: second)").run() }
+            let verification = try await store.verifyAudit(city: Self.city)
+            #expect(verification.firstBreak?.id == third)
+            #expect(verification.firstBreak?.reason.contains("deleted or inserted") == true)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func findsAnInsertedEntryEvenWithAPlausibleLink(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 3)
+            // A forger copies the last hash as the new entry's link but cannot make its own hash fit.
+            let last = try await store.backend.read {
+                try await $0.raw("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first()!.decode(column: "hash", as: String.self)
+            }
+            try await store.backend.read {
+                try await $0.raw(
+                    """
+                    INSERT INTO audit_log (city_code, at, actor, action, target, outcome, previous_hash, hash)
+                    VALUES (\(bind: Self.city), 1, 'ghost', 'persons.read_full', 'persons/1', 'ok', \(bind: last), 'forged')
+                    """
+                ).run()
+            }
+            let verification = try await store.verifyAudit(city: Self.city)
+            #expect(verification.checked == 3)
+            #expect(verification.firstBreak?.reason.contains("edited") == true)
+        }
+    }
+
+    static func id(_ store: Store, offset: Int) async throws -> Int64 {
+        try await store.backend.read {
+            try await $0.raw("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET \(bind: offset)").first()!.decode(column: "id", as: Int64.self)
+        }
+    }
+}
