@@ -108,6 +108,7 @@ let package = Package(
                 "MinqingServer",
                 "MinqingTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import Foundation
 import MinqingCore
 import MinqingStore
 import MinqingTestSupport
+import SQLKit
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -64,6 +65,17 @@ struct CommandLineTests {
             let imported = try Self.minqing(["import", "grids", folder + "/city.geojson"] + common)
             #expect(imported.status == 0, "\(imported.errors)")
             #expect(imported.output.contains("Imported \(areas.count) areas"))
+            // The import is in the audit log; an edited entry is found and the command fails.
+            let verified = try Self.minqing(["audit", "verify"] + common)
+            #expect(verified.status == 0)
+            #expect(verified.output.contains("city 449900: 1 entries, the chain holds."))
+            try await Store.with(location, logger: TestDatabase.logger) { store in
+                try await store.backend.read { try await $0.raw("UPDATE audit_log SET actor = 'someone-else'").run() }
+            }
+            let tampered = try Self.minqing(["audit", "verify"] + common)
+            #expect(tampered.status != 0)
+            #expect(tampered.errors.contains("then entry 1 does not match its own content: it was edited"))
+
             let exported = try Self.minqing(["export", "grids", "--level", "grid"] + common)
             #expect(exported.status == 0)
             let (read, report) = GeoJSON.readAreas(Array(exported.output.utf8), options: .init())
