@@ -9,7 +9,7 @@ struct Minqing: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minqing",
         abstract: "Minqing (民情): grid-based community governance.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Export.self, Demo.self, Audit.self]
+        subcommands: [Serve.self, Migrate.self, Import.self, Export.self, Demo.self, User.self, Audit.self]
     )
 }
 

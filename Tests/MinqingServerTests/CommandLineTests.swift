@@ -137,3 +137,61 @@ struct CommandLineTests {
         }
     }
 }
+
+/// `minqing user …`: accounts from the command line, each change audited.
+struct UserCommandTests {
+    @Test(arguments: TestDatabase.enabled)
+    func addsListsDisablesAndResetsAccounts(_ database: TestDatabase) async throws {
+        let folder = CommandLineTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await database.withLocation { location in
+            let areas = DemoCityBuilder(plan: .scaled(down: 40)).build()
+            try GeoJSON.write(areas).write(toFile: folder + "/city.geojson", atomically: true, encoding: .utf8)
+            let common = ["--database", location.argument, "--log-level", "error"]
+            let environment = ["MINQING_BCRYPT_COST": "4"]
+            func run(_ arguments: [String]) throws -> CommandLineTests.Run {
+                try CommandLineTests.minqing(arguments + common, environment: environment)
+            }
+            #expect(try run(["import", "grids", folder + "/city.geojson"]).status == 0)
+            let grid = areas.first { $0.level == .grid }!
+
+            let added = try run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker", "--area", grid.code])
+            #expect(added.status == 0, "\(added.errors)")
+            #expect(added.output.contains("Added wgy-new to city 449900. Password (shown once): "))
+            let again = try run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker"])
+            #expect(again.status != 0)
+            #expect(again.errors.contains("the username wgy-new is taken"))
+            let nowhere = try run(["user", "add", "wgy-x", "--name", "王五", "--role", "grid_worker", "--area", "999"])
+            #expect(nowhere.errors.contains("no area in force has the code 999"))
+
+            let listed = try run(["user", "list", "--role", "grid_worker"])
+            #expect(listed.output.contains("wgy-new\t李四\tgrid_worker\t\(grid.code)\t-\tactive"))
+            #expect(try run(["user", "disable", "wgy-new"]).output.contains("Disabled wgy-new."))
+            #expect(try run(["user", "list"]).output.contains("wgy-new\t李四\tgrid_worker\t\(grid.code)\t-\tdisabled"))
+            let reset = try run(["user", "reset-password", "wgy-new"])
+            #expect(reset.output.contains("New password for wgy-new (shown once): "))
+            let unknown = try run(["user", "reset-password", "nobody"])
+            #expect(unknown.status != 0)
+            #expect(unknown.errors.contains("no account of city 449900 is named nobody"))
+
+            // The import, the addition, the disabling and the reset: four entries, chained.
+            #expect(try run(["audit", "verify"]).output.contains("city 449900: 4 entries, the chain holds."))
+        }
+    }
+
+    @Test func namesWhatIsWrongWithAnAccount() throws {
+        let folder = CommandLineTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cases: [([String], String)] = [
+            (["user", "add", "A b", "--name", "x", "--role", "grid_worker"], "username \"A b\" must be 3–64 lowercase letters"),
+            (["user", "add", "abc", "--name", "x", "--role", "mayor"], "--role"),
+            (["user", "add", "abc", "--name", "x", "--role", "department_head"], "--department is required"),
+            (["user", "add", "abc", "--name", "", "--role", "leader"], "--name: name must be 1–64 characters"),
+        ]
+        for (arguments, message) in cases {
+            let run = try CommandLineTests.minqing(arguments + ["--data", folder])
+            #expect(run.status != 0, "\(arguments)")
+            #expect(run.errors.contains(message), "\(arguments): \(run.errors)")
+        }
+    }
+}

@@ -167,3 +167,129 @@ extension Store {
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
+
+/// An account as listings show it (never its password hash).
+public struct AccountSummary: Sendable, Hashable {
+    public var id: Int64
+    public var username: String
+    public var displayName: String
+    public var roles: [Role]
+    public var areaCode: String?
+    public var departmentCode: String?
+    public var disabled: Bool
+}
+
+extension Store {
+    /// Adds one account, audited; a username already taken is a conflict.
+    @discardableResult
+    public func addAccount(city: String, _ account: NewAccount, actor: String) async throws -> Int64 {
+        let stamp = nowMilliseconds
+        return try await backend.transaction { db in
+            if try await db.raw("SELECT id FROM accounts WHERE username = \(bind: account.username)").first() != nil {
+                throw StoreError.conflict("the username \(account.username) is taken")
+            }
+            if let area = account.areaCode,
+                try await db.raw("SELECT id FROM areas WHERE city_code = \(bind: city) AND code = \(bind: area) AND valid_to IS NULL").first() == nil
+            {
+                throw StoreError.notFound("no area in force has the code \(area)")
+            }
+            if let department = account.departmentCode,
+                try await db.raw("SELECT id FROM departments WHERE city_code = \(bind: city) AND code = \(bind: department)").first() == nil
+            {
+                throw StoreError.notFound("no department has the code \(department)")
+            }
+            let row = try await db.insert(into: "accounts")
+                .columns("city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at")
+                .values(
+                    SQLBind(city),
+                    SQLBind(account.username),
+                    SQLBind(account.displayName),
+                    SQLBind(account.passwordHash),
+                    SQLBind(StoredList(items: account.roles).json),
+                    SQLBind(account.areaCode),
+                    SQLBind(account.departmentCode),
+                    SQLBind(false),
+                    SQLBind(stamp)
+                )
+                .returning("id").first()
+            let id = try row!.decode(column: "id", as: Int64.self)
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: city,
+                    actor: actor,
+                    action: Action.manageAccounts.rawValue,
+                    target: "accounts/\(account.username)",
+                    areaCode: account.areaCode,
+                    detail: "added with roles \(account.roles.map(\.rawValue).joined(separator: ","))"
+                ),
+                db: db
+            )
+            return id
+        }
+    }
+
+    /// A city's accounts in username order, optionally only those holding a role.
+    public func accounts(city: String, role: Role? = nil) async throws -> [AccountSummary] {
+        let rows = try await backend.read { db in
+            try await db.raw(
+                """
+                SELECT id, username, display_name, roles, area_code, department_code, disabled FROM accounts
+                WHERE city_code = \(bind: city) ORDER BY username
+                """
+            ).all()
+        }
+        return try rows.map { row in
+            AccountSummary(
+                id: try row.decode(column: "id", as: Int64.self),
+                username: try row.decode(column: "username", as: String.self),
+                displayName: try row.decode(column: "display_name", as: String.self),
+                roles: try StoredList<Role>.read(try row.decode(column: "roles", as: String.self)),
+                areaCode: try row.decode(column: "area_code", as: String?.self),
+                departmentCode: try row.decode(column: "department_code", as: String?.self),
+                disabled: try row.decode(column: "disabled", as: Bool.self)
+            )
+        }.filter { role == nil || $0.roles.contains(role!) }
+    }
+
+    /// Disables or enables an account, audited; its API keys stop working with it.
+    public func setAccountDisabled(city: String, username: String, disabled: Bool, actor: String) async throws {
+        try await updateAccount(city: city, username: username, actor: actor, detail: disabled ? "disabled" : "enabled") { db in
+            try await db.update("accounts").set("disabled", to: disabled).where("city_code", .equal, city).where("username", .equal, username).run()
+        }
+    }
+
+    /// Replaces an account's password hash, audited.
+    public func setPasswordHash(city: String, username: String, hash: String, actor: String) async throws {
+        try await updateAccount(city: city, username: username, actor: actor, detail: "password reset") { db in
+            try await db.update("accounts").set("password_hash", to: hash).where("city_code", .equal, city).where("username", .equal, username).run()
+        }
+    }
+
+    private func updateAccount(
+        city: String,
+        username: String,
+        actor: String,
+        detail: String,
+        _ change: (any SQLDatabase) async throws -> Void
+    ) async throws {
+        let stamp = nowMilliseconds
+        try await backend.transaction { db in
+            guard try await db.raw("SELECT id FROM accounts WHERE city_code = \(bind: city) AND username = \(bind: username)").first() != nil else {
+                throw StoreError.notFound("no account of city \(city) is named \(username)")
+            }
+            try await change(db)
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: city,
+                    actor: actor,
+                    action: Action.manageAccounts.rawValue,
+                    target: "accounts/\(username)",
+                    detail: detail
+                ),
+                db: db
+            )
+        }
+    }
+}

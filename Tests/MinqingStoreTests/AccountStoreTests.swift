@@ -1,0 +1,38 @@
+import Foundation
+import MinqingCore
+import MinqingStore
+import MinqingTestSupport
+import SQLKit
+import Testing
+
+@Suite(.serialized)
+struct AccountStoreTests {
+    @Test(arguments: TestDatabase.enabled)
+    func anAPIKeyWorksOnlyWhileItsAccountIsEnabledAndItIsUnexpired(_ database: TestDatabase) async throws {
+        let clock = TestClock()
+        try await database.withStore(now: clock.now) { store in
+            let id = try await store.addAccount(
+                city: "449900",
+                NewAccount(username: "zhzx-t", displayName: "指挥中心", passwordHash: "x", roles: [.commandCenter]),
+                actor: "test"
+            )
+            let key = try await store.createAPIKey(accountID: id, label: "t", scopes: [.intake], expiresAt: clock.now().addingTimeInterval(3600))
+            let holder = try #require(try await store.apiKeyHolder(key))
+            #expect(holder.username == "zhzx-t")
+            #expect(holder.scopes == [.intake])
+            #expect(holder.actor.grants == [Grant(.commandCenter)])
+            // The same prefix with another secret is not the key.
+            let forged = String(key.dropLast(32)) + String(repeating: "a", count: 32)
+            #expect(try await store.apiKeyHolder(forged) == nil)
+            try await store.setAccountDisabled(city: "449900", username: "zhzx-t", disabled: true, actor: "test")
+            #expect(try await store.apiKeyHolder(key) == nil)
+            try await store.setAccountDisabled(city: "449900", username: "zhzx-t", disabled: false, actor: "test")
+            #expect(try await store.apiKeyHolder(key) != nil)
+            clock.advance(by: 3601)
+            #expect(try await store.apiKeyHolder(key) == nil)
+            // Only the hash is stored.
+            let stored = try await store.backend.read { try await $0.raw("SELECT key_hash FROM api_keys").all() }
+            #expect(try stored.allSatisfy { try !$0.decode(column: "key_hash", as: String.self).contains(String(key.suffix(32))) })
+        }
+    }
+}
