@@ -63,29 +63,9 @@ extension Store {
         return try await backend.transaction { db in
             var ids: [Int64] = []
             for start in stride(from: 0, to: accounts.count, by: 500) {
-                var insert = db.insert(into: "accounts").columns(
-                    "city_code",
-                    "username",
-                    "display_name",
-                    "password_hash",
-                    "roles",
-                    "area_code",
-                    "department_code",
-                    "disabled",
-                    "created_at"
-                )
+                var insert = db.insert(into: "accounts").columns(Self.accountColumns)
                 for account in accounts[start..<min(start + 500, accounts.count)] {
-                    insert = insert.values(
-                        SQLBind(city),
-                        SQLBind(account.username),
-                        SQLBind(account.displayName),
-                        SQLBind(account.passwordHash),
-                        SQLBind(StoredList(items: account.roles).json),
-                        SQLBind(account.areaCode),
-                        SQLBind(account.departmentCode),
-                        SQLBind(false),
-                        SQLBind(stamp)
-                    )
+                    insert = insert.values(Self.accountRow(city: city, account, stamp: stamp))
                 }
                 let rows = try await insert.returning("id").all()
                 ids += try rows.map { try $0.decode(column: "id", as: Int64.self) }
@@ -157,6 +137,19 @@ extension Store {
         }
     }
 
+    static let accountColumns = [
+        "city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at",
+    ]
+
+    /// The values of a new account's row, in the order of ``accountColumns``.
+    static func accountRow(city: String, _ account: NewAccount, stamp: Int64) -> [SQLBind] {
+        [
+            SQLBind(city), SQLBind(account.username), SQLBind(account.displayName), SQLBind(account.passwordHash),
+            SQLBind(StoredList(items: account.roles).json), SQLBind(account.areaCode), SQLBind(account.departmentCode), SQLBind(false),
+            SQLBind(stamp),
+        ]
+    }
+
     static func hash(_ key: String) -> String {
         SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
@@ -198,19 +191,8 @@ extension Store {
             {
                 throw StoreError.notFound("no department has the code \(department)")
             }
-            let row = try await db.insert(into: "accounts")
-                .columns("city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at")
-                .values(
-                    SQLBind(city),
-                    SQLBind(account.username),
-                    SQLBind(account.displayName),
-                    SQLBind(account.passwordHash),
-                    SQLBind(StoredList(items: account.roles).json),
-                    SQLBind(account.areaCode),
-                    SQLBind(account.departmentCode),
-                    SQLBind(false),
-                    SQLBind(stamp)
-                )
+            let row = try await db.insert(into: "accounts").columns(Self.accountColumns)
+                .values(Self.accountRow(city: city, account, stamp: stamp))
                 .returning("id").first()
             let id = try row!.decode(column: "id", as: Int64.self)
             try await appendAudit(
