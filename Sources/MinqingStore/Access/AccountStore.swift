@@ -45,7 +45,7 @@ public struct APIKeyHolder: Sendable, Hashable {
 
 /// Roles and scopes are stored as JSON text through a Codable struct, never as a bare array
 /// (a bare `[String]` binds as a PostgreSQL `text[]`).
-private struct StoredList<Element: Codable & Sendable>: Codable, Sendable {
+struct StoredList<Element: Codable & Sendable>: Codable, Sendable {
     var items: [Element]
 
     var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }

@@ -132,5 +132,24 @@ enum Migrations {
                 "CREATE INDEX audit_log_actor ON audit_log (city_code, actor, at)",
             ]
         },
+        Migration(id: "0005_sessions") { t in
+            [
+                "ALTER TABLE accounts ADD COLUMN failed_sign_ins \(t.bigint) NOT NULL DEFAULT 0",
+                "ALTER TABLE accounts ADD COLUMN locked_until \(t.bigint)",
+                """
+                CREATE TABLE sessions (
+                    id \(t.serialKey),
+                    token_hash TEXT NOT NULL UNIQUE,
+                    account_id \(t.bigint) NOT NULL REFERENCES accounts (id),
+                    csrf_token TEXT NOT NULL,
+                    address TEXT,
+                    created_at \(t.bigint) NOT NULL,
+                    expires_at \(t.bigint) NOT NULL,
+                    revoked_at \(t.bigint)
+                )
+                """,
+                "CREATE INDEX sessions_account ON sessions (account_id)",
+            ]
+        },
     ]
 }

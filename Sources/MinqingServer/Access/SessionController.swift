@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdBcrypt
+import MinqingCore
+import MinqingStore
+import NIOCore
+import NIOPosix
+
+/// Sign-in for browsers: `POST /api/v1/session` checks the password and sets a session cookie
+/// (Secure, HttpOnly, SameSite=Strict; a new token every time, so a planted one is never adopted);
+/// unsafe requests carry the session's CSRF token in `X-CSRF-Token`. Written by hand, like the import,
+/// because it sets cookies; its contract is in openapi.yaml.
+struct SessionController {
+    static let cookieName = "minqing_session"
+    /// A bcrypt hash of nothing anyone knows, checked for unknown usernames so that they take as long.
+    static let decoyHash = Bcrypt.hash(UUID().uuidString, cost: 10)
+
+    let store: Store
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/api/v1/session", use: signIn)
+        router.get("/api/v1/session", use: current)
+        router.delete("/api/v1/session") { request, context in try await signOut(request, context, everywhere: false) }
+        router.delete("/api/v1/sessions") { request, context in try await signOut(request, context, everywhere: true) }
+    }
+
+    struct Credentials: Decodable {
+        var username: String
+        var password: String
+    }
+
+    @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 16 * 1024)
+        } catch {
+            throw Problem(status: .contentTooLarge, kind: "too-large", title: "Too large", detail: "a sign-in is at most 16 KiB")
+        }
+        let credentials: Credentials
+        do {
+            credentials = try JSONDecoder().decode(Credentials.self, from: Data(body.readableBytesView))
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw Problem.badRequest("the field \(key.stringValue) is required")
+        } catch DecodingError.typeMismatch(_, let context) {
+            throw Problem.badRequest("the field \(context.codingPath.map(\.stringValue).joined(separator: ".")) must be a string")
+        } catch {
+            throw Problem.badRequest("the body must be JSON: {\"username\": …, \"password\": …}")
+        }
+        guard credentials.password.utf8.count <= 72 else { throw Problem.badRequest("password may be at most 72 bytes") }
+        let candidate = try await store.signInCandidate(username: credentials.username)
+        if let until = candidate?.lockedUntil, until > Date() {
+            let seconds = Int(until.timeIntervalSinceNow.rounded(.up))
+            var response = Problem(
+                status: .tooManyRequests,
+                kind: "locked",
+                title: "Too many failed sign-ins",
+                detail: "this account is locked for \(seconds) more seconds after repeated failures"
+            ).response(instance: request.uri.path)
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
+        let password = credentials.password
+        let hash = candidate?.passwordHash ?? Self.decoyHash
+        let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        guard let candidate, matches, !candidate.disabled else {
+            if let candidate, !matches {
+                try await store.recordFailedSignIn(candidate, username: credentials.username, address: context.remoteAddress)
+            }
+            throw Problem(status: .unauthorized, kind: "sign-in-failed", title: "Sign-in failed", detail: "the username or the password is wrong")
+        }
+        let token = try await store.openSession(candidate, username: credentials.username, address: context.remoteAddress)
+        guard let holder = try await store.session(token: token) else { throw Problem.unavailable("the new session could not be read back") }
+        var response = try Self.json(holder)
+        response.headers[.setCookie] =
+            "\(Self.cookieName)=\(token); Path=/; Max-Age=\(Int(Store.sessionLifetime)); HttpOnly; Secure; SameSite=Strict"
+        return response
+    }
+
+    @Sendable func current(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try Self.json(try await Self.holder(of: request, store: store))
+    }
+
+    func signOut(_ request: Request, _ context: AppRequestContext, everywhere: Bool) async throws -> Response {
+        let holder = try await Self.holder(of: request, store: store, checkingCSRF: true)
+        try await store.endSessions(token: Self.token(of: request) ?? "", everywhere: everywhere, holder: holder, address: context.remoteAddress)
+        var response = Response(status: .noContent)
+        response.headers[.setCookie] = "\(Self.cookieName)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
+        return response
+    }
+
+    /// The session cookie's value.
+    static func token(of request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0] == cookieName { return String(parts[1]) }
+            }
+        }
+        return nil
+    }
+
+    /// The signed-in holder; a 401 without a live session, a 403 when an unsafe request lacks the CSRF token.
+    static func holder(of request: Request, store: Store, checkingCSRF: Bool = false) async throws -> SessionHolder {
+        guard let token = token(of: request), let holder = try await store.session(token: token) else {
+            throw Problem.unauthorized("sign in first: no live session")
+        }
+        if checkingCSRF {
+            let sent = Array((request.headers[HTTPField.Name("X-CSRF-Token")!] ?? "").utf8)
+            let expected = Array(holder.csrfToken.utf8)
+            guard sent.count == expected.count, zip(sent, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+                throw Problem.forbidden("send the session's CSRF token in X-CSRF-Token")
+            }
+        }
+        return holder
+    }
+
+    private static func json(_ holder: SessionHolder) throws -> Response {
+        struct Body: Encodable {
+            var username: String
+            var display_name: String
+            var city: String
+            var roles: [String]
+            var area: String?
+            var department: String?
+            var csrf_token: String
+            var expires_at: Date
+        }
+        let grant = holder.actor.grants.first
+        let body = Body(
+            username: holder.username,
+            display_name: holder.displayName,
+            city: holder.actor.cityCode,
+            roles: holder.actor.grants.map(\.role.rawValue),
+            area: grant?.areaCode,
+            department: grant?.departmentCode,
+            csrf_token: holder.csrfToken,
+            expires_at: holder.expiresAt
+        )
+        var response = Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.api.encode(body)))
+        )
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}

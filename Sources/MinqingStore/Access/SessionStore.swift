@@ -1,0 +1,179 @@
+import Crypto
+import Foundation
+import MinqingCore
+import SQLKit
+
+/// What a sign-in attempt needs to know about an account, read before the (slow) password check.
+public struct SignInCandidate: Sendable {
+    public var accountID: Int64
+    public var cityCode: String
+    public var passwordHash: String
+    public var disabled: Bool
+    /// While set and in the future, no password is even checked.
+    public var lockedUntil: Date?
+}
+
+/// A signed-in browser: the account as the policy sees it and the session's CSRF token.
+public struct SessionHolder: Sendable, Hashable {
+    public var accountID: Int64
+    public var username: String
+    public var displayName: String
+    public var actor: Actor
+    public var csrfToken: String
+    public var expiresAt: Date
+}
+
+extension Store {
+    /// How long a session lasts without signing in again.
+    public static let sessionLifetime: TimeInterval = 12 * 3600
+
+    public func signInCandidate(username: String) async throws -> SignInCandidate? {
+        try await backend.read { db in
+            guard
+                let row = try await db.raw(
+                    "SELECT id, city_code, password_hash, disabled, locked_until FROM accounts WHERE username = \(bind: username)"
+                ).first()
+            else { return nil }
+            return SignInCandidate(
+                accountID: try row.decode(column: "id", as: Int64.self),
+                cityCode: try row.decode(column: "city_code", as: String.self),
+                passwordHash: try row.decode(column: "password_hash", as: String.self),
+                disabled: try row.decode(column: "disabled", as: Bool.self),
+                lockedUntil: try row.decode(column: "locked_until", as: Int64?.self).map(Self.date)
+            )
+        }
+    }
+
+    /// Records a failed attempt (counting towards the lock, ``SignInThrottle``), audited.
+    /// Returns when the account is now locked until, if it is.
+    @discardableResult
+    public func recordFailedSignIn(_ candidate: SignInCandidate, username: String, address: String?) async throws -> Date? {
+        let stamp = nowMilliseconds
+        return try await backend.transaction { db in
+            let row = try await db.raw(
+                "UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1 WHERE id = \(bind: candidate.accountID) RETURNING failed_sign_ins"
+            ).first()
+            let failures = try row?.decode(column: "failed_sign_ins", as: Int.self) ?? 0
+            let until = SignInThrottle.lockedUntil(failures: failures, now: stamp)
+            if let until {
+                try await db.update("accounts").set("locked_until", to: until).where("id", .equal, candidate.accountID).run()
+            }
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: candidate.cityCode,
+                    actor: username,
+                    action: "sign_in",
+                    target: "accounts/\(username)",
+                    address: address,
+                    outcome: "denied",
+                    detail: until.map { "failure \(failures); locked until \($0)" } ?? "failure \(failures)"
+                ),
+                db: db
+            )
+            return until.map(Self.date)
+        }
+    }
+
+    /// Opens a new session for an account whose password was just checked: the failure count is
+    /// reset, and a new random token (never one the client offered) and CSRF token are issued.
+    /// Returns the session token, shown to the client once; only its hash is stored.
+    public func openSession(_ candidate: SignInCandidate, username: String, address: String?) async throws -> String {
+        let stamp = nowMilliseconds
+        let token = Self.randomToken()
+        try await backend.transaction { db in
+            try await db.update("accounts").set("failed_sign_ins", to: 0).set("locked_until", to: SQLLiteral.null)
+                .where("id", .equal, candidate.accountID).run()
+            try await db.insert(into: "sessions")
+                .columns("token_hash", "account_id", "csrf_token", "address", "created_at", "expires_at")
+                .values(
+                    SQLBind(Self.hash(token)),
+                    SQLBind(candidate.accountID),
+                    SQLBind(Self.randomToken()),
+                    SQLBind(address),
+                    SQLBind(stamp),
+                    SQLBind(stamp + Int64(Self.sessionLifetime * 1000))
+                )
+                .run()
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: candidate.cityCode,
+                    actor: username,
+                    action: "sign_in",
+                    target: "accounts/\(username)",
+                    address: address
+                ),
+                db: db
+            )
+        }
+        return token
+    }
+
+    /// The holder of a live session: known, unrevoked, unexpired, on an enabled account.
+    public func session(token: String) async throws -> SessionHolder? {
+        guard token.count == 43, token.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
+        let stamp = nowMilliseconds
+        return try await backend.read { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT s.csrf_token, s.expires_at, a.id, a.username, a.display_name, a.city_code, a.roles, a.area_code, a.department_code
+                    FROM sessions s JOIN accounts a ON a.id = s.account_id
+                    WHERE s.token_hash = \(bind: Self.hash(token)) AND s.revoked_at IS NULL AND s.expires_at > \(bind: stamp) AND a.disabled = \(bind: false)
+                    """
+                ).first()
+            else { return nil }
+            let (id, username) = (try row.decode(column: "id", as: Int64.self), try row.decode(column: "username", as: String.self))
+            let roles = try StoredList<Role>.read(try row.decode(column: "roles", as: String.self))
+            let (area, department) = (
+                try row.decode(column: "area_code", as: String?.self), try row.decode(column: "department_code", as: String?.self)
+            )
+            return SessionHolder(
+                accountID: id,
+                username: username,
+                displayName: try row.decode(column: "display_name", as: String.self),
+                actor: Actor(
+                    accountID: id,
+                    username: username,
+                    cityCode: try row.decode(column: "city_code", as: String.self),
+                    grants: roles.map { Grant($0, area: area, department: department) }
+                ),
+                csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                expiresAt: Self.date(try row.decode(column: "expires_at", as: Int64.self))
+            )
+        }
+    }
+
+    /// Ends one session, or every session of its account ("sign out everywhere"), audited.
+    public func endSessions(token: String, everywhere: Bool, holder: SessionHolder, address: String?) async throws {
+        let stamp = nowMilliseconds
+        try await backend.transaction { db in
+            if everywhere {
+                try await db.update("sessions").set("revoked_at", to: stamp).where("account_id", .equal, holder.accountID)
+                    .where("revoked_at", .is, SQLLiteral.null).run()
+            } else {
+                try await db.update("sessions").set("revoked_at", to: stamp).where("token_hash", .equal, Self.hash(token)).run()
+            }
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: holder.actor.cityCode,
+                    actor: holder.username,
+                    action: everywhere ? "sign_out_everywhere" : "sign_out",
+                    target: "accounts/\(holder.username)",
+                    address: address
+                ),
+                db: db
+            )
+        }
+    }
+
+    /// 32 random bytes, base64url without padding (43 characters).
+    static func randomToken() -> String {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
