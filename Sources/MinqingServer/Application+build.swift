@@ -31,7 +31,7 @@ public func buildApplication(
     operations.addRoutes(to: router)
     HomePage(library: try await HomePage.templates(), grids: grids).addRoutes(to: router)
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
-    SessionController(store: store).addRoutes(to: router)
+    SessionController(store: store, bcryptCost: configuration.bcryptCost).addRoutes(to: router)
     try APIHandler(store: store, grids: grids).registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),

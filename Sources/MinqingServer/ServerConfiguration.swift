@@ -14,6 +14,8 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// The largest grid file the import endpoint accepts.
     public var maximumImportBytes = 64 << 20
+    /// bcrypt's cost for passwords set from now on (4–31).
+    public var bcryptCost: UInt8 = 12
     /// How often a server checks whether another process imported grids.
     public var gridRefreshSeconds = 30
 

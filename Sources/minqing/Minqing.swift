@@ -44,6 +44,10 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical, not \(level)")
         }
         configuration.logLevel = parsed
+        if let cost = try environmentNumber("MINQING_BCRYPT_COST") {
+            guard (4...31).contains(cost) else { throw ValidationError("MINQING_BCRYPT_COST must be from 4 to 31, not \(cost)") }
+            configuration.bcryptCost = UInt8(cost)
+        }
         return configuration
     }
 

@@ -31,13 +31,6 @@ struct User: AsyncParsableCommand {
         var random = SystemRandomNumberGenerator()
         return String((0..<16).map { _ in alphabet.randomElement(using: &random)! })
     }
-
-    /// bcrypt's cost from MINQING_BCRYPT_COST (4–31), 12 by default.
-    static func bcryptCost() throws -> UInt8 {
-        let cost = try environmentNumber("MINQING_BCRYPT_COST") ?? 12
-        guard (4...31).contains(cost) else { throw ValidationError("MINQING_BCRYPT_COST must be from 4 to 31, not \(cost)") }
-        return UInt8(cost)
-    }
 }
 
 struct UserAdd: AsyncParsableCommand {
@@ -66,7 +59,7 @@ struct UserAdd: AsyncParsableCommand {
         let account = NewAccount(
             username: username,
             displayName: name,
-            passwordHash: Bcrypt.hash(password, cost: try User.bcryptCost()),
+            passwordHash: Bcrypt.hash(password, cost: configuration.bcryptCost),
             roles: role,
             areaCode: area,
             departmentCode: department
@@ -144,7 +137,7 @@ struct UserResetPassword: AsyncParsableCommand {
         let configuration = try common.configuration()
         let logger = try common.logger(configuration)
         let password = User.newPassword()
-        let (name, hash) = (username, Bcrypt.hash(password, cost: try User.bcryptCost()))
+        let (name, hash) = (username, Bcrypt.hash(password, cost: configuration.bcryptCost))
         try await Store.with(configuration.databaseLocation, logger: logger) { store in
             try await store.migrate()
             do {

@@ -64,6 +64,7 @@ enum ServerHarness {
             var configuration = ServerConfiguration()
             configuration.port = 0
             configuration.dataDirectory = data
+            configuration.bcryptCost = 4
             configure(&configuration)
             let store = try await Store.open(location, logger: TestDatabase.logger)
             let app = try await buildApplication(configuration: configuration, store: store, logger: TestDatabase.logger)

@@ -112,4 +112,35 @@ struct SessionAPITests {
             #expect(try long.problem().detail == "password may be at most 72 bytes")
         }
     }
+
+    @Test(arguments: TestDatabase.enabled)
+    func changesThePasswordAndEndsTheOtherSessions(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let (username, password) = Self.admin(server)
+            let other = Self.cookie(of: try await Self.signIn(server, username, password))!
+            let here = try await Self.signIn(server, username, password)
+            let cookie = Self.cookie(of: here)!
+            var headers: HTTPFields = [.cookie: cookie, .contentType: "application/json"]
+            headers[HTTPField.Name("X-CSRF-Token")!] = try here.json()["csrf_token"] as? String
+            func change(_ current: String, _ new: String) async throws -> TestResponse {
+                let body = try JSONSerialization.data(withJSONObject: ["current": current, "new": new])
+                return try await server.client.execute(
+                    uri: "/api/v1/session/password",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(bytes: body)
+                )
+            }
+            #expect(try await change("not-it", "Long-enough-1").status == .forbidden)
+            #expect(try await change(password, "short").problem().detail == "the new password must have at least 10 characters")
+            #expect(try await change(password, "my-\(username)-pass").problem().detail == "the new password must not contain the username")
+            #expect(try await change(password, "aaaaaaaaaaaa").problem().detail == "the new password must use at least 4 different characters")
+            #expect(try await change(password, "新的口令-2026-ok").status == .noContent)
+            // This session lives on; the other one ended; only the new password signs in.
+            #expect(try await server.client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: cookie]).status == .ok)
+            #expect(try await server.client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: other]).status == .unauthorized)
+            #expect(try await Self.signIn(server, username, password).status == .unauthorized)
+            #expect(try await Self.signIn(server, username, "新的口令-2026-ok").status == .ok)
+        }
+    }
 }

@@ -13,16 +13,66 @@ import NIOPosix
 /// because it sets cookies; its contract is in openapi.yaml.
 struct SessionController {
     static let cookieName = "minqing_session"
-    /// A bcrypt hash of nothing anyone knows, checked for unknown usernames so that they take as long.
-    static let decoyHash = Bcrypt.hash(UUID().uuidString, cost: 10)
-
     let store: Store
+    let bcryptCost: UInt8
+    /// A bcrypt hash of nothing anyone knows, at the configured cost, checked for unknown usernames
+    /// so that they take as long as known ones.
+    let decoyHash: String
+
+    init(store: Store, bcryptCost: UInt8) {
+        self.store = store
+        self.bcryptCost = bcryptCost
+        decoyHash = Bcrypt.hash(UUID().uuidString, cost: bcryptCost)
+    }
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/api/v1/session", use: signIn)
         router.get("/api/v1/session", use: current)
         router.delete("/api/v1/session") { request, context in try await signOut(request, context, everywhere: false) }
         router.delete("/api/v1/sessions") { request, context in try await signOut(request, context, everywhere: true) }
+        router.post("/api/v1/session/password", use: changePassword)
+    }
+
+    struct PasswordChange: Decodable {
+        var current: String
+        var new: String
+    }
+
+    /// Checks the current password, applies the rules to the new one, ends every other session.
+    @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let holder = try await Self.holder(of: request, store: store, checkingCSRF: true)
+        let change = try await Self.decode(PasswordChange.self, from: request, example: "{\"current\": …, \"new\": …}")
+        guard let stored = try await store.passwordHash(accountID: holder.accountID) else {
+            throw Problem.unauthorized("sign in first: no live session")
+        }
+        let current = change.current
+        guard try await NIOThreadPool.singleton.runIfActive({ Bcrypt.verify(current, hash: stored) }) else {
+            throw Problem.forbidden("the current password is wrong")
+        }
+        if let problem = AccountRules.passwordProblem(change.new, username: holder.username) { throw Problem.badRequest(problem) }
+        let new = change.new
+        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(new, cost: bcryptCost) }
+        try await store.changePassword(holder: holder, keeping: Self.token(of: request) ?? "", newHash: hash, address: context.remoteAddress)
+        return Response(status: .noContent)
+    }
+
+    /// A small JSON body decoded with problems that name the field.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, example: String) async throws -> T {
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: 16 * 1024)
+        } catch {
+            throw Problem(status: .contentTooLarge, kind: "too-large", title: "Too large", detail: "the body may be at most 16 KiB")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw Problem.badRequest("the field \(key.stringValue) is required")
+        } catch DecodingError.typeMismatch(_, let context) {
+            throw Problem.badRequest("the field \(context.codingPath.map(\.stringValue).joined(separator: ".")) must be a string")
+        } catch {
+            throw Problem.badRequest("the body must be JSON: \(example)")
+        }
     }
 
     struct Credentials: Decodable {
@@ -31,22 +81,7 @@ struct SessionController {
     }
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: 16 * 1024)
-        } catch {
-            throw Problem(status: .contentTooLarge, kind: "too-large", title: "Too large", detail: "a sign-in is at most 16 KiB")
-        }
-        let credentials: Credentials
-        do {
-            credentials = try JSONDecoder().decode(Credentials.self, from: Data(body.readableBytesView))
-        } catch DecodingError.keyNotFound(let key, _) {
-            throw Problem.badRequest("the field \(key.stringValue) is required")
-        } catch DecodingError.typeMismatch(_, let context) {
-            throw Problem.badRequest("the field \(context.codingPath.map(\.stringValue).joined(separator: ".")) must be a string")
-        } catch {
-            throw Problem.badRequest("the body must be JSON: {\"username\": …, \"password\": …}")
-        }
+        let credentials = try await Self.decode(Credentials.self, from: request, example: "{\"username\": …, \"password\": …}")
         guard credentials.password.utf8.count <= 72 else { throw Problem.badRequest("password may be at most 72 bytes") }
         let candidate = try await store.signInCandidate(username: credentials.username)
         if let until = candidate?.lockedUntil, until > Date() {
@@ -61,7 +96,7 @@ struct SessionController {
             return response
         }
         let password = credentials.password
-        let hash = candidate?.passwordHash ?? Self.decoyHash
+        let hash = candidate?.passwordHash ?? decoyHash
         let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
         guard let candidate, matches, !candidate.disabled else {
             if let candidate, !matches {

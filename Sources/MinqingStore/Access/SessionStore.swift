@@ -169,6 +169,38 @@ extension Store {
         }
     }
 
+    /// Replaces the password of a signed-in account and ends every other session of it, audited.
+    public func changePassword(holder: SessionHolder, keeping token: String, newHash: String, address: String?) async throws {
+        let stamp = nowMilliseconds
+        try await backend.transaction { db in
+            try await db.update("accounts").set("password_hash", to: newHash).where("id", .equal, holder.accountID).run()
+            try await db.update("sessions").set("revoked_at", to: stamp).where("account_id", .equal, holder.accountID)
+                .where("token_hash", .notEqual, Self.hash(token)).where("revoked_at", .is, SQLLiteral.null).run()
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: holder.actor.cityCode,
+                    actor: holder.username,
+                    action: "password_change",
+                    target: "accounts/\(holder.username)",
+                    address: address,
+                    detail: "other sessions ended"
+                ),
+                db: db
+            )
+        }
+    }
+
+    /// The stored password hash of an account, to check the current password before a change.
+    public func passwordHash(accountID: Int64) async throws -> String? {
+        try await backend.read { db in
+            try await db.raw("SELECT password_hash FROM accounts WHERE id = \(bind: accountID)").first()?.decode(
+                column: "password_hash",
+                as: String.self
+            )
+        }
+    }
+
     /// 32 random bytes, base64url without padding (43 characters).
     static func randomToken() -> String {
         var random = SystemRandomNumberGenerator()
