@@ -143,4 +143,18 @@ struct SessionAPITests {
             #expect(try await Self.signIn(server, username, "新的口令-2026-ok").status == .ok)
         }
     }
+
+    @Test(arguments: TestDatabase.enabled)
+    func limitsSignInAttemptsFromOneAddress(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            // Unknown names never lock an account; the address limit still stops the guessing.
+            for attempt in 0..<10 {
+                #expect(try await Self.signIn(server, "guess-\(attempt)", "x").status == .unauthorized)
+            }
+            let limited = try await Self.signIn(server, "guess-10", "x")
+            #expect(limited.status == .tooManyRequests)
+            #expect(try limited.problem().type == "urn:minqing:problem:rate-limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+        }
+    }
 }

@@ -15,6 +15,8 @@ struct SessionController {
     static let cookieName = "minqing_session"
     let store: Store
     let bcryptCost: UInt8
+    /// Sign-in attempts per client address: a burst of 10, then one every 6 seconds.
+    let attempts = RateLimit(capacity: 10, perSecond: 1.0 / 6)
     /// A bcrypt hash of nothing anyone knows, at the configured cost, checked for unknown usernames
     /// so that they take as long as known ones.
     let decoyHash: String
@@ -81,6 +83,16 @@ struct SessionController {
     }
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let wait = attempts.take(context.remoteAddress) {
+            var response = Problem(
+                status: .tooManyRequests,
+                kind: "rate-limited",
+                title: "Too many sign-in attempts",
+                detail: "too many sign-in attempts from this address; try again in \(wait) seconds"
+            ).response(instance: request.uri.path)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
         let credentials = try await Self.decode(Credentials.self, from: request, example: "{\"username\": …, \"password\": …}")
         guard credentials.password.utf8.count <= 72 else { throw Problem.badRequest("password may be at most 72 bytes") }
         let candidate = try await store.signInCandidate(username: credentials.username)

@@ -1,0 +1,36 @@
+/// Token buckets by key (a client address, an API key): a burst of `capacity`, then `perSecond`.
+/// Pure: the caller passes the time, so tests need no clock and the same rule serves every limit.
+public struct RateLimiter: Sendable {
+    public let capacity: Double
+    public let perSecond: Double
+    /// Keys kept at most; the fullest buckets are forgotten first, which costs nothing (they are full).
+    public let maximumKeys: Int
+    private var buckets: [String: (tokens: Double, at: Double)] = [:]
+
+    public init(capacity: Double, perSecond: Double, maximumKeys: Int = 100_000) {
+        self.capacity = capacity
+        self.perSecond = perSecond
+        self.maximumKeys = maximumKeys
+    }
+
+    /// Takes a token for `key` at `now` (seconds): `nil` when allowed, else the seconds to wait.
+    public mutating func take(_ key: String, now: Double) -> Double? {
+        var bucket = buckets[key] ?? (capacity, now)
+        bucket.tokens = min(capacity, bucket.tokens + max(0, now - bucket.at) * perSecond)
+        bucket.at = now
+        guard bucket.tokens >= 1 else {
+            buckets[key] = bucket
+            return (1 - bucket.tokens) / perSecond
+        }
+        bucket.tokens -= 1
+        buckets[key] = bucket
+        if buckets.count > maximumKeys { forgetFullest(now: now) }
+        return nil
+    }
+
+    private mutating func forgetFullest(now: Double) {
+        let full = buckets.filter { $0.value.tokens + (now - $0.value.at) * perSecond >= capacity }.map(\.key)
+        for key in full { buckets.removeValue(forKey: key) }
+        if buckets.count > maximumKeys { buckets.removeAll() }
+    }
+}
