@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import MinqingCore
+import MinqingStore
 import NIOCore
 import OpenAPIRuntime
 
@@ -108,6 +109,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 return Problem(status: status, kind: "invalid-request", title: "The request is not valid", detail: Self.describe(error))
             }
             return internalError(error, context)
+        case let error as StoreError:
+            switch error {
+            case .conflict(let message): return Problem(status: .conflict, kind: "conflict", title: "Conflict", detail: message)
+            case .notFound(let message): return Problem.notFound(message)
+            case .invalidConfiguration: return internalError(error, context)
+            }
         case let error as HTTPError:
             guard error.status.code < 500 else { return internalError(error, context) }
             let kind = error.status == .notFound ? "not-found" : error.status == .contentTooLarge ? "too-large" : "invalid-request"
@@ -118,7 +125,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func internalError(_ error: any Error, _ context: Context) -> Problem {
-        context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+        // The error's plain description only: database errors' debug descriptions carry bound values.
+        context.logger.error("request failed", metadata: ["error": "\(type(of: error)): \(String(describing: error))"])
         return Problem(status: .internalServerError, kind: "internal", title: "Internal error", detail: "The server could not complete the request.")
     }
 

@@ -20,11 +20,12 @@ struct AuditVerify: AsyncParsableCommand {
         let results = try await Store.with(configuration.databaseLocation, logger: logger) { store in
             try await store.migrate()
             var cities = [String]()
-            if let city = configuration.city { cities = [city] } else { cities = try await store.cities() }
+            if let city = configuration.city { cities = [city] } else { cities = try await store.auditedCities() }
             var results: [(String, AuditVerification)] = []
             for city in cities { results.append((city, try await store.verifyAudit(city: city))) }
             return results.map { AuditResult(city: $0.0, checked: $0.1.checked, breakID: $0.1.firstBreak?.id, reason: $0.1.firstBreak?.reason) }
         }
+        if results.isEmpty { print("The audit log is empty.") }
         for result in results {
             if let id = result.breakID, let reason = result.reason {
                 throw CommandFailure("city \(result.city): the chain holds for \(result.checked) entries, then entry \(id) \(reason)")

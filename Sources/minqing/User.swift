@@ -47,6 +47,9 @@ struct UserAdd: AsyncParsableCommand {
         if let problem = AccountRules.usernameProblem(username) { throw ValidationError(problem) }
         if let problem = AccountRules.displayNameProblem(name) { throw ValidationError("--name: \(problem)") }
         guard !role.isEmpty else { throw ValidationError("give at least one --role") }
+        if role.contains(where: { $0 == .gridWorker || $0 == .official }), area == nil {
+            throw ValidationError("--area is required for the roles grid_worker and official")
+        }
         if role.contains(where: { $0 == .departmentHandler || $0 == .departmentHead }), department == nil {
             throw ValidationError("--department is required for the roles department_handler and department_head")
         }

@@ -79,6 +79,7 @@ struct PolicyTests {
         let actor = Self.actor(.commandCenter)
         #expect(Policy.decide(actor, .readPersonInFull, Self.inScope, purpose: nil, areas: Ancestry()) == .deny(.purposeRequired))
         #expect(Policy.decide(actor, .readPersonInFull, Self.inScope, purpose: "  ", areas: Ancestry()) == .deny(.purposeRequired))
+        #expect(Policy.decide(actor, .readPersonInFull, Self.inScope, purpose: "\n\t", areas: Ancestry()) == .deny(.purposeRequired))
         #expect(Policy.decide(actor, .readPersonInFull, Self.inScope, purpose: "办理低保复核", areas: Ancestry()) == .allow)
         #expect(Policy.decide(actor, .readPerson, Self.inScope, areas: Ancestry()) == .allow)
     }
@@ -90,6 +91,11 @@ struct PolicyTests {
         // A department head outside the department's area subtree, when the grant names one.
         let head = Actor(accountID: 7, username: "u", cityCode: "C", grants: [Grant(.departmentHead, area: "T2", department: "cgj")])
         #expect(Policy.decide(head, .handleCase, Self.inScope, areas: Ancestry()) == .deny(.outsideArea))
+        // A grid worker or an official granted no area reaches nothing, never the whole city.
+        for role in [Role.gridWorker, .official] {
+            let unanchored = Actor(accountID: 7, username: "u", cityCode: "C", grants: [Grant(role)])
+            #expect(Policy.decide(unanchored, .readPerson, Self.inScope, areas: Ancestry()) == .deny(.outsideArea))
+        }
         // Anchored nowhere: area roles cannot reach a resource without an area.
         #expect(Policy.decide(Self.actor(.leader), .readMeasures, Resource(city: "C"), areas: Ancestry()) == .deny(.outsideArea))
         #expect(

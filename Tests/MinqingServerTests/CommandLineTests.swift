@@ -158,7 +158,7 @@ struct UserCommandTests {
             let added = try run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker", "--area", grid.code])
             #expect(added.status == 0, "\(added.errors)")
             #expect(added.output.contains("Added wgy-new to city 449900. Password (shown once): "))
-            let again = try run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker"])
+            let again = try run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker", "--area", grid.code])
             #expect(again.status != 0)
             #expect(again.errors.contains("the username wgy-new is taken"))
             let nowhere = try run(["user", "add", "wgy-x", "--name", "王五", "--role", "grid_worker", "--area", "999"])
@@ -186,6 +186,7 @@ struct UserCommandTests {
             (["user", "add", "A b", "--name", "x", "--role", "grid_worker"], "username \"A b\" must be 3–64 lowercase letters"),
             (["user", "add", "abc", "--name", "x", "--role", "mayor"], "--role"),
             (["user", "add", "abc", "--name", "x", "--role", "department_head"], "--department is required"),
+            (["user", "add", "abc", "--name", "x", "--role", "grid_worker"], "--area is required"),
             (["user", "add", "abc", "--name", "", "--role", "leader"], "--name: name must be 1–64 characters"),
         ]
         for (arguments, message) in cases {

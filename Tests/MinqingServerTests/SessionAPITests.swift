@@ -65,13 +65,16 @@ struct SessionAPITests {
             let wrong = try await Self.signIn(server, username, "wrong-password")
             #expect(unknown.status == .unauthorized && wrong.status == .unauthorized)
             #expect(try unknown.problem().detail == (try wrong.problem().detail))
-            for _ in 0..<4 { _ = try await Self.signIn(server, username, "wrong-password") }
-            // Five failures in a row: locked, even for the right password.
+            // Five attempts counted (in parallel too): locked, even for the right password, and a locked
+            // account answers like a wrong password, so locks do not reveal which usernames exist.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { _ = try await Self.signIn(server, username, "wrong-password") } }
+                try await group.waitForAll()
+            }
             let locked = try await Self.signIn(server, username, password)
-            #expect(locked.status == .tooManyRequests)
-            let retry = Int(locked.headers[.retryAfter] ?? "") ?? 0
-            #expect(retry > 0 && retry <= 60)
-            #expect(try locked.problem().type == "urn:minqing:problem:locked")
+            #expect(locked.status == .unauthorized)
+            #expect(try locked.problem().detail == (try unknown.problem().detail))
+            #expect(locked.headers[.retryAfter] == nil)
         }
     }
 
@@ -87,6 +90,25 @@ struct SessionAPITests {
             #expect(try await server.client.execute(uri: "/api/v1/sessions", method: .delete, headers: headers).status == .noContent)
             #expect(try await server.client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: phone]).status == .unauthorized)
             #expect(try await server.client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: laptop]).status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func refusesSignInsThatAreNotJSON(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            // A cross-site form posts text/plain: refused before anything is read.
+            let (username, password) = Self.admin(server)
+            let body = try JSONSerialization.data(withJSONObject: ["username": username, "password": password])
+            let form = try await server.client.execute(
+                uri: "/api/v1/session",
+                method: .post,
+                headers: [.contentType: "text/plain"],
+                body: ByteBuffer(bytes: body)
+            )
+            #expect(form.status == .unsupportedMediaType)
+            #expect(form.headers[.setCookie] == nil)
+            // A NUL in a username is an unknown username, not a server error.
+            #expect(try await Self.signIn(server, "ad\u{0}min", password).status == .unauthorized)
         }
     }
 
@@ -131,7 +153,18 @@ struct SessionAPITests {
                     body: ByteBuffer(bytes: body)
                 )
             }
+            var forged = headers
+            forged[HTTPField.Name("X-CSRF-Token")!] = "not-the-token"
+            let body = try JSONSerialization.data(withJSONObject: ["current": password, "new": "Long-enough-1"])
+            let withoutToken = try await server.client.execute(
+                uri: "/api/v1/session/password",
+                method: .post,
+                headers: forged,
+                body: ByteBuffer(bytes: body)
+            )
+            #expect(withoutToken.status == .forbidden)
             #expect(try await change("not-it", "Long-enough-1").status == .forbidden)
+            #expect(try await change(password, "with\u{0}nul-in-it").problem().detail == "the new password must not contain control characters")
             #expect(try await change(password, "short").problem().detail == "the new password must have at least 10 characters")
             #expect(try await change(password, "my-\(username)-pass").problem().detail == "the new password must not contain the username")
             #expect(try await change(password, "aaaaaaaaaaaa").problem().detail == "the new password must use at least 4 different characters")

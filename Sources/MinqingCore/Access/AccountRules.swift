@@ -23,6 +23,9 @@ extension AccountRules {
     /// username, not one character repeated.
     public static func passwordProblem(_ password: String, username: String) -> String? {
         if password.count < 10 { return "the new password must have at least 10 characters" }
+        if password.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return "the new password must not contain control characters"
+        }
         if password.utf8.count > 72 { return "the new password may be at most 72 bytes" }
         if password.lowercased().contains(username.lowercased()) { return "the new password must not contain the username" }
         if Set(password).count < 4 { return "the new password must use at least 4 different characters" }

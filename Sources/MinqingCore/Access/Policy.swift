@@ -166,7 +166,7 @@ public enum Policy {
                 refusal = reason
                 continue
             }
-            if action == .readPersonInFull, (purpose ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            if action == .readPersonInFull, (purpose ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 return .deny(.purposeRequired)
             }
             return .allow
@@ -176,7 +176,8 @@ public enum Policy {
 
     private static func scopeRefusal(_ grant: Grant, _ actor: Actor, _ resource: Resource, _ areas: any AreaAncestry) -> Decision.Refusal? {
         func withinArea() -> Bool {
-            guard let scope = grant.areaCode else { return true }
+            // Grid workers and officials always work in an area; a grant without one reaches nothing.
+            guard let scope = grant.areaCode else { return ![.gridWorker, .official].contains(grant.role) }
             guard let area = resource.areaCode else { return false }
             return areas.isWithin(area, scope)
         }

@@ -28,9 +28,13 @@ public struct RateLimiter: Sendable {
         return nil
     }
 
+    /// Forgets full buckets (nothing is lost), then, if a flood of keys still overflows, the
+    /// fullest ones first: the emptiest, the ones being held back, are never the ones forgotten.
     private mutating func forgetFullest(now: Double) {
-        let full = buckets.filter { $0.value.tokens + (now - $0.value.at) * perSecond >= capacity }.map(\.key)
-        for key in full { buckets.removeValue(forKey: key) }
-        if buckets.count > maximumKeys { buckets.removeAll() }
+        func level(_ bucket: (tokens: Double, at: Double)) -> Double { bucket.tokens + (now - bucket.at) * perSecond }
+        for (key, bucket) in buckets where level(bucket) >= capacity { buckets.removeValue(forKey: key) }
+        guard buckets.count > maximumKeys else { return }
+        let fullest = buckets.sorted { level($0.value) > level($1.value) }.prefix(buckets.count - maximumKeys / 2).map(\.key)
+        for key in fullest { buckets.removeValue(forKey: key) }
     }
 }

@@ -43,6 +43,9 @@ struct SessionController {
     /// Checks the current password, applies the rules to the new one, ends every other session.
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
         let holder = try await Self.holder(of: request, store: store, checkingCSRF: true)
+        if let wait = attempts.take(context.remoteAddress) {
+            throw Problem(status: .tooManyRequests, kind: "rate-limited", title: "Too many attempts", detail: "try again in \(wait) seconds")
+        }
         let change = try await Self.decode(PasswordChange.self, from: request, example: "{\"current\": …, \"new\": …}")
         guard let stored = try await store.passwordHash(accountID: holder.accountID) else {
             throw Problem.unauthorized("sign in first: no live session")
@@ -60,6 +63,15 @@ struct SessionController {
 
     /// A small JSON body decoded with problems that name the field.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, example: String) async throws -> T {
+        // Only JSON: a cross-site form (text/plain) cannot sign a victim into another account.
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw Problem(
+                status: .unsupportedMediaType,
+                kind: "unsupported-media-type",
+                title: "Unsupported media type",
+                detail: "send application/json"
+            )
+        }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: 16 * 1024)
@@ -95,24 +107,20 @@ struct SessionController {
         }
         let credentials = try await Self.decode(Credentials.self, from: request, example: "{\"username\": …, \"password\": …}")
         guard credentials.password.utf8.count <= 72 else { throw Problem.badRequest("password may be at most 72 bytes") }
-        let candidate = try await store.signInCandidate(username: credentials.username)
-        if let until = candidate?.lockedUntil, until > Date() {
-            let seconds = Int(until.timeIntervalSinceNow.rounded(.up))
-            var response = Problem(
-                status: .tooManyRequests,
-                kind: "locked",
-                title: "Too many failed sign-ins",
-                detail: "this account is locked for \(seconds) more seconds after repeated failures"
-            ).response(instance: request.uri.path)
-            response.headers[.retryAfter] = String(seconds)
-            return response
-        }
+        // A malformed username (a NUL, say) is simply unknown; the decoy check keeps the timing alike.
+        let candidate =
+            AccountRules.usernameProblem(credentials.username) == nil ? try await store.signInCandidate(username: credentials.username) : nil
+        // Counted before the (slow) check, so parallel guesses cannot slip past the lock. A locked
+        // account answers like a wrong password, so that locks do not reveal which usernames exist.
+        var claimed = true
+        if let candidate { claimed = try await store.claimSignInAttempt(candidate) }
         let password = credentials.password
         let hash = candidate?.passwordHash ?? decoyHash
-        let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
-        guard let candidate, matches, !candidate.disabled else {
-            if let candidate, !matches {
-                try await store.recordFailedSignIn(candidate, username: credentials.username, address: context.remoteAddress)
+        let matches = try await NIOThreadPool.singleton.runIfActive { !password.utf8.contains(0) && Bcrypt.verify(password, hash: hash) }
+        guard let candidate, claimed, matches, !candidate.disabled else {
+            if let candidate {
+                let reason = !claimed ? "locked" : !matches ? "wrong password" : "account disabled"
+                try await store.recordFailedSignIn(candidate, username: credentials.username, address: context.remoteAddress, reason: reason)
             }
             throw Problem(status: .unauthorized, kind: "sign-in-failed", title: "Sign-in failed", detail: "the username or the password is wrong")
         }

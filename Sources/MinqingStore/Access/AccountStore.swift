@@ -137,6 +137,12 @@ extension Store {
         }
     }
 
+    /// Ends every live session of an account (a reset password, a disabled account).
+    static func endSessions(of accountID: Int64, at stamp: Int64, db: any SQLDatabase) async throws {
+        try await db.update("sessions").set("revoked_at", to: stamp).where("account_id", .equal, accountID).where("revoked_at", .is, SQLLiteral.null)
+            .run()
+    }
+
     static let accountColumns = [
         "city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at",
     ]
@@ -236,15 +242,18 @@ extension Store {
 
     /// Disables or enables an account, audited; its API keys stop working with it.
     public func setAccountDisabled(city: String, username: String, disabled: Bool, actor: String) async throws {
-        try await updateAccount(city: city, username: username, actor: actor, detail: disabled ? "disabled" : "enabled") { db in
-            try await db.update("accounts").set("disabled", to: disabled).where("city_code", .equal, city).where("username", .equal, username).run()
+        try await updateAccount(city: city, username: username, actor: actor, detail: disabled ? "disabled" : "enabled") { db, id, stamp in
+            try await db.update("accounts").set("disabled", to: disabled).where("id", .equal, id).run()
+            try await Self.endSessions(of: id, at: stamp, db: db)
         }
     }
 
     /// Replaces an account's password hash, audited.
     public func setPasswordHash(city: String, username: String, hash: String, actor: String) async throws {
-        try await updateAccount(city: city, username: username, actor: actor, detail: "password reset") { db in
-            try await db.update("accounts").set("password_hash", to: hash).where("city_code", .equal, city).where("username", .equal, username).run()
+        try await updateAccount(city: city, username: username, actor: actor, detail: "password reset") { db, id, stamp in
+            try await db.update("accounts").set("password_hash", to: hash).set("failed_sign_ins", to: 0).set("locked_until", to: SQLLiteral.null)
+                .where("id", .equal, id).run()
+            try await Self.endSessions(of: id, at: stamp, db: db)
         }
     }
 
@@ -253,14 +262,15 @@ extension Store {
         username: String,
         actor: String,
         detail: String,
-        _ change: (any SQLDatabase) async throws -> Void
+        _ change: (any SQLDatabase, _ accountID: Int64, _ stamp: Int64) async throws -> Void
     ) async throws {
         let stamp = nowMilliseconds
         try await backend.transaction { db in
-            guard try await db.raw("SELECT id FROM accounts WHERE city_code = \(bind: city) AND username = \(bind: username)").first() != nil else {
+            guard let row = try await db.raw("SELECT id FROM accounts WHERE city_code = \(bind: city) AND username = \(bind: username)").first()
+            else {
                 throw StoreError.notFound("no account of city \(city) is named \(username)")
             }
-            try await change(db)
+            try await change(db, try row.decode(column: "id", as: Int64.self), stamp)
             try await appendAudit(
                 AuditRecord(
                     at: stamp,

@@ -53,6 +53,15 @@ extension Store {
         SHA256.hash(data: Data((previous + "\n" + record.canonical).utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// Every city with audit entries.
+    public func auditedCities() async throws -> [String] {
+        try await backend.read { db in
+            try await db.raw("SELECT DISTINCT city_code FROM audit_log ORDER BY city_code").all().map {
+                try $0.decode(column: "city_code", as: String.self)
+            }
+        }
+    }
+
     /// Walks a city's chain from the first entry: an edited entry no longer matches its hash; an
     /// inserted or deleted one breaks the link to the entry before it.
     public func verifyAudit(city: String) async throws -> AuditVerification {

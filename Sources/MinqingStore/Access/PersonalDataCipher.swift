@@ -48,19 +48,20 @@ public struct PersonalDataCipher: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    /// `v1.<key id>.<base64 of nonce, ciphertext and tag>`; a fresh nonce every time.
-    public func seal(_ plaintext: String) throws -> String {
-        let box = try AES.GCM.seal(Data(plaintext.utf8), using: keys[0].key)
+    /// `v1.<key id>.<base64 of nonce, ciphertext and tag>`; a fresh nonce every time. `context` binds
+    /// the value to its place (say `persons/42/identity_number`): copied to another row, it will not open.
+    public func seal(_ plaintext: String, context: String) throws -> String {
+        let box = try AES.GCM.seal(Data(plaintext.utf8), using: keys[0].key, authenticating: Data(context.utf8))
         guard let combined = box.combined else { throw Failure.malformed }
         return "v1.\(keys[0].id).\(combined.base64EncodedString())"
     }
 
-    public func open(_ sealed: String) throws -> String {
+    public func open(_ sealed: String, context: String) throws -> String {
         let parts = sealed.split(separator: ".", maxSplits: 2).map(String.init)
         guard parts.count == 3, parts[0] == "v1", let data = Data(base64Encoded: parts[2]) else { throw Failure.malformed }
         guard let key = keys.first(where: { $0.id == parts[1] })?.key else { throw Failure.unknownKey(parts[1]) }
         do {
-            let plaintext = try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: key)
+            let plaintext = try AES.GCM.open(try AES.GCM.SealedBox(combined: data), using: key, authenticating: Data(context.utf8))
             guard let text = String(data: plaintext, encoding: .utf8) else { throw Failure.malformed }
             return text
         } catch let failure as Failure {
@@ -76,7 +77,7 @@ public struct PersonalDataCipher: Sendable {
     }
 
     /// The value re-sealed under the current key (unchanged when it already is).
-    public func rotate(_ sealed: String) throws -> String {
-        needsRotation(sealed) ? try seal(try open(sealed)) : sealed
+    public func rotate(_ sealed: String, context: String) throws -> String {
+        needsRotation(sealed) ? try seal(try open(sealed, context: context), context: context) : sealed
     }
 }

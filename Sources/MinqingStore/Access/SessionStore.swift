@@ -44,35 +44,42 @@ extension Store {
         }
     }
 
-    /// Records a failed attempt (counting towards the lock, ``SignInThrottle``), audited.
-    /// Returns when the account is now locked until, if it is.
-    @discardableResult
-    public func recordFailedSignIn(_ candidate: SignInCandidate, username: String, address: String?) async throws -> Date? {
+    /// Counts an attempt before the password is checked, so that parallel guesses are counted too:
+    /// refused (`false`) while the account is locked; the attempt that reaches the threshold locks it
+    /// (``SignInThrottle``). A success resets the count (``openSession``).
+    public func claimSignInAttempt(_ candidate: SignInCandidate) async throws -> Bool {
         let stamp = nowMilliseconds
         return try await backend.transaction { db in
-            let row = try await db.raw(
-                "UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1 WHERE id = \(bind: candidate.accountID) RETURNING failed_sign_ins"
-            ).first()
-            let failures = try row?.decode(column: "failed_sign_ins", as: Int.self) ?? 0
-            let until = SignInThrottle.lockedUntil(failures: failures, now: stamp)
-            if let until {
+            guard
+                let row = try await db.raw(
+                    """
+                    UPDATE accounts SET failed_sign_ins = failed_sign_ins + 1
+                    WHERE id = \(bind: candidate.accountID) AND (locked_until IS NULL OR locked_until <= \(bind: stamp))
+                    RETURNING failed_sign_ins
+                    """
+                ).first()
+            else { return false }
+            if let until = SignInThrottle.lockedUntil(failures: try row.decode(column: "failed_sign_ins", as: Int.self), now: stamp) {
                 try await db.update("accounts").set("locked_until", to: until).where("id", .equal, candidate.accountID).run()
             }
-            try await appendAudit(
-                AuditRecord(
-                    at: stamp,
-                    cityCode: candidate.cityCode,
-                    actor: username,
-                    action: "sign_in",
-                    target: "accounts/\(username)",
-                    address: address,
-                    outcome: "denied",
-                    detail: until.map { "failure \(failures); locked until \($0)" } ?? "failure \(failures)"
-                ),
-                db: db
-            )
-            return until.map(Self.date)
+            return true
         }
+    }
+
+    /// Audits a refused sign-in of a known account.
+    public func recordFailedSignIn(_ candidate: SignInCandidate, username: String, address: String?, reason: String) async throws {
+        try await audit(
+            AuditRecord(
+                at: nowMilliseconds,
+                cityCode: candidate.cityCode,
+                actor: username,
+                action: "sign_in",
+                target: "accounts/\(username)",
+                address: address,
+                outcome: "denied",
+                detail: reason
+            )
+        )
     }
 
     /// Opens a new session for an account whose password was just checked: the failure count is

@@ -151,5 +151,9 @@ enum Migrations {
                 "CREATE INDEX sessions_account ON sessions (account_id)",
             ]
         },
+        Migration(id: "0006_audit_no_forks") { _ in
+            // Two entries linked to the same predecessor would fork the chain.
+            ["CREATE UNIQUE INDEX audit_log_link ON audit_log (city_code, previous_hash)"]
+        },
     ]
 }
