@@ -24,23 +24,13 @@ public struct NewAccount: Sendable, Hashable {
 
 /// Who an API key belongs to and what it may do.
 public struct APIKeyHolder: Sendable, Hashable {
-    public var accountID: Int64
-    public var username: String
-    public var cityCode: String
-    public var roles: [Role]
-    public var areaCode: String?
-    public var departmentCode: String?
+    /// The key's account as the policy sees it.
+    public var actor: Actor
     public var scopes: [APIKeyScope]
 
-    /// The account as the policy sees it: each role held over the account's area and department.
-    public var actor: Actor {
-        Actor(
-            accountID: accountID,
-            username: username,
-            cityCode: cityCode,
-            grants: roles.map { Grant($0, area: areaCode, department: departmentCode) }
-        )
-    }
+    public var accountID: Int64 { actor.accountID ?? 0 }
+    public var username: String { actor.username }
+    public var cityCode: String { actor.cityCode }
 }
 
 /// Roles and scopes are stored as JSON text through a Codable struct, never as a bare array
@@ -121,12 +111,7 @@ extension Store {
         else { return nil }
         if let expiry = try row.decode(column: "expires_at", as: Int64?.self), expiry <= nowMilliseconds { return nil }
         return APIKeyHolder(
-            accountID: try row.decode(column: "id", as: Int64.self),
-            username: try row.decode(column: "username", as: String.self),
-            cityCode: try row.decode(column: "city_code", as: String.self),
-            roles: try StoredList<Role>.read(try row.decode(column: "roles", as: String.self)),
-            areaCode: try row.decode(column: "area_code", as: String?.self),
-            departmentCode: try row.decode(column: "department_code", as: String?.self),
+            actor: try Self.actor(row),
             scopes: try StoredList<APIKeyScope>.read(try row.decode(column: "scopes", as: String.self))
         )
     }
@@ -135,6 +120,20 @@ extension Store {
         try await backend.read { db in
             try await db.raw("SELECT COUNT(*) AS n FROM accounts WHERE city_code = \(bind: city)").first()!.decode(column: "n", as: Int.self)
         }
+    }
+
+    /// An account row (id, username, city_code, roles, area_code, department_code) as the policy sees
+    /// it: each role held over the account's area and department.
+    static func actor(_ row: any SQLRow) throws -> Actor {
+        let roles = try StoredList<Role>.read(try row.decode(column: "roles", as: String.self))
+        let area = try row.decode(column: "area_code", as: String?.self)
+        let department = try row.decode(column: "department_code", as: String?.self)
+        return Actor(
+            accountID: try row.decode(column: "id", as: Int64.self),
+            username: try row.decode(column: "username", as: String.self),
+            cityCode: try row.decode(column: "city_code", as: String.self),
+            grants: roles.map { Grant($0, area: area, department: department) }
+        )
     }
 
     /// Ends every live session of an account (a reset password, a disabled account).

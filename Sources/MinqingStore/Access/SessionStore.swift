@@ -131,21 +131,12 @@ extension Store {
                     """
                 ).first()
             else { return nil }
-            let (id, username) = (try row.decode(column: "id", as: Int64.self), try row.decode(column: "username", as: String.self))
-            let roles = try StoredList<Role>.read(try row.decode(column: "roles", as: String.self))
-            let (area, department) = (
-                try row.decode(column: "area_code", as: String?.self), try row.decode(column: "department_code", as: String?.self)
-            )
+            let actor = try Self.actor(row)
             return SessionHolder(
-                accountID: id,
-                username: username,
+                accountID: actor.accountID ?? 0,
+                username: actor.username,
                 displayName: try row.decode(column: "display_name", as: String.self),
-                actor: Actor(
-                    accountID: id,
-                    username: username,
-                    cityCode: try row.decode(column: "city_code", as: String.self),
-                    grants: roles.map { Grant($0, area: area, department: department) }
-                ),
+                actor: actor,
                 csrfToken: try row.decode(column: "csrf_token", as: String.self),
                 expiresAt: Self.date(try row.decode(column: "expires_at", as: Int64.self))
             )
