@@ -30,6 +30,11 @@ struct AccountStoreTests {
             #expect(try await store.apiKeyHolder(key) != nil)
             clock.advance(by: 3601)
             #expect(try await store.apiKeyHolder(key) == nil)
+            // Issuing the key is audited (with the account's addition), never with the key itself.
+            let entries = try await store.backend.read { try await $0.raw("SELECT action, target, detail FROM audit_log ORDER BY id").all() }
+            #expect(try entries.map { try $0.decode(column: "action", as: String.self) }.prefix(2) == ["accounts.manage", "api_keys.manage"])
+            #expect(try entries.allSatisfy { try !($0.decode(column: "detail", as: String?.self) ?? "").contains(String(key.suffix(32))) })
+            #expect(try await store.verifyAudit(city: "449900").firstBreak == nil)
             // Only the hash is stored.
             let stored = try await store.backend.read { try await $0.raw("SELECT key_hash FROM api_keys").all() }
             #expect(try stored.allSatisfy { try !$0.decode(column: "key_hash", as: String.self).contains(String(key.suffix(32))) })

@@ -140,8 +140,14 @@ public struct DemoSetup: Sendable {
             )
         }
         let ids = try await store.createAccounts(city: plan.cityCode, accounts)
-        let adminKey = try await store.createAPIKey(accountID: ids[0], label: "demo admin", scopes: [.admin], expiresAt: nil)
-        let intakeKey = try await store.createAPIKey(accountID: ids[0], label: "demo intake (Open311)", scopes: [.intake], expiresAt: nil)
+        let adminKey = try await store.createAPIKey(accountID: ids[0], label: "demo admin", scopes: [.admin], expiresAt: nil, actor: "demo")
+        let intakeKey = try await store.createAPIKey(
+            accountID: ids[0],
+            label: "demo intake (Open311)",
+            scopes: [.intake],
+            expiresAt: nil,
+            actor: "demo"
+        )
         let firstGrid = grids[0].code
         return DemoCredentials(
             city: plan.cityCode,

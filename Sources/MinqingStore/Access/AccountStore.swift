@@ -65,7 +65,13 @@ extension Store {
     }
 
     /// Issues an API key for an account. The key is returned once and only its hash is stored.
-    public func createAPIKey(accountID: Int64, label: String, scopes: [APIKeyScope], expiresAt: Date?) async throws -> String {
+    public func createAPIKey(
+        accountID: Int64,
+        label: String,
+        scopes: [APIKeyScope],
+        expiresAt: Date?,
+        actor: String = "system"
+    ) async throws -> String {
         var random = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         let prefix = String((0..<10).map { _ in alphabet.randomElement(using: &random)! })
@@ -86,6 +92,20 @@ extension Store {
                     SQLBind(expiry)
                 )
                 .run()
+            let owner = try await db.raw("SELECT city_code, username FROM accounts WHERE id = \(bind: accountID)").first()
+            guard let owner else { throw StoreError.notFound("no account has the id \(accountID)") }
+            let username = try owner.decode(column: "username", as: String.self)
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: try owner.decode(column: "city_code", as: String.self),
+                    actor: actor,
+                    action: Action.manageAPIKeys.rawValue,
+                    target: "api_keys/\(prefix)",
+                    detail: "issued to \(username) (\(label)) with \(scopes.map(\.rawValue).joined(separator: ","))"
+                ),
+                db: db
+            )
         }
         return key
     }
