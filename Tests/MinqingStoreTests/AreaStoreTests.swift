@@ -172,3 +172,21 @@ final class TestClock: Sendable {
     func now() -> Date { state.withLock { $0 } }
     func advance(by seconds: TimeInterval) { state.withLock { $0 += seconds } }
 }
+
+/// The departments and case classes a city starts from.
+@Suite(.serialized)
+struct CatalogStoreTests {
+    @Test(arguments: TestDatabase.enabled)
+    func storesTheStandardCatalogueAndKeepsACitysOwnEdits(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await store.addCatalog(city: "449900", departments: StandardCatalog.departments, classes: StandardCatalog.caseClasses)
+            #expect(try await store.departments(city: "449900") == StandardCatalog.departments.sorted { $0.code < $1.code })
+            #expect(try await store.caseClasses(city: "449900") == StandardCatalog.caseClasses.sorted { $0.code < $1.code })
+            // A city renamed a department; adding the catalogue again leaves it so.
+            try await store.backend.read { try await $0.raw("UPDATE departments SET name = '城管局' WHERE code = 'cgj'").run() }
+            try await store.addCatalog(city: "449900", departments: StandardCatalog.departments, classes: StandardCatalog.caseClasses)
+            #expect(try await store.departments(city: "449900").first { $0.code == "cgj" }?.name == "城管局")
+            #expect(try await store.caseClasses(city: "449901").isEmpty)
+        }
+    }
+}

@@ -217,11 +217,6 @@ public enum Planar {
         return sum / 2
     }
 
-    /// Distance in metres from a point to a segment, on a plane tangent at the point.
-    public static func distance(from point: GeoPoint, toSegment a: GeoPoint, _ b: GeoPoint) -> Double {
-        squaredDistance(point, a, b, scaleX: metresPerDegree * cos(point.latitude * .pi / 180)).squareRoot()
-    }
-
     @inline(__always)
     private static func squaredDistance(_ point: GeoPoint, _ a: GeoPoint, _ b: GeoPoint, scaleX: Double) -> Double {
         let ax = (a.longitude - point.longitude) * scaleX

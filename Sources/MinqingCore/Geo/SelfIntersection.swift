@@ -42,12 +42,8 @@ public enum ShapeProblem: Sendable, Hashable {
 /// Finds where rings cross themselves or each other (a ring touching itself counts too). Sweeps
 /// edges by longitude, so a ring of thousands of positions is checked in about n log n.
 public enum SelfIntersection {
-    /// A point where two edges of one polygon that are not neighbours meet, or `nil` when it is simple.
-    public static func find(in polygon: Polygon) -> GeoPoint? {
-        find(in: polygon.rings)
-    }
-
-    /// The same over any set of rings: a shape's parts must not cross one another either.
+    /// A point where two edges that are not neighbours in one ring meet, or two rings cross; `nil`
+    /// when the rings are simple and apart (a shape's parts must not cross one another either).
     public static func find(in rings: [[GeoPoint]]) -> GeoPoint? {
         struct Segment {
             var a: GeoPoint

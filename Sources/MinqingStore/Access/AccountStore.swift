@@ -136,12 +136,6 @@ extension Store {
         )
     }
 
-    public func accountCount(city: String) async throws -> Int {
-        try await backend.read { db in
-            try await db.raw("SELECT COUNT(*) AS n FROM accounts WHERE city_code = \(bind: city)").first()!.decode(column: "n", as: Int.self)
-        }
-    }
-
     /// An account row (id, username, city_code, roles, area_code, department_code) as the policy sees
     /// it: each role held over the account's area and department.
     static func actor(_ row: any SQLRow) throws -> Actor {
