@@ -12,6 +12,11 @@ import Testing
 struct GridImportAPITests {
     static let areas = GridsAPITests.areas
 
+    /// The first village holding at least `count` small grids.
+    static func village(withAtLeast count: Int) -> Area {
+        areas.first { village in village.level == .village && areas.filter { $0.parentCode == village.code }.count >= count }!
+    }
+
     static func post(_ server: ServerHarness.Context, _ query: String = "", key: String?, body: [UInt8]) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/geo+json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
@@ -49,7 +54,7 @@ struct GridImportAPITests {
     func refusesABadFileWholeAndNamesEveryProblem(_ database: TestDatabase) async throws {
         try await ServerHarness.withServer(database) { server in
             // The grids of one village with at least four, so that codes can be swapped among siblings.
-            let village = Self.areas.first { village in village.level == .village && Self.areas.filter { $0.parentCode == village.code }.count >= 4 }!
+            let village = Self.village(withAtLeast: 4)
             var bad = Self.areas.filter { $0.parentCode == village.code }
             bad[0].name = "不应写入"
             bad[1].shape = MultiPolygon([Polygon(exterior: [.init(100, 10), .init(100.01, 10), .init(100.01, 10.01), .init(100, 10)])])
@@ -91,8 +96,8 @@ struct GridImportAPITests {
     @Test(arguments: TestDatabase.enabled)
     func aRedrawnGridIsLocatedAtOnceAndKeepsItsHistory(_ database: TestDatabase) async throws {
         try await ServerHarness.withServer(database) { server in
-            // Two neighbouring grids of one village trade places by swapping their codes and names.
-            let village = Self.areas.first { village in village.level == .village && Self.areas.filter { $0.parentCode == village.code }.count >= 2 }!
+            // Two grids of one village trade their shapes.
+            let village = Self.village(withAtLeast: 2)
             let grids = Self.areas.filter { $0.parentCode == village.code }
             var redrawn = grids
             (redrawn[0].shape, redrawn[1].shape) = (grids[1].shape, grids[0].shape)
