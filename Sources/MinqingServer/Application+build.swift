@@ -27,12 +27,15 @@ public func buildApplication(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: try QueryValidationMiddleware(openAPI: operations.openAPIDocument))
+    router.add(middleware: AuthenticationMiddleware(store: store))
 
     operations.addRoutes(to: router)
     HomePage(library: try await HomePage.templates(), grids: grids).addRoutes(to: router)
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
+    // Middleware applies to the routes added after it: every route below reads small JSON bodies.
+    router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024))
     SessionController(store: store, bcryptCost: configuration.bcryptCost).addRoutes(to: router)
-    try APIHandler(store: store, grids: grids).registerHandlers(
+    try APIHandler(store: store, grids: grids, bcryptCost: configuration.bcryptCost).registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),
         configuration: .init(jsonEncodingOptions: [.sortedKeys])

@@ -27,9 +27,8 @@ struct User: AsyncParsableCommand {
 
     /// A new random password, shown once.
     static func newPassword() -> String {
-        let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
         var random = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in alphabet.randomElement(using: &random)! })
+        return AccountRules.newPassword(using: &random)
     }
 }
 
@@ -44,15 +43,18 @@ struct UserAdd: AsyncParsableCommand {
     @Option(help: "The department code, for department roles.") var department: String?
 
     func validate() throws {
-        if let problem = AccountRules.usernameProblem(username) { throw ValidationError(problem) }
-        if let problem = AccountRules.displayNameProblem(name) { throw ValidationError("--name: \(problem)") }
-        guard !role.isEmpty else { throw ValidationError("give at least one --role") }
-        if role.contains(where: { $0 == .gridWorker || $0 == .official }), area == nil {
-            throw ValidationError("--area is required for the roles grid_worker and official")
+        guard let problem = AccountRules.accountProblem(username: username, displayName: name, roles: role, area: area, department: department) else {
+            return
         }
-        if role.contains(where: { $0 == .departmentHandler || $0 == .departmentHead }), department == nil {
-            throw ValidationError("--department is required for the roles department_handler and department_head")
-        }
+        let option: String =
+            switch problem.field {
+            case .username: "username"
+            case .displayName: "--name"
+            case .roles: "--role"
+            case .area: "--area"
+            case .department: "--department"
+            }
+        throw ValidationError("\(option): \(problem.message)")
     }
 
     func run() async throws {

@@ -39,14 +39,17 @@ struct GridImportAPITests {
             // A key with the scope is not enough: the account's role must allow it (the policy), in its own city.
             let worker = try await Self.post(server, key: server.credentials.apiKeys["worker_with_import_scope"], body: file)
             #expect(worker.status == .forbidden)
-            #expect(try worker.problem().detail == "the account test-worker may not import grids (no_role)")
+            #expect(try worker.problem().detail == "test-worker holds no role that may grids.import")
             let stranger = try await Self.post(server, key: server.credentials.apiKeys["other_city_admin"], body: file)
             #expect(stranger.status == .forbidden)
-            #expect(try stranger.problem().detail == "this API key belongs to city 449800, not 449900")
-            let intake = try #require(server.credentials.apiKeys["open311_api_key"])
-            let forbidden = try await Self.post(server, key: intake, body: file)
+            #expect(try stranger.problem().detail == "other-admin may not grids.import here (other_city)")
+            // The administrator's own key, issued for reading only.
+            let reader = try #require(server.credentials.apiKeys["admin_read_only"])
+            let forbidden = try await Self.post(server, key: reader, body: file)
             #expect(forbidden.status == .forbidden)
-            #expect(try forbidden.problem().detail == "this API key lacks the grids:import scope")
+            #expect(try forbidden.problem().detail == "this API key was not issued for grids.import")
+            let intake = try await Self.post(server, key: server.credentials.apiKeys["open311_api_key"], body: file)
+            #expect(try intake.problem().detail == "rx-12345 holds no role that may grids.import")
         }
     }
 
@@ -66,7 +69,7 @@ struct GridImportAPITests {
             let issues = problem.body["issues"] as? [[String: Any]] ?? []
             #expect(issues.contains { $0["kind"] as? String == "duplicate_code" && $0["feature"] as? Int == 3 })
             // Nothing changed: the first grid keeps its name.
-            let first = try await server.client.get("/api/v1/grids/\(bad[0].code)").json()
+            let first = try await server.get("/api/v1/grids/\(bad[0].code)").json()
             #expect((first["area"] as? [String: Any])?["name"] as? String == Self.areas.first { $0.code == bad[0].code }!.name)
 
             bad[2].code = Self.areas.filter { $0.parentCode == village.code }[2].code
@@ -102,7 +105,7 @@ struct GridImportAPITests {
             var redrawn = grids
             (redrawn[0].shape, redrawn[1].shape) = (grids[1].shape, grids[0].shape)
             let point = GridsAPITests.pointInside(grids[0])
-            let before = try await server.client.get("/api/v1/locate?lat=\(point.latitude)&lng=\(point.longitude)").json()
+            let before = try await server.get("/api/v1/locate?lat=\(point.latitude)&lng=\(point.longitude)").json()
             #expect((before["area"] as? [String: Any])?["code"] as? String == grids[0].code)
 
             let response = try await Self.post(
@@ -116,9 +119,9 @@ struct GridImportAPITests {
             #expect(summary["changed"] as? Int == 2)
             #expect(summary["unchanged"] as? Int == grids.count - 2)
 
-            let after = try await server.client.get("/api/v1/locate?lat=\(point.latitude)&lng=\(point.longitude)").json()
+            let after = try await server.get("/api/v1/locate?lat=\(point.latitude)&lng=\(point.longitude)").json()
             #expect((after["area"] as? [String: Any])?["code"] as? String == grids[1].code)
-            let history = try await server.client.get("/api/v1/grids/\(grids[0].code)/history")
+            let history = try await server.get("/api/v1/grids/\(grids[0].code)/history")
             let versions = try JSONSerialization.jsonObject(with: Data(history.body.readableBytesView)) as? [[String: Any]] ?? []
             #expect(versions.count == 2)
             #expect(versions[0]["valid_to"] as? String == versions[1]["valid_from"] as? String)

@@ -31,7 +31,15 @@ struct GridsAPITests {
             let contract = try await server.client.get("/openapi.json").json()
             #expect(contract["openapi"] as? String == "3.1.0")
             #expect((contract["paths"] as? [String: Any])?.keys.contains("/locate") == true)
-            _ = try await server.client.get("/api/v1/locate?lat=1&lng=1")
+            _ = try await server.get("/api/v1/locate?lat=1&lng=1")
+            // The grid API answers only a known caller: a wrong key is refused, not taken as nobody.
+            #expect(try await server.client.get("/api/v1/locate?lat=1&lng=1").status == .unauthorized)
+            let wrong = try await server.request("/api/v1/grids?level=town", key: "mq_0000000000_00000000000000000000000000000000")
+            #expect(wrong.status == .unauthorized)
+            #expect(try wrong.problem().detail == "the API key is unknown, revoked or expired")
+            // Any key of the city reads the tree, whatever it was issued for; another city's does not see it.
+            #expect(try await server.request("/api/v1/grids?level=town", key: server.credentials.apiKeys["open311_api_key"]).status == .ok)
+            #expect(try await server.request("/api/v1/grids?level=town", key: server.credentials.apiKeys["other_city_admin"]).status == .notFound)
             let metrics = try await server.client.get("/metrics")
             #expect(metrics.status == .ok)
             let grids = Self.areas.filter { $0.level == .grid }.count
@@ -43,7 +51,7 @@ struct GridsAPITests {
     func locatesAPointInItsGridWithAllAncestors(_ database: TestDatabase) async throws {
         let point = Self.pointInside(Self.grid)
         try await ServerHarness.withServer(database) { server in
-            let body = try await server.client.get("/api/v1/locate?lat=\(point.latitude)&lng=\(point.longitude)").json()
+            let body = try await server.get("/api/v1/locate?lat=\(point.latitude)&lng=\(point.longitude)").json()
             #expect(body["inside"] as? Bool == true)
             let path = (body["path"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
             #expect(path == AreaTree(areas: Self.areas).path(code: Self.grid.code).map(\.code))
@@ -51,7 +59,7 @@ struct GridsAPITests {
             // The same place as a Chinese base map reports it (GCJ-02, BD-09) lands in the same grid.
             for crs in [CoordinateSystem.gcj02, .bd09] {
                 let shifted = crs.fromWGS84(point)
-                let again = try await server.client.get("/api/v1/locate?lat=\(shifted.latitude)&lng=\(shifted.longitude)&crs=\(crs.rawValue)").json()
+                let again = try await server.get("/api/v1/locate?lat=\(shifted.latitude)&lng=\(shifted.longitude)&crs=\(crs.rawValue)").json()
                 #expect((again["area"] as? [String: Any])?["code"] as? String == Self.grid.code)
             }
         }
@@ -61,7 +69,7 @@ struct GridsAPITests {
     func answersOutsideWithTheNearestGrid(_ database: TestDatabase) async throws {
         try await ServerHarness.withServer(database) { server in
             let box = Self.areas[0].shape.boundingBox!
-            let body = try await server.client.get("/api/v1/locate?lat=\(box.maxLatitude + 0.05)&lng=\((box.minLongitude + box.maxLongitude) / 2)")
+            let body = try await server.get("/api/v1/locate?lat=\(box.maxLatitude + 0.05)&lng=\((box.minLongitude + box.maxLongitude) / 2)")
                 .json()
             #expect(body["inside"] as? Bool == false)
             #expect((body["path"] as? [Any])?.isEmpty == true)
@@ -75,13 +83,13 @@ struct GridsAPITests {
     func listsALevelInPagesWithTheTotal(_ database: TestDatabase) async throws {
         let villages = Self.areas.filter { $0.level == .village }.map(\.code).sorted()
         try await ServerHarness.withServer(database) { server in
-            let first = try await server.client.get("/api/v1/grids?level=village&per_page=5").json()
+            let first = try await server.get("/api/v1/grids?level=village&per_page=5").json()
             #expect(first["total"] as? Int == villages.count)
             #expect((first["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == Array(villages.prefix(5)))
-            let second = try await server.client.get("/api/v1/grids?level=village&per_page=5&page=2").json()
+            let second = try await server.get("/api/v1/grids?level=village&per_page=5&page=2").json()
             #expect((second["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == Array(villages.dropFirst(5).prefix(5)))
             let town = Self.areas.first { $0.level == .town }!
-            let children = try await server.client.get("/api/v1/grids?level=village&parent=\(town.code)").json()
+            let children = try await server.get("/api/v1/grids?level=village&parent=\(town.code)").json()
             #expect(children["total"] as? Int == Self.areas.filter { $0.parentCode == town.code }.count)
         }
     }
@@ -90,7 +98,7 @@ struct GridsAPITests {
     func returnsOneAreaWithItsFamilyAndShape(_ database: TestDatabase) async throws {
         let village = Self.areas.first { $0.code == Self.grid.parentCode }!
         try await ServerHarness.withServer(database) { server in
-            let body = try await server.client.get("/api/v1/grids/\(village.code)?crs=gcj02").json()
+            let body = try await server.get("/api/v1/grids/\(village.code)?crs=gcj02").json()
             #expect((body["area"] as? [String: Any])?["name"] as? String == village.name)
             #expect((body["ancestors"] as? [[String: Any]])?.compactMap { $0["level"] as? String } == ["town", "county", "city"])
             #expect((body["children"] as? [[String: Any]])?.count == Self.areas.filter { $0.parentCode == village.code }.count)
@@ -123,7 +131,7 @@ struct GridsAPITests {
                 ("/api/v1/grids/999999999/history", .notFound, "no area has the code 999999999"),
             ]
             for (uri, status, detail) in cases {
-                let response = try await server.client.get(uri)
+                let response = try await server.get(uri)
                 #expect(response.status == status, "\(uri)")
                 #expect(try response.problem().detail == detail, "\(uri)")
             }
@@ -131,7 +139,7 @@ struct GridsAPITests {
             #expect(missing.status == .notFound)
             #expect(try missing.problem().type == "urn:minqing:problem:not-found")
             // An empty parameter counts as absent.
-            #expect(try await server.client.get("/api/v1/grids?level=town&page=&parent=").status == .ok)
+            #expect(try await server.get("/api/v1/grids?level=town&page=&parent=").status == .ok)
         }
     }
 }

@@ -8,6 +8,7 @@ import MinqingServer
 import MinqingStore
 import MinqingTestSupport
 import NIOCore
+import Testing
 
 /// A live server over real HTTP on a fresh database holding a small demo city.
 enum ServerHarness {
@@ -17,6 +18,22 @@ enum ServerHarness {
         var client: any TestClientProtocol
         var credentials: DemoCredentials
         var adminKey: String { credentials.apiKeys["admin"]! }
+
+        /// A request with an API key (the administrator's unless another is named).
+        func request(
+            _ uri: String,
+            _ method: HTTPRequest.Method = .get,
+            key: String? = nil,
+            json: String? = nil,
+            headers extra: HTTPFields = [:]
+        ) async throws -> TestResponse {
+            var headers = extra
+            headers[.authorization] = "Bearer \(key ?? adminKey)"
+            if json != nil { headers[.contentType] = "application/json" }
+            return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        }
+
+        func get(_ uri: String) async throws -> TestResponse { try await request(uri) }
     }
 
     static func withServer<T: Sendable>(
@@ -47,6 +64,13 @@ enum ServerHarness {
                     accountID: ids[0],
                     label: "test",
                     scopes: [.gridsImport],
+                    expiresAt: nil
+                )
+                let admin = try #require(try await store.account(city: plan.cityCode, username: "admin"))
+                credentials.apiKeys["admin_read_only"] = try await store.createAPIKey(
+                    accountID: admin.id,
+                    label: "test",
+                    scopes: [.read],
                     expiresAt: nil
                 )
                 let other = try await store.createAccounts(

@@ -17,22 +17,35 @@ struct AccountStoreTests {
                 actor: "test"
             )
             let key = try await store.createAPIKey(accountID: id, label: "t", scopes: [.intake], expiresAt: clock.now().addingTimeInterval(3600))
-            let holder = try #require(try await store.apiKeyHolder(key))
-            #expect(holder.username == "zhzx-t")
-            #expect(holder.scopes == [.intake])
-            #expect(holder.actor.grants == [Grant(.commandCenter)])
+            let actor = try #require(try await store.apiKeyActor(key))
+            #expect(actor.username == "zhzx-t")
+            #expect(actor.keyScopes == [.intake])
+            #expect(actor.grants == [Grant(.commandCenter)])
             // The same prefix with another secret is not the key.
             let forged = String(key.dropLast(32)) + String(repeating: "a", count: 32)
-            #expect(try await store.apiKeyHolder(forged) == nil)
+            #expect(try await store.apiKeyActor(forged) == nil)
             try await store.setAccountDisabled(city: "449900", username: "zhzx-t", disabled: true, actor: "test")
-            #expect(try await store.apiKeyHolder(key) == nil)
+            #expect(try await store.apiKeyActor(key) == nil)
             try await store.setAccountDisabled(city: "449900", username: "zhzx-t", disabled: false, actor: "test")
-            #expect(try await store.apiKeyHolder(key) != nil)
+            #expect(try await store.apiKeyActor(key) != nil)
             clock.advance(by: 3601)
-            #expect(try await store.apiKeyHolder(key) == nil)
+            #expect(try await store.apiKeyActor(key) == nil)
+            // A revoked key stops at once; revoking it again changes nothing; the listing never shows the key.
+            let second = try await store.createAPIKey(accountID: id, label: "平板", scopes: [.read], expiresAt: nil)
+            let prefix = String(second.split(separator: "_")[1])
+            #expect(try await store.apiKeys(city: "449900").map(\.prefix).first == prefix)
+            try await store.revokeAPIKey(city: "449900", prefix: prefix, actor: "test")
+            try await store.revokeAPIKey(city: "449900", prefix: prefix, actor: "test")
+            #expect(try await store.apiKeyActor(second) == nil)
+            #expect(try await store.apiKeys(city: "449900").first?.revokedAt != nil)
+            await #expect(throws: StoreError.self) { try await store.revokeAPIKey(city: "449800", prefix: prefix, actor: "test") }
             // Issuing the key is audited (with the account's addition), never with the key itself.
             let entries = try await store.backend.read { try await $0.raw("SELECT action, target, detail FROM audit_log ORDER BY id").all() }
-            #expect(try entries.map { try $0.decode(column: "action", as: String.self) }.prefix(2) == ["accounts.manage", "api_keys.manage"])
+            #expect(
+                try entries.map { try $0.decode(column: "action", as: String.self) } == [
+                    "accounts.manage", "api_keys.manage", "accounts.manage", "accounts.manage", "api_keys.manage", "api_keys.manage",
+                ]
+            )
             #expect(try entries.allSatisfy { try !($0.decode(column: "detail", as: String?.self) ?? "").contains(String(key.suffix(32))) })
             #expect(try await store.verifyAudit(city: "449900").firstBreak == nil)
             // Only the hash is stored.

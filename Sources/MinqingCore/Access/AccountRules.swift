@@ -32,3 +32,38 @@ extension AccountRules {
         return nil
     }
 }
+
+extension AccountRules {
+    /// A new random password of 16 letters and digits, without look-alikes (0/O, 1/l/I), shown once.
+    public static func newPassword(using random: inout some RandomNumberGenerator) -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        return String((0..<16).map { _ in alphabet.randomElement(using: &random)! })
+    }
+}
+
+/// What is wrong with an account to be created, and in which field.
+public struct AccountProblem: Error, Hashable, Sendable {
+    public enum Field: String, Sendable {
+        case username, displayName, roles, area, department
+    }
+
+    public var field: Field
+    public var message: String
+}
+
+extension AccountRules {
+    /// The first problem of a new account, or `nil`: a valid username and name, at least one role,
+    /// an area for roles that work in one, a department for department roles.
+    public static func accountProblem(username: String, displayName: String, roles: [Role], area: String?, department: String?) -> AccountProblem? {
+        if let problem = usernameProblem(username) { return AccountProblem(field: .username, message: problem) }
+        if let problem = displayNameProblem(displayName) { return AccountProblem(field: .displayName, message: problem) }
+        if roles.isEmpty { return AccountProblem(field: .roles, message: "give at least one role") }
+        if roles.contains(where: { $0 == .gridWorker || $0 == .official }), area == nil {
+            return AccountProblem(field: .area, message: "an area is required for the roles grid_worker and official")
+        }
+        if roles.contains(where: { $0 == .departmentHandler || $0 == .departmentHead }), department == nil {
+            return AccountProblem(field: .department, message: "a department is required for the roles department_handler and department_head")
+        }
+        return nil
+    }
+}

@@ -15,18 +15,22 @@ public struct Grant: Hashable, Sendable, Codable {
     }
 }
 
-/// Who is acting: an account with its grants, in one city.
+/// Who is acting: an account with its grants, in one city, signed in or through an API key.
 public struct Actor: Hashable, Sendable {
     public var accountID: Int64?
     public var username: String
     public var cityCode: String
     public var grants: [Grant]
+    /// The scopes of the API key acting for the account; `nil` for a person signed in, who acts
+    /// with everything their grants allow.
+    public var keyScopes: Set<APIKeyScope>?
 
-    public init(accountID: Int64?, username: String, cityCode: String, grants: [Grant]) {
+    public init(accountID: Int64?, username: String, cityCode: String, grants: [Grant], keyScopes: Set<APIKeyScope>? = nil) {
         self.accountID = accountID
         self.username = username
         self.cityCode = cityCode
         self.grants = grants
+        self.keyScopes = keyScopes
     }
 }
 
@@ -93,6 +97,8 @@ public enum Decision: Hashable, Sendable {
         case notOwner = "not_owner"
         /// Reading personal data in full needs a stated purpose.
         case purposeRequired = "purpose_required"
+        /// The account may, but the API key acting for it was not issued for this.
+        case keyScope = "key_scope"
     }
 
     public var isAllowed: Bool { self == .allow }
@@ -157,6 +163,8 @@ public enum Policy {
     public static func decide(_ actor: Actor, _ action: Action, _ resource: Resource, purpose: String? = nil, areas: any AreaAncestry) -> Decision {
         let holding = actor.grants.filter { actions(of: $0.role).contains(action) }
         guard !holding.isEmpty else { return .deny(.noRole) }
+        // A key never does more than its account may, and only what it was issued for.
+        if let scopes = actor.keyScopes, !scopes.contains(where: { $0.covers(action) }) { return .deny(.keyScope) }
         guard actor.cityCode == resource.cityCode else { return .deny(.otherCity) }
         // The grid tree holds no personal data: whoever may read it reads all of it.
         if action == .readAreas { return .allow }

@@ -24,12 +24,26 @@ public enum Role: String, Sendable, Codable, CaseIterable, Hashable {
     case citizen
 }
 
-/// What an API key may be used for.
+/// What an API key may be used for. A key acts for its account and never does more than the
+/// account's roles allow; its scopes narrow that further.
 public enum APIKeyScope: String, Sendable, Codable, CaseIterable, Hashable {
-    /// Everything, for the system administrator's automation.
+    /// Everything the account may do, for the system administrator's automation.
     case admin
+    /// Reading what the account may read, except personal data in full (dashboards, reports).
+    case read
     /// Importing grid files.
     case gridsImport = "grids:import"
     /// Filing cases (devices, hotlines, Open311 clients).
     case intake
+
+    /// Whether a key with this scope may be used for the action. The grid tree holds no personal
+    /// data, so every key may read it (a device locates a report with it).
+    public func covers(_ action: Action) -> Bool {
+        switch self {
+        case .admin: true
+        case .read: action.isRead && action != .readPersonInFull
+        case .gridsImport: action == .importGrids || action == .readAreas
+        case .intake: action == .reportCase || action == .readAreas
+        }
+    }
 }

@@ -9,7 +9,8 @@ import NIOPosix
 
 /// Sign-in for browsers: `POST /api/v1/session` checks the password and sets a session cookie
 /// (Secure, HttpOnly, SameSite=Strict; a new token every time, so a planted one is never adopted);
-/// unsafe requests carry the session's CSRF token in `X-CSRF-Token`. Written by hand, like the import,
+/// unsafe requests carry the session's CSRF token in `X-CSRF-Token` (``AuthenticationMiddleware``
+/// checks it). Written by hand, like the import,
 /// because it sets cookies; its contract is in openapi.yaml.
 struct SessionController {
     static let cookieName = "minqing_session"
@@ -42,7 +43,7 @@ struct SessionController {
 
     /// Checks the current password, applies the rules to the new one, ends every other session.
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let holder = try await Self.holder(of: request, store: store, checkingCSRF: true)
+        let (holder, token) = try context.caller.session()
         if let wait = attempts.take(context.remoteAddress) {
             throw Problem(status: .tooManyRequests, kind: "rate-limited", title: "Too many attempts", detail: "try again in \(wait) seconds")
         }
@@ -57,7 +58,7 @@ struct SessionController {
         if let problem = AccountRules.passwordProblem(change.new, username: holder.username) { throw Problem.badRequest(problem) }
         let new = change.new
         let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(new, cost: bcryptCost) }
-        try await store.changePassword(holder: holder, keeping: Self.token(of: request) ?? "", newHash: hash, address: context.remoteAddress)
+        try await store.changePassword(holder: holder, keeping: token, newHash: hash, address: context.remoteAddress)
         return Response(status: .noContent)
     }
 
@@ -133,12 +134,12 @@ struct SessionController {
     }
 
     @Sendable func current(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Self.json(try await Self.holder(of: request, store: store))
+        try Self.json(try context.caller.session().holder)
     }
 
     func signOut(_ request: Request, _ context: AppRequestContext, everywhere: Bool) async throws -> Response {
-        let holder = try await Self.holder(of: request, store: store, checkingCSRF: true)
-        try await store.endSessions(token: Self.token(of: request) ?? "", everywhere: everywhere, holder: holder, address: context.remoteAddress)
+        let (holder, token) = try context.caller.session()
+        try await store.endSessions(token: token, everywhere: everywhere, holder: holder, address: context.remoteAddress)
         var response = Response(status: .noContent)
         response.headers[.setCookie] = "\(Self.cookieName)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
         return response
@@ -153,21 +154,6 @@ struct SessionController {
             }
         }
         return nil
-    }
-
-    /// The signed-in holder; a 401 without a live session, a 403 when an unsafe request lacks the CSRF token.
-    static func holder(of request: Request, store: Store, checkingCSRF: Bool = false) async throws -> SessionHolder {
-        guard let token = token(of: request), let holder = try await store.session(token: token) else {
-            throw Problem.unauthorized("sign in first: no live session")
-        }
-        if checkingCSRF {
-            let sent = Array((request.headers[HTTPField.Name("X-CSRF-Token")!] ?? "").utf8)
-            let expected = Array(holder.csrfToken.utf8)
-            guard sent.count == expected.count, zip(sent, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
-                throw Problem.forbidden("send the session's CSRF token in X-CSRF-Token")
-            }
-        }
-        return holder
     }
 
     private static func json(_ holder: SessionHolder) throws -> Response {

@@ -88,10 +88,7 @@ public struct DemoSetup: Sendable {
 
     private func createAccounts(store: Store, areas: [Area]) async throws -> DemoCredentials {
         var random = SystemRandomNumberGenerator()
-        func password() -> String {
-            let alphabet = Array("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-            return String((0..<12).map { _ in alphabet.randomElement(using: &random)! })
-        }
+        func password() -> String { AccountRules.newPassword(using: &random) }
         let passwords = (admin: password(), center: password(), department: password(), worker: password())
         let hashes = (
             admin: Bcrypt.hash(passwords.admin, cost: bcryptCost), center: Bcrypt.hash(passwords.center, cost: bcryptCost),
@@ -139,10 +136,20 @@ public struct DemoSetup: Sendable {
                 )
             )
         }
+        // 12345 热线与市民渠道: the account the Open311 key acts for. Nobody signs in with it.
+        accounts.append(
+            NewAccount(
+                username: "rx-12345",
+                displayName: "12345热线与市民渠道",
+                passwordHash: Bcrypt.hash(password(), cost: bcryptCost),
+                roles: [.commandCenter],
+                areaCode: plan.cityCode
+            )
+        )
         let ids = try await store.createAccounts(city: plan.cityCode, accounts)
         let adminKey = try await store.createAPIKey(accountID: ids[0], label: "demo admin", scopes: [.admin], expiresAt: nil, actor: "demo")
         let intakeKey = try await store.createAPIKey(
-            accountID: ids[0],
+            accountID: ids[ids.count - 1],
             label: "demo intake (Open311)",
             scopes: [.intake],
             expiresAt: nil,

@@ -15,7 +15,10 @@ struct GridImportController {
     }
 
     @Sendable func importGrids(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let holder = try await APIKeyAuthentication.holder(of: request, store: store, needing: .gridsImport)
+        let actor = try context.caller.actor()
+        // An empty server takes the city of the caller's account; another city's account may not write here.
+        let city = grids.city ?? actor.cityCode
+        try context.caller.authorize(.importGrids, Resource(city: city), areas: grids.tree ?? .empty)
         let options = try Self.options(request.uri.queryParameters)
         let body: ByteBuffer
         do {
@@ -27,18 +30,12 @@ struct GridImportController {
         // Values were checked against openapi.yaml by QueryValidationMiddleware.
         if let tolerance = request.uri.queryParameters["tolerance_m"].flatMap({ Double(String($0)) }) { validator.toleranceMetres = tolerance }
         let file = Array(buffer: body)
-        // An empty server takes the city of the key's account; a key of another city may not write here.
-        let city = grids.city ?? holder.cityCode
-        guard holder.cityCode == city else { throw Problem.forbidden("this API key belongs to city \(holder.cityCode), not \(city)") }
-        if case .deny(let refusal) = Policy.decide(holder.actor, .importGrids, Resource(city: city), areas: grids.tree ?? .empty) {
-            throw Problem.forbidden("the account \(holder.username) may not import grids (\(refusal.rawValue))")
-        }
         let summary = try await store.importAreas(
             city: city,
             file: file,
             options: options,
             validator: validator,
-            actor: holder.username,
+            actor: actor.username,
             source: "api",
             address: context.remoteAddress
         )

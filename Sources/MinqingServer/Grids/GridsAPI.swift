@@ -47,6 +47,7 @@ extension APIHandler {
     }
 
     func getGridHistory(_ input: Operations.GetGridHistory.Input) async throws -> Operations.GetGridHistory.Output {
+        _ = try loadedTree()
         guard let city = grids.city else { throw Problem.notFound("no area has the code \(input.path.code)") }
         let versions = try await store.areaHistory(city: city, code: input.path.code)
         guard !versions.isEmpty else { throw Problem.notFound("no area has the code \(input.path.code)") }
@@ -67,8 +68,12 @@ extension APIHandler {
         }
     }
 
+    /// The tree, once the caller may read it: anyone with a role in this city (the tree holds no
+    /// personal data, so scope does not narrow it).
     private func loadedTree() throws -> AreaTree {
+        let actor = try Caller.current.actor()
         guard let tree = grids.tree else { throw Problem.unavailable("the grid index is still loading") }
+        try Caller.current.authorize(.readAreas, Resource(city: grids.city ?? actor.cityCode), areas: tree, notFound: "no grid tree here")
         return tree
     }
 }

@@ -22,15 +22,16 @@ public struct NewAccount: Sendable, Hashable {
     }
 }
 
-/// Who an API key belongs to and what it may do.
-public struct APIKeyHolder: Sendable, Hashable {
-    /// The key's account as the policy sees it.
-    public var actor: Actor
+/// An API key as listings show it: never the key itself, which is shown once, nor its hash.
+public struct APIKeySummary: Sendable, Hashable {
+    /// The key's public part (`mq_PREFIX_…`), by which it is listed and revoked.
+    public var prefix: String
+    public var username: String
+    public var label: String
     public var scopes: [APIKeyScope]
-
-    public var accountID: Int64 { actor.accountID ?? 0 }
-    public var username: String { actor.username }
-    public var cityCode: String { actor.cityCode }
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var revokedAt: Date?
 }
 
 /// Roles and scopes are stored as JSON text through a Codable struct, never as a bare array
@@ -70,7 +71,8 @@ extension Store {
         label: String,
         scopes: [APIKeyScope],
         expiresAt: Date?,
-        actor: String = "system"
+        actor: String = "system",
+        address: String? = nil
     ) async throws -> String {
         var random = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -102,6 +104,7 @@ extension Store {
                     actor: actor,
                     action: Action.manageAPIKeys.rawValue,
                     target: "api_keys/\(prefix)",
+                    address: address,
                     detail: "issued to \(username) (\(label)) with \(scopes.map(\.rawValue).joined(separator: ","))"
                 ),
                 db: db
@@ -110,8 +113,9 @@ extension Store {
         return key
     }
 
-    /// The holder of a valid key: known, unrevoked, unexpired, on an enabled account; otherwise `nil`.
-    public func apiKeyHolder(_ key: String) async throws -> APIKeyHolder? {
+    /// The account acting through a valid key (known, unrevoked, unexpired, on an enabled account),
+    /// narrowed to the key's scopes; otherwise `nil`.
+    public func apiKeyActor(_ key: String) async throws -> Actor? {
         let parts = key.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "mq", parts[1].count == 10, parts[2].count == 32 else { return nil }
         let row = try await backend.read { db in
@@ -125,15 +129,66 @@ extension Store {
         }
         guard let row else { return nil }
         let stored = try row.decode(column: "key_hash", as: String.self)
-        guard Self.constantTimeEqual(stored, Self.hash(key)),
+        guard Secret.equal(stored, Self.hash(key)),
             try row.decode(column: "revoked_at", as: Int64?.self) == nil,
             try !row.decode(column: "disabled", as: Bool.self)
         else { return nil }
         if let expiry = try row.decode(column: "expires_at", as: Int64?.self), expiry <= nowMilliseconds { return nil }
-        return APIKeyHolder(
-            actor: try Self.actor(row),
-            scopes: try StoredList<APIKeyScope>.read(try row.decode(column: "scopes", as: String.self))
-        )
+        var actor = try Self.actor(row)
+        actor.keyScopes = Set(try StoredList<APIKeyScope>.read(try row.decode(column: "scopes", as: String.self)))
+        return actor
+    }
+
+    /// A city's API keys, newest first.
+    public func apiKeys(city: String) async throws -> [APIKeySummary] {
+        let rows = try await backend.read { db in
+            try await db.raw(
+                """
+                SELECT k.prefix, a.username, k.label, k.scopes, k.created_at, k.expires_at, k.revoked_at
+                FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE a.city_code = \(bind: city) ORDER BY k.id DESC
+                """
+            ).all()
+        }
+        return try rows.map { row in
+            APIKeySummary(
+                prefix: try row.decode(column: "prefix", as: String.self),
+                username: try row.decode(column: "username", as: String.self),
+                label: try row.decode(column: "label", as: String.self),
+                scopes: try StoredList<APIKeyScope>.read(try row.decode(column: "scopes", as: String.self)),
+                createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
+                expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Self.date),
+                revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Self.date)
+            )
+        }
+    }
+
+    /// Revokes a key of the city, audited; revoking a revoked key changes nothing and succeeds.
+    public func revokeAPIKey(city: String, prefix: String, actor: String, address: String? = nil) async throws {
+        let stamp = nowMilliseconds
+        try await backend.transaction { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT k.id, k.revoked_at, a.username FROM api_keys k JOIN accounts a ON a.id = k.account_id
+                    WHERE a.city_code = \(bind: city) AND k.prefix = \(bind: prefix)
+                    """
+                ).first()
+            else { throw StoreError.notFound("no API key of city \(city) has the prefix \(prefix)") }
+            guard try row.decode(column: "revoked_at", as: Int64?.self) == nil else { return }
+            try await db.update("api_keys").set("revoked_at", to: stamp).where("id", .equal, try row.decode(column: "id", as: Int64.self)).run()
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: city,
+                    actor: actor,
+                    action: Action.manageAPIKeys.rawValue,
+                    target: "api_keys/\(prefix)",
+                    address: address,
+                    detail: "revoked the key of \(try row.decode(column: "username", as: String.self))"
+                ),
+                db: db
+            )
+        }
     }
 
     /// An account row (id, username, city_code, roles, area_code, department_code) as the policy sees
@@ -172,12 +227,6 @@ extension Store {
     static func hash(_ key: String) -> String {
         SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
-
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }
 
 /// An account as listings show it (never its password hash).
@@ -194,7 +243,7 @@ public struct AccountSummary: Sendable, Hashable {
 extension Store {
     /// Adds one account, audited; a username already taken is a conflict.
     @discardableResult
-    public func addAccount(city: String, _ account: NewAccount, actor: String) async throws -> Int64 {
+    public func addAccount(city: String, _ account: NewAccount, actor: String, address: String? = nil) async throws -> Int64 {
         let stamp = nowMilliseconds
         return try await backend.transaction { db in
             if try await db.raw("SELECT id FROM accounts WHERE username = \(bind: account.username)").first() != nil {
@@ -222,6 +271,7 @@ extension Store {
                     action: Action.manageAccounts.rawValue,
                     target: "accounts/\(account.username)",
                     areaCode: account.areaCode,
+                    address: address,
                     detail: "added with roles \(account.roles.map(\.rawValue).joined(separator: ","))"
                 ),
                 db: db
@@ -232,13 +282,20 @@ extension Store {
 
     /// A city's accounts in username order, optionally only those holding a role.
     public func accounts(city: String, role: Role? = nil) async throws -> [AccountSummary] {
+        try await accountSummaries(city: city, username: nil).filter { role == nil || $0.roles.contains(role!) }
+    }
+
+    /// One account of the city, or `nil`.
+    public func account(city: String, username: String) async throws -> AccountSummary? {
+        try await accountSummaries(city: city, username: username).first
+    }
+
+    private func accountSummaries(city: String, username: String?) async throws -> [AccountSummary] {
         let rows = try await backend.read { db in
-            try await db.raw(
-                """
-                SELECT id, username, display_name, roles, area_code, department_code, disabled FROM accounts
-                WHERE city_code = \(bind: city) ORDER BY username
-                """
-            ).all()
+            var query = db.select().columns("id", "username", "display_name", "roles", "area_code", "department_code", "disabled")
+                .from("accounts").where("city_code", .equal, city).orderBy("username")
+            if let username { query = query.where("username", .equal, username) }
+            return try await query.all()
         }
         return try rows.map { row in
             AccountSummary(
@@ -250,20 +307,20 @@ extension Store {
                 departmentCode: try row.decode(column: "department_code", as: String?.self),
                 disabled: try row.decode(column: "disabled", as: Bool.self)
             )
-        }.filter { role == nil || $0.roles.contains(role!) }
+        }
     }
 
     /// Disables or enables an account, audited; its API keys stop working with it.
-    public func setAccountDisabled(city: String, username: String, disabled: Bool, actor: String) async throws {
-        try await updateAccount(city: city, username: username, actor: actor, detail: disabled ? "disabled" : "enabled") { db, id, stamp in
+    public func setAccountDisabled(city: String, username: String, disabled: Bool, actor: String, address: String? = nil) async throws {
+        try await updateAccount(city: city, username: username, actor: actor, address: address, detail: disabled ? "disabled" : "enabled") { db, id, stamp in
             try await db.update("accounts").set("disabled", to: disabled).where("id", .equal, id).run()
             try await Self.endSessions(of: id, at: stamp, db: db)
         }
     }
 
     /// Replaces an account's password hash, audited.
-    public func setPasswordHash(city: String, username: String, hash: String, actor: String) async throws {
-        try await updateAccount(city: city, username: username, actor: actor, detail: "password reset") { db, id, stamp in
+    public func setPasswordHash(city: String, username: String, hash: String, actor: String, address: String? = nil) async throws {
+        try await updateAccount(city: city, username: username, actor: actor, address: address, detail: "password reset") { db, id, stamp in
             try await db.update("accounts").set("password_hash", to: hash).set("failed_sign_ins", to: 0).set("locked_until", to: SQLLiteral.null)
                 .where("id", .equal, id).run()
             try await Self.endSessions(of: id, at: stamp, db: db)
@@ -274,6 +331,7 @@ extension Store {
         city: String,
         username: String,
         actor: String,
+        address: String?,
         detail: String,
         _ change: (any SQLDatabase, _ accountID: Int64, _ stamp: Int64) async throws -> Void
     ) async throws {
@@ -291,6 +349,7 @@ extension Store {
                     actor: actor,
                     action: Action.manageAccounts.rawValue,
                     target: "accounts/\(username)",
+                    address: address,
                     detail: detail
                 ),
                 db: db

@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MinqingCore
+import MinqingStore
+
+/// Who is calling and from where. ``AuthenticationMiddleware`` reads it once per request and puts it
+/// on the request context for hand-written routes and in ``Caller/current`` for the generated API
+/// handlers, which never see the context.
+struct Caller: Sendable {
+    enum Credential: Sendable {
+        /// Nothing was sent: public routes go on, the others answer 401.
+        case none
+        /// A browser signed in with a session cookie (and, on unsafe requests, its CSRF token).
+        case session(SessionHolder, token: String)
+        /// A device or an integration with an API key; the actor carries the key's scopes.
+        case apiKey(Actor)
+        /// A credential was sent and refused: routes that need a caller answer with this problem.
+        case refused(Problem)
+    }
+
+    var credential: Credential
+    var address: String?
+
+    @TaskLocal static var current = Caller(credential: .none, address: nil)
+
+    /// The account acting, or the problem to answer with.
+    func actor() throws -> Actor {
+        switch credential {
+        case .session(let holder, _): holder.actor
+        case .apiKey(let actor): actor
+        case .refused(let problem): throw problem
+        case .none: throw Problem.unauthorized("sign in, or send an API key as Authorization: Bearer mq_…")
+        }
+    }
+
+    /// The signed-in session, for what only a person in a browser does (change a password, sign out).
+    func session() throws -> (holder: SessionHolder, token: String) {
+        if case .session(let holder, let token) = credential { return (holder, token) }
+        if case .apiKey = credential { throw Problem.forbidden("this needs a signed-in session, not an API key") }
+        _ = try actor()
+        throw Problem.unauthorized("sign in first: no live session")
+    }
+
+    /// Asks the policy and turns a refusal into the answer: a read refused for scope is a 404, so that
+    /// nobody learns what exists outside their scope; anything else refused is a 403 with the reason.
+    @discardableResult
+    func authorize(
+        _ action: Action,
+        _ resource: Resource,
+        purpose: String? = nil,
+        areas: any AreaAncestry,
+        notFound: @autoclosure () -> String = "not found"
+    ) throws -> Actor {
+        let actor = try actor()
+        guard case .deny(let refusal) = Policy.decide(actor, action, resource, purpose: purpose, areas: areas) else { return actor }
+        switch refusal {
+        case .otherCity, .outsideArea, .otherDepartment, .notOwner:
+            if action.isRead { throw Problem.notFound(notFound()) }
+            throw Problem.forbidden("\(actor.username) may not \(action.rawValue) here (\(refusal.rawValue))")
+        case .purposeRequired:
+            throw Problem.badRequest("state the purpose of reading personal data in full (purpose)")
+        case .keyScope:
+            throw Problem.forbidden("this API key was not issued for \(action.rawValue)")
+        case .noRole:
+            throw Problem.forbidden("\(actor.username) holds no role that may \(action.rawValue)")
+        }
+    }
+}
+
+/// Reads the caller of every request, once: `Authorization: Bearer mq_…` (an API key) or the session
+/// cookie. A session on an unsafe request (anything but GET, HEAD, OPTIONS) must also send its CSRF
+/// token in `X-CSRF-Token`, or it does not count. A credential that was sent and is wrong is
+/// remembered as refused, never silently treated as anonymous.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+    let store: Store
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.caller.credential = try await credential(of: request)
+        return try await Caller.$current.withValue(context.caller) { try await next(request, context) }
+    }
+
+    func credential(of request: Request) async throws -> Caller.Credential {
+        if let header = request.headers[.authorization] {
+            // The scheme name is case-insensitive (RFC 9110 §11.1).
+            guard header.lowercased().hasPrefix("bearer ") else {
+                return .refused(.unauthorized("send an API key as Authorization: Bearer mq_…"))
+            }
+            let key = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+            guard let actor = try await store.apiKeyActor(key) else { return .refused(.unauthorized("the API key is unknown, revoked or expired")) }
+            return .apiKey(actor)
+        }
+        guard let token = SessionController.token(of: request) else { return .none }
+        guard let holder = try await store.session(token: token) else {
+            return .refused(.unauthorized("the session has ended: sign in again"))
+        }
+        if ![.get, .head, .options].contains(request.method) {
+            guard Secret.equal(request.headers[Self.csrfHeader] ?? "", holder.csrfToken) else {
+                return .refused(.forbidden("send the session's CSRF token in X-CSRF-Token"))
+            }
+        }
+        return .session(holder, token: token)
+    }
+}
