@@ -103,7 +103,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let problem as Problem:
             return problem
         case let error as ServerError:
-            if let problem = error.underlyingError as? Problem { return problem }
+            // What a generated handler threw is inside: ours, or the store's.
+            if error.underlyingError is Problem || error.underlyingError is StoreError {
+                return problem(for: error.underlyingError, context: context)
+            }
             if error.underlyingError is DecodingError || (400..<500).contains(Int(error.httpStatus.code)) {
                 let status = error.httpStatus.code >= 400 && error.httpStatus.code < 500 ? error.httpStatus : .badRequest
                 return Problem(status: status, kind: "invalid-request", title: "The request is not valid", detail: Self.describe(error))
@@ -130,13 +133,25 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return Problem(status: .internalServerError, kind: "internal", title: "Internal error", detail: "The server could not complete the request.")
     }
 
-    /// The OpenAPI layer's cause names the parameter or body; the decoder adds what was wrong with it.
+    /// Names the field that was wrong and how; the decoder's own words only where they say more.
     private static func describe(_ error: ServerError) -> String {
         guard case let decoding as DecodingError = error.underlyingError else { return error.causeDescription }
+        func path(_ context: DecodingError.Context, _ last: (any CodingKey)? = nil) -> String {
+            (context.codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+                .trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
         switch decoding {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .keyNotFound(_, let context), .dataCorrupted(let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return "\(error.causeDescription) \(path.isEmpty ? "" : path + ": ")\(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "the field \(path(context, key)) is required"
+        case .valueNotFound(_, let context):
+            return "the field \(path(context)) must not be null"
+        case .typeMismatch(let type, let context):
+            let field = path(context)
+            return field.isEmpty ? "the body must be a JSON object" : "the field \(field) has the wrong type (expected \(type))"
+        case .dataCorrupted(let context):
+            let field = path(context)
+            return field.isEmpty
+                ? "the body is not valid: \(context.debugDescription)" : "the field \(field) is not valid: \(context.debugDescription)"
         @unknown default:
             return error.causeDescription
         }

@@ -104,6 +104,34 @@ struct PolicyTests {
         )
     }
 
+    /// What a key of each scope may be used for, on an account that may do everything.
+    static let keyScopes: [APIKeyScope: Set<String>] = [
+        .admin: Set(Action.allCases.map(\.rawValue)),
+        .read: ["areas.read", "cases.read", "persons.read", "measures.read", "audit.read"],
+        .gridsImport: ["areas.read", "grids.import"],
+        .intake: ["areas.read", "cases.report"],
+    ]
+
+    @Test(arguments: APIKeyScope.allCases)
+    func anAPIKeyDoesOnlyWhatItWasIssuedForAndNeverMoreThanItsAccount(_ scope: APIKeyScope) {
+        let everything = Actor(accountID: 7, username: "u", cityCode: "C", grants: Role.allCases.map { Grant($0, area: "T1", department: "cgj") })
+        var key = everything
+        key.keyScopes = [scope]
+        for action in Action.allCases {
+            #expect(Policy.decide(everything, action, Self.inScope, purpose: "核实", areas: Ancestry()) == .allow)
+            let expected: Decision = Self.keyScopes[scope]!.contains(action.rawValue) ? .allow : .deny(.keyScope)
+            #expect(Policy.decide(key, action, Self.inScope, purpose: "核实", areas: Ancestry()) == expected, "\(scope) \(action)")
+        }
+        // The account's own limits come first: a leader's admin key still cannot import grids.
+        var leader = Self.actor(.leader)
+        leader.keyScopes = [.admin]
+        #expect(Policy.decide(leader, .importGrids, Self.inScope, areas: Ancestry()) == .deny(.noRole))
+        // Several scopes add up.
+        key.keyScopes = [.intake, .gridsImport]
+        #expect(Policy.decide(key, .importGrids, Self.inScope, areas: Ancestry()) == .allow)
+        #expect(Policy.decide(key, .reportCase, Self.inScope, areas: Ancestry()) == .allow)
+    }
+
     @Test func theAreaTreeAnswersAncestry() {
         let areas = DemoCityBuilder(plan: .scaled(down: 40)).build()
         let tree = AreaTree(areas: areas)
@@ -113,5 +141,46 @@ struct PolicyTests {
         let otherTown = areas.first { $0.level == .town && !path.map(\.code).contains($0.code) }!
         #expect(!tree.isWithin(grid.code, otherTown.code))
         #expect(!tree.isWithin("nowhere", areas[0].code))
+    }
+}
+
+struct AccountRulesTests {
+    @Test func namesTheFieldOfTheFirstProblem() {
+        func field(
+            _ username: String = "abc",
+            _ name: String = "x",
+            roles: [Role] = [.leader],
+            area: String? = nil,
+            department: String? = nil
+        )
+            -> AccountProblem.Field?
+        {
+            AccountRules.accountProblem(username: username, displayName: name, roles: roles, area: area, department: department)?.field
+        }
+        #expect(field() == nil)
+        #expect(field("Ab") == .username)
+        #expect(field("-ab") == .username)
+        #expect(field("abc", "") == .displayName)
+        #expect(field("abc", "a\u{7}b") == .displayName)
+        #expect(field(roles: []) == .roles)
+        #expect(field(roles: [.gridWorker]) == .area)
+        #expect(field(roles: [.official], area: "V1") == nil)
+        #expect(field(roles: [.departmentHead]) == .department)
+        #expect(field(roles: [.departmentHandler], department: "cgj") == nil)
+    }
+
+    @Test func newPasswordsPassTheRulesAndDiffer() {
+        var random = SystemRandomNumberGenerator()
+        let passwords = (0..<100).map { _ in AccountRules.newPassword(using: &random) }
+        #expect(Set(passwords).count == 100)
+        #expect(passwords.allSatisfy { AccountRules.passwordProblem($0, username: "abc") == nil && $0.count == 16 })
+        #expect(passwords.allSatisfy { !$0.contains(where: { "0O1lI".contains($0) }) })
+    }
+
+    @Test func secretsCompareWholly() {
+        #expect(Secret.equal("abc", "abc"))
+        #expect(!Secret.equal("abc", "abd"))
+        #expect(!Secret.equal("abc", "abcd"))
+        #expect(!Secret.equal("", "a"))
     }
 }

@@ -185,7 +185,10 @@ struct UserCommandTests {
         let cases: [([String], String)] = [
             (["user", "add", "A b", "--name", "x", "--role", "grid_worker"], "username \"A b\" must be 3–64 lowercase letters"),
             (["user", "add", "abc", "--name", "x", "--role", "mayor"], "--role"),
-            (["user", "add", "abc", "--name", "x", "--role", "department_head"], "--department: a department is required for the roles department_handler and department_head"),
+            (
+                ["user", "add", "abc", "--name", "x", "--role", "department_head"],
+                "--department: a department is required for the roles department_handler and department_head"
+            ),
             (["user", "add", "abc", "--name", "x", "--role", "grid_worker"], "--area: an area is required for the roles grid_worker and official"),
             (["user", "add", "abc", "--name", "", "--role", "leader"], "--name: name must be 1–64 characters"),
         ]

@@ -17,6 +17,8 @@ enum ServerHarness {
     struct Context: Sendable {
         var client: any TestClientProtocol
         var credentials: DemoCredentials
+        /// The server's own store, for looking behind the API (the audit log).
+        var store: Store
         var adminKey: String { credentials.apiKeys["admin"]! }
 
         /// A request with an API key (the administrator's unless another is named).
@@ -92,7 +94,7 @@ enum ServerHarness {
             configure(&configuration)
             let store = try await Store.open(location, logger: TestDatabase.logger)
             let app = try await buildApplication(configuration: configuration, store: store, logger: TestDatabase.logger)
-            return try await app.test(.live) { client in try await body(Context(client: client, credentials: credentials)) }
+            return try await app.test(.live) { client in try await body(Context(client: client, credentials: credentials, store: store)) }
         }
     }
 }

@@ -81,7 +81,13 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
         let username = input.path.username
         if body.disabled, username == actor.username { throw Problem.badRequest("disabled: an administrator cannot disable their own account") }
-        try await store.setAccountDisabled(city: city, username: username, disabled: body.disabled, actor: actor.username, address: Caller.current.address)
+        try await store.setAccountDisabled(
+            city: city,
+            username: username,
+            disabled: body.disabled,
+            actor: actor.username,
+            address: Caller.current.address
+        )
         guard let account = try await store.account(city: city, username: username) else {
             throw Problem.notFound("no account is named \(username)")
         }
@@ -109,6 +115,9 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
         guard let owner = try await store.account(city: city, username: body.username) else {
             throw Problem.notFound("no account is named \(body.username)")
+        }
+        if body.scopes.isEmpty {
+            throw Problem.badRequest("scopes: give at least one of \(APIKeyScope.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let expiry = body.expiresAt, expiry <= Date() { throw Problem.badRequest("expires_at must be in the future") }
         let label = body.label.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 
 /// Reads a request's whole body up to a limit before the route runs, so that an oversized body is a
 /// 413 problem whatever the route (the generated JSON handlers would otherwise read without end).
@@ -9,7 +10,7 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         var request = request
         do {
             _ = try await request.collectBody(upTo: maximumBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw Problem(status: .contentTooLarge, kind: "too-large", title: "Too large", detail: "the body may be at most \(maximumBytes) bytes")
         }
         return try await next(request, context)

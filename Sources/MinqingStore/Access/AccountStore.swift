@@ -312,7 +312,10 @@ extension Store {
 
     /// Disables or enables an account, audited; its API keys stop working with it.
     public func setAccountDisabled(city: String, username: String, disabled: Bool, actor: String, address: String? = nil) async throws {
-        try await updateAccount(city: city, username: username, actor: actor, address: address, detail: disabled ? "disabled" : "enabled") { db, id, stamp in
+        try await updateAccount(city: city, username: username, actor: actor, address: address, detail: disabled ? "disabled" : "enabled") {
+            db,
+            id,
+            stamp in
             try await db.update("accounts").set("disabled", to: disabled).where("id", .equal, id).run()
             try await Self.endSessions(of: id, at: stamp, db: db)
         }
