@@ -6,4 +6,6 @@ struct APIHandler: APIProtocol {
     let store: Store
     let grids: GridIndex
     let bcryptCost: UInt8
+    /// Seals and opens residents' identifiers.
+    let cipher: PersonalDataCipher
 }

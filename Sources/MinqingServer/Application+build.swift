@@ -35,7 +35,12 @@ public func buildApplication(
     // Middleware applies to the routes added after it: every route below reads small JSON bodies.
     router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024))
     SessionController(store: store, bcryptCost: configuration.bcryptCost).addRoutes(to: router)
-    try APIHandler(store: store, grids: grids, bcryptCost: configuration.bcryptCost).registerHandlers(
+    try APIHandler(
+        store: store,
+        grids: grids,
+        bcryptCost: configuration.bcryptCost,
+        cipher: try configuration.personalDataCipher(logger: logger)
+    ).registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),
         configuration: .init(jsonEncodingOptions: [.sortedKeys])

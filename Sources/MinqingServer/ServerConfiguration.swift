@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import MinqingStore
 
@@ -18,10 +19,34 @@ public struct ServerConfiguration: Sendable {
     public var bcryptCost: UInt8 = 12
     /// How often a server checks whether another process imported grids.
     public var gridRefreshSeconds = 30
+    /// The key ring that seals residents' identifiers (`id:base64key,…`, the first one current);
+    /// `nil` reads, or on first start creates, ``personalDataKeyFile``.
+    public var personalDataKeys: String?
 
     public init() {}
 
     public var databaseLocation: DatabaseLocation {
         database ?? .sqlite(path: dataDirectory + "/minqing.sqlite")
+    }
+
+    /// Where the key ring lives when none is configured: readable by the server's user only. Back it
+    /// up apart from the database: without it, sealed identifiers cannot be read.
+    public var personalDataKeyFile: String { dataDirectory + "/personal-data.keys" }
+
+    /// The cipher of residents' identifiers: the configured ring, else the key file, else a new key
+    /// written to the key file (see ``SecretFile``).
+    public func personalDataCipher(logger: Logger) throws -> PersonalDataCipher {
+        if let ring = personalDataKeys { return try PersonalDataCipher(keyRing: ring) }
+        if let text = try? String(contentsOfFile: personalDataKeyFile, encoding: .utf8) {
+            return try PersonalDataCipher(keyRing: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let ring = PersonalDataCipher.newKeyRingEntry()
+        guard try SecretFile.write(Data((ring + "\n").utf8), to: personalDataKeyFile, replacing: false) else {
+            // Another process made it first: use theirs.
+            let text = try String(contentsOfFile: personalDataKeyFile, encoding: .utf8)
+            return try PersonalDataCipher(keyRing: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        logger.warning("created a new key for residents' identifiers: back it up apart from the database", metadata: ["file": "\(personalDataKeyFile)"])
+        return try PersonalDataCipher(keyRing: ring)
     }
 }

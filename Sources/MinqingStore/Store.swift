@@ -9,8 +9,8 @@ public final class Store: Service {
     public let backend: any DatabaseBackend
     public let logger: Logger
     let types: ColumnTypes
-    /// The clock that stamps rows; tests inject a fixed one.
-    let now: @Sendable () -> Date
+    /// The clock that stamps rows, and every stamp the server writes; tests inject their own.
+    public let now: @Sendable () -> Date
 
     public init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.backend = backend

@@ -46,14 +46,7 @@ struct UserAdd: AsyncParsableCommand {
         guard let problem = AccountRules.accountProblem(username: username, displayName: name, roles: role, area: area, department: department) else {
             return
         }
-        let option: String =
-            switch problem.field {
-            case .username: "username"
-            case .displayName: "--name"
-            case .roles: "--role"
-            case .area: "--area"
-            case .department: "--department"
-            }
+        let option = ["username": "username", "display_name": "--name", "roles": "--role"][problem.field] ?? "--\(problem.field)"
         throw ValidationError("\(option): \(problem.message)")
     }
 

@@ -41,28 +41,32 @@ extension AccountRules {
     }
 }
 
-/// What is wrong with an account to be created, and in which field.
-public struct AccountProblem: Error, Hashable, Sendable {
-    public enum Field: String, Sendable {
-        case username, displayName, roles, area, department
+/// What is wrong with a value a person entered, and in which field (named as the API names it:
+/// `display_name`, `identity_number`), so that every interface can point at it.
+public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
+    public var field: String
+    public var message: String
+
+    public init(_ field: String, _ message: String) {
+        self.field = field
+        self.message = message
     }
 
-    public var field: Field
-    public var message: String
+    public var description: String { "\(field): \(message)" }
 }
 
 extension AccountRules {
     /// The first problem of a new account, or `nil`: a valid username and name, at least one role,
     /// an area for roles that work in one, a department for department roles.
-    public static func accountProblem(username: String, displayName: String, roles: [Role], area: String?, department: String?) -> AccountProblem? {
-        if let problem = usernameProblem(username) { return AccountProblem(field: .username, message: problem) }
-        if let problem = displayNameProblem(displayName) { return AccountProblem(field: .displayName, message: problem) }
-        if roles.isEmpty { return AccountProblem(field: .roles, message: "give at least one role") }
+    public static func accountProblem(username: String, displayName: String, roles: [Role], area: String?, department: String?) -> FieldProblem? {
+        if let problem = usernameProblem(username) { return FieldProblem("username", problem) }
+        if let problem = displayNameProblem(displayName) { return FieldProblem("display_name", problem) }
+        if roles.isEmpty { return FieldProblem("roles", "give at least one role") }
         if roles.contains(where: { $0 == .gridWorker || $0 == .official }), area == nil {
-            return AccountProblem(field: .area, message: "an area is required for the roles grid_worker and official")
+            return FieldProblem("area", "an area is required for the roles grid_worker and official")
         }
         if roles.contains(where: { $0 == .departmentHandler || $0 == .departmentHead }), department == nil {
-            return AccountProblem(field: .department, message: "a department is required for the roles department_handler and department_head")
+            return FieldProblem("department", "a department is required for the roles department_handler and department_head")
         }
         return nil
     }

@@ -51,6 +51,8 @@ public enum Action: String, CaseIterable, Sendable, Codable {
     /// Personal data in full: only with a stated purpose, and always logged.
     case readPersonInFull = "persons.read_full"
     case writePerson = "persons.write"
+    /// Who read a resident's data and why: for auditors, and for the resident (their own record).
+    case readPersonalDataReads = "persons.read_reads"
     case recordVisit = "visits.record"
     case manageConsultation = "consultation.manage"
     case manageServices = "services.manage"
@@ -60,7 +62,7 @@ public enum Action: String, CaseIterable, Sendable, Codable {
 
     /// Reads answer "not found" when denied for scope, so that a record's existence is not revealed.
     public var isRead: Bool {
-        [.readAreas, .readCase, .readPerson, .readPersonInFull, .readMeasures, .readAuditLog].contains(self)
+        [.readAreas, .readCase, .readPerson, .readPersonInFull, .readPersonalDataReads, .readMeasures, .readAuditLog].contains(self)
     }
 }
 
@@ -155,8 +157,8 @@ public enum Policy {
         case .leader: [.readAreas, .readMeasures]
         case .consultationOffice: [.readAreas, .manageConsultation]
         case .servicesOfficer: [.readAreas, .manageServices]
-        case .auditor: [.readAreas, .readAuditLog]
-        case .citizen: [.reportCase, .readCase]
+        case .auditor: [.readAreas, .readAuditLog, .readPersonalDataReads]
+        case .citizen: [.reportCase, .readCase, .readPersonalDataReads]
         }
     }
 

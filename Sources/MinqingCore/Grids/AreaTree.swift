@@ -73,6 +73,18 @@ public struct AreaTree: Sendable {
         return childSlots[slot].map { areas[$0] }
     }
 
+    /// The codes of an area and every area below it, the area first; empty for an unknown code.
+    public func subtreeCodes(code: String) -> [String] {
+        guard let root = slotByCode[code] else { return [] }
+        var codes: [String] = []
+        var stack = [root]
+        while let slot = stack.popLast() {
+            codes.append(areas[slot].code)
+            stack.append(contentsOf: childSlots[slot].reversed())
+        }
+        return codes
+    }
+
     /// The code of the deepest area containing a WGS84 point, or `nil`: the hot path.
     @inlinable
     public func locateCode(_ point: GeoPoint) -> String? {

@@ -39,15 +39,7 @@ extension APIHandler {
             area: body.area,
             department: body.department
         ) {
-            let field: String =
-                switch problem.field {
-                case .username: "username"
-                case .displayName: "display_name"
-                case .roles: "roles"
-                case .area: "area"
-                case .department: "department"
-                }
-            throw Problem.badRequest("\(field): \(problem.message)")
+            throw Problem.badRequest(problem.description)
         }
         var random = SystemRandomNumberGenerator()
         let password = AccountRules.newPassword(using: &random)
@@ -119,7 +111,7 @@ extension APIHandler {
         if body.scopes.isEmpty {
             throw Problem.badRequest("scopes: give at least one of \(APIKeyScope.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let expiry = body.expiresAt, expiry <= Date() { throw Problem.badRequest("expires_at must be in the future") }
+        if let expiry = body.expiresAt, expiry <= store.now() { throw Problem.badRequest("expires_at must be in the future") }
         let label = body.label.trimmingCharacters(in: .whitespacesAndNewlines)
         if label.isEmpty || label.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw Problem.badRequest("label must say what the key is for, without control characters")

@@ -73,16 +73,9 @@ public struct DemoSetup: Sendable {
         started = clock.now
         let credentials = try await createAccounts(store: store, areas: areas)
         logger.info("demo accounts created", metadata: ["duration": "\(clock.now - started)"])
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Readable by the owner only from the first byte, and in place only once whole.
-        let partial = credentialsPath + ".partial"
-        guard FileManager.default.createFile(atPath: partial, contents: try encoder.encode(credentials), attributes: [.posixPermissions: 0o600])
-        else {
-            throw StoreError.invalidConfiguration("cannot write \(partial)")
-        }
-        guard rename(partial, credentialsPath) == 0 else { throw StoreError.invalidConfiguration("cannot move \(partial) to \(credentialsPath)") }
+        try SecretFile.write(try encoder.encode(credentials), to: credentialsPath, replacing: true)
         return credentials
     }
 

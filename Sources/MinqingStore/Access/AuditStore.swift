@@ -17,15 +17,79 @@ public struct AuditVerification: Sendable, Hashable {
     public var firstBreak: Break?
 }
 
+/// An entry of the audit log as a search finds it.
+public struct AuditEntry: Sendable, Hashable {
+    public var id: Int64
+    public var record: AuditRecord
+}
+
+/// What an auditor searches the log for; every part optional, all of them must match.
+public struct AuditQuery: Sendable, Hashable {
+    public var actor: String?
+    public var action: String?
+    public var target: String?
+    /// Entries at or after this time.
+    public var from: Date?
+    /// Entries before this time.
+    public var to: Date?
+    public var page = 1
+    public var perPage = 100
+
+    public init(actor: String? = nil, action: String? = nil, target: String? = nil, from: Date? = nil, to: Date? = nil, page: Int = 1, perPage: Int = 100) {
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.from = from
+        self.to = to
+        self.page = page
+        self.perPage = perPage
+    }
+}
+
 extension Store {
+    /// A page of a city's audit entries matching the query, newest first, with the total.
+    public func searchAudit(city: String, _ query: AuditQuery) async throws -> (total: Int, entries: [AuditEntry]) {
+        func filtered(_ select: SQLSelectBuilder) -> SQLSelectBuilder {
+            var select = select.from("audit_log").where("city_code", .equal, city)
+            if let actor = query.actor { select = select.where("actor", .equal, actor) }
+            if let action = query.action { select = select.where("action", .equal, action) }
+            if let target = query.target { select = select.where("target", .equal, target) }
+            if let from = query.from { select = select.where("at", .greaterThanOrEqual, Int64((from.timeIntervalSince1970 * 1000).rounded())) }
+            if let to = query.to { select = select.where("at", .lessThan, Int64((to.timeIntervalSince1970 * 1000).rounded())) }
+            return select
+        }
+        return try await backend.read { db in
+            let count = try await filtered(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")).first()
+            let rows = try await filtered(db.select().columns("id", "at", "actor", "action", "target", "area_code", "purpose", "address", "outcome", "detail"))
+                .orderBy("id", .descending).limit(query.perPage).offset((query.page - 1) * query.perPage).all()
+            return (try count?.decode(column: "n", as: Int.self) ?? 0, try rows.map { AuditEntry(id: try $0.decode(column: "id", as: Int64.self), record: try Self.auditRecord($0, city: city)) })
+        }
+    }
+
+    static func auditRecord(_ row: any SQLRow, city: String) throws -> AuditRecord {
+        AuditRecord(
+            at: try row.decode(column: "at", as: Int64.self),
+            cityCode: city,
+            actor: try row.decode(column: "actor", as: String.self),
+            action: try row.decode(column: "action", as: String.self),
+            target: try row.decode(column: "target", as: String.self),
+            areaCode: try row.decode(column: "area_code", as: String?.self),
+            purpose: try row.decode(column: "purpose", as: String?.self),
+            address: try row.decode(column: "address", as: String?.self),
+            outcome: try row.decode(column: "outcome", as: String.self),
+            detail: try row.decode(column: "detail", as: String?.self)
+        )
+    }
+
     /// Appends an entry inside the caller's transaction, chained to the city's previous entry:
     /// hash = SHA-256(previous hash, newline, canonical entry). Appends of one city take turns.
-    func appendAudit(_ record: AuditRecord, db: any SQLDatabase) async throws {
+    @discardableResult
+    func appendAudit(_ record: AuditRecord, db: any SQLDatabase) async throws -> Int64 {
         try await serialize(db, on: "audit:\(record.cityCode)")
         let previous =
             try await db.raw("SELECT hash FROM audit_log WHERE city_code = \(bind: record.cityCode) ORDER BY id DESC LIMIT 1")
             .first()?.decode(column: "hash", as: String.self) ?? ""
-        try await db.insert(into: "audit_log")
+        let row = try await db.insert(into: "audit_log")
             .columns("city_code", "at", "actor", "action", "target", "area_code", "purpose", "address", "outcome", "detail", "previous_hash", "hash")
             .values(
                 SQLBind(record.cityCode),
@@ -41,7 +105,9 @@ extension Store {
                 SQLBind(previous),
                 SQLBind(Self.chain(previous, record))
             )
-            .run()
+            .returning("id").first()
+        guard let row else { throw StoreError.invalidConfiguration("the audit entry was not written") }
+        return try row.decode(column: "id", as: Int64.self)
     }
 
     /// Appends one entry in a transaction of its own.
@@ -80,18 +146,7 @@ extension Store {
             if rows.isEmpty { return AuditVerification(checked: checked, firstBreak: nil) }
             for row in rows {
                 let id = try row.decode(column: "id", as: Int64.self)
-                let record = AuditRecord(
-                    at: try row.decode(column: "at", as: Int64.self),
-                    cityCode: city,
-                    actor: try row.decode(column: "actor", as: String.self),
-                    action: try row.decode(column: "action", as: String.self),
-                    target: try row.decode(column: "target", as: String.self),
-                    areaCode: try row.decode(column: "area_code", as: String?.self),
-                    purpose: try row.decode(column: "purpose", as: String?.self),
-                    address: try row.decode(column: "address", as: String?.self),
-                    outcome: try row.decode(column: "outcome", as: String.self),
-                    detail: try row.decode(column: "detail", as: String?.self)
-                )
+                let record = try Self.auditRecord(row, city: city)
                 guard try row.decode(column: "previous_hash", as: String.self) == previous else {
                     return AuditVerification(
                         checked: checked,

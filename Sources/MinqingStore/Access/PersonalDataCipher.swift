@@ -48,6 +48,11 @@ public struct PersonalDataCipher: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
+    /// A new ring entry `k<seconds since 1970>:<key>`: ids sort by age, so a ring reads newest first.
+    public static func newKeyRingEntry(now: Date = Date()) -> String {
+        "k\(Int(now.timeIntervalSince1970)):\(generateKey())"
+    }
+
     /// `v1.<key id>.<base64 of nonce, ciphertext and tag>`; a fresh nonce every time. `context` binds
     /// the value to its place (say `persons/42/identity_number`): copied to another row, it will not open.
     public func seal(_ plaintext: String, context: String) throws -> String {

@@ -155,5 +155,33 @@ enum Migrations {
             // Two entries linked to the same predecessor would fork the chain.
             ["CREATE UNIQUE INDEX audit_log_link ON audit_log (city_code, previous_hash)"]
         },
+        Migration(id: "0007_persons") { t in
+            [
+                """
+                CREATE TABLE persons (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    area_code TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    identity_number TEXT,
+                    phone TEXT,
+                    created_at \(t.bigint) NOT NULL,
+                    updated_at \(t.bigint) NOT NULL
+                )
+                """,
+                "CREATE INDEX persons_area ON persons (city_code, area_code, id)",
+                // Which residents' data each audited read disclosed: one audit entry for a list or an
+                // export, one row here per person in it (the resident's "who read my data").
+                """
+                CREATE TABLE personal_data_reads (
+                    audit_id \(t.bigint) NOT NULL REFERENCES audit_log (id),
+                    person_id \(t.bigint) NOT NULL REFERENCES persons (id)
+                )
+                """,
+                "CREATE INDEX personal_data_reads_person ON personal_data_reads (person_id, audit_id)",
+                // A citizen's account may be linked to their own record.
+                "ALTER TABLE accounts ADD COLUMN person_id \(t.bigint) REFERENCES persons (id)",
+            ]
+        },
     ]
 }

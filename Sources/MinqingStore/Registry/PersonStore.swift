@@ -1,0 +1,167 @@
+import Foundation
+import MinqingCore
+import SQLKit
+
+/// One audited read of a resident's data, as the resident's "who read my data" shows it (after
+/// Estonia's X-Road Data Tracker): who, when, what for, from where.
+public struct PersonalDataRead: Sendable, Hashable {
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var purpose: String?
+    public var address: String?
+}
+
+extension Store {
+    /// Adds a resident, identifiers sealed under the cipher's current key, audited as a write.
+    public func addPerson(
+        city: String,
+        area: String,
+        name: String,
+        identityNumber: String?,
+        phone: String?,
+        cipher: PersonalDataCipher,
+        actor: String,
+        address: String? = nil
+    ) async throws -> Person {
+        if let problem = PersonRules.problem(name: name, identityNumber: identityNumber, phone: phone) { throw problem }
+        let identity = identityNumber?.uppercased()
+        let stamp = nowMilliseconds
+        return try await backend.transaction { db in
+            guard
+                try await db.raw("SELECT id FROM areas WHERE city_code = \(bind: city) AND code = \(bind: area) AND valid_to IS NULL").first()
+                    != nil
+            else { throw StoreError.notFound("no area in force has the code \(area)") }
+            let row = try await db.insert(into: "persons")
+                .columns("city_code", "area_code", "name", "created_at", "updated_at")
+                .values(SQLBind(city), SQLBind(area), SQLBind(name), SQLBind(stamp), SQLBind(stamp))
+                .returning("id").first()
+            let id = try row!.decode(column: "id", as: Int64.self)
+            // Sealed after the insert: the row's id is part of what each value is bound to.
+            try await db.update("persons")
+                .set("identity_number", to: try identity.map { try cipher.seal($0, context: Self.sealContext(id, "identity_number")) })
+                .set("phone", to: try phone.map { try cipher.seal($0, context: Self.sealContext(id, "phone")) })
+                .where("id", .equal, id).run()
+            try await appendAudit(
+                AuditRecord(
+                    at: stamp,
+                    cityCode: city,
+                    actor: actor,
+                    action: Action.writePerson.rawValue,
+                    target: Person.auditTarget(id),
+                    areaCode: area,
+                    address: address,
+                    detail: "added"
+                ),
+                db: db
+            )
+            return Person(id: id, cityCode: city, areaCode: area, name: name, identityNumber: identity, phone: phone)
+        }
+    }
+
+    /// One resident of the city, identifiers opened; `nil` when there is none. Callers mask.
+    public func person(city: String, id: Int64, cipher: PersonalDataCipher) async throws -> Person? {
+        let rows = try await backend.read { db in
+            try await db.select().columns("id", "area_code", "name", "identity_number", "phone").from("persons")
+                .where("city_code", .equal, city).where("id", .equal, id).all()
+        }
+        return try rows.first.map { try Self.person($0, city: city, cipher: cipher) }
+    }
+
+    /// A page of the residents of some areas (an area subtree), in id order, with the total.
+    public func persons(city: String, areas: [String], page: Int, perPage: Int, cipher: PersonalDataCipher) async throws -> (
+        total: Int, items: [Person]
+    ) {
+        guard !areas.isEmpty else { return (0, []) }
+        return try await backend.read { db in
+            // A city's whole tree is some thousands of codes, within both databases' limits on bound values.
+            let count = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("persons")
+                .where("city_code", .equal, city).where("area_code", .in, areas).first()
+            let rows = try await db.select().columns("id", "area_code", "name", "identity_number", "phone").from("persons")
+                .where("city_code", .equal, city).where("area_code", .in, areas)
+                .orderBy("id").limit(perPage).offset((page - 1) * perPage).all()
+            return (try count?.decode(column: "n", as: Int.self) ?? 0, try rows.map { try Self.person($0, city: city, cipher: cipher) })
+        }
+    }
+
+    /// Records one read of residents' data: one audit entry, and which residents it disclosed.
+    public func recordPersonalDataRead(_ record: AuditRecord, persons: [Int64]) async throws {
+        try await backend.transaction { db in
+            let auditID = try await appendAudit(record, db: db)
+            for start in stride(from: 0, to: persons.count, by: 500) {
+                var insert = db.insert(into: "personal_data_reads").columns("audit_id", "person_id")
+                for person in persons[start..<min(start + 500, persons.count)] { insert = insert.values(SQLBind(auditID), SQLBind(person)) }
+                try await insert.run()
+            }
+        }
+    }
+
+    /// Every audited read of one resident's data, newest first.
+    public func personalDataReads(city: String, person: Int64) async throws -> [PersonalDataRead] {
+        try await backend.read { db in
+            try await db.raw(
+                """
+                SELECT l.at, l.actor, l.action, l.purpose, l.address FROM personal_data_reads r JOIN audit_log l ON l.id = r.audit_id
+                WHERE r.person_id = \(bind: person) AND l.city_code = \(bind: city) ORDER BY l.id DESC
+                """
+            ).all().map { row in
+                PersonalDataRead(
+                    at: Self.date(try row.decode(column: "at", as: Int64.self)),
+                    actor: try row.decode(column: "actor", as: String.self),
+                    action: try row.decode(column: "action", as: String.self),
+                    purpose: try row.decode(column: "purpose", as: String?.self),
+                    address: try row.decode(column: "address", as: String?.self)
+                )
+            }
+        }
+    }
+
+    /// The account linked to a resident's record (a citizen's own), if any.
+    public func accountID(linkedTo person: Int64) async throws -> Int64? {
+        try await backend.read { db in
+            try await db.select().column("id").from("accounts").where("person_id", .equal, person).first()?.decode(column: "id", as: Int64.self)
+        }
+    }
+
+    /// Re-seals every identifier not sealed under the cipher's current key, in batches, each its own
+    /// transaction (a stopped rotation resumes where it was). Returns how many values were re-sealed.
+    public func rotatePersonalData(cipher: PersonalDataCipher) async throws -> Int {
+        var rotated = 0
+        var after: Int64 = 0
+        while true {
+            let rows = try await backend.read { db in
+                try await db.select().columns("id", "identity_number", "phone").from("persons").where("id", .greaterThan, after).orderBy("id")
+                    .limit(1000).all()
+            }
+            guard let last = rows.last else { return rotated }
+            after = try last.decode(column: "id", as: Int64.self)
+            var changes: [(Int64, String, String)] = []
+            for row in rows {
+                let id = try row.decode(column: "id", as: Int64.self)
+                for column in ["identity_number", "phone"] {
+                    guard let sealed = try row.decode(column: column, as: String?.self), cipher.needsRotation(sealed) else { continue }
+                    changes.append((id, column, try cipher.rotate(sealed, context: Self.sealContext(id, column))))
+                }
+            }
+            guard !changes.isEmpty else { continue }
+            try await backend.transaction { db in
+                for (id, column, sealed) in changes { try await db.update("persons").set(SQLIdentifier(column), to: sealed).where("id", .equal, id).run() }
+            }
+            rotated += changes.count
+        }
+    }
+
+    static func sealContext(_ id: Int64, _ column: String) -> String { "persons/\(id)/\(column)" }
+
+    private static func person(_ row: any SQLRow, city: String, cipher: PersonalDataCipher) throws -> Person {
+        let id = try row.decode(column: "id", as: Int64.self)
+        return Person(
+            id: id,
+            cityCode: city,
+            areaCode: try row.decode(column: "area_code", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            identityNumber: try row.decode(column: "identity_number", as: String?.self).map { try cipher.open($0, context: sealContext(id, "identity_number")) },
+            phone: try row.decode(column: "phone", as: String?.self).map { try cipher.open($0, context: sealContext(id, "phone")) }
+        )
+    }
+}
