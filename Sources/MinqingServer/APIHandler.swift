@@ -1,3 +1,4 @@
+import MinqingCore
 import MinqingStore
 
 /// Implements the operations generated from openapi.yaml; each module adds its own in an extension
@@ -8,4 +9,12 @@ struct APIHandler: APIProtocol {
     let bcryptCost: UInt8
     /// Seals and opens residents' identifiers.
     let cipher: PersonalDataCipher
+}
+
+extension APIHandler {
+    /// The grid tree every scope is checked against.
+    func currentTree() throws -> AreaTree {
+        guard let tree = grids.tree else { throw Problem.unavailable("the grid index is still loading") }
+        return tree
+    }
 }

@@ -46,7 +46,16 @@ public struct ServerConfiguration: Sendable {
             let text = try String(contentsOfFile: personalDataKeyFile, encoding: .utf8)
             return try PersonalDataCipher(keyRing: text.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        logger.warning("created a new key for residents' identifiers: back it up apart from the database", metadata: ["file": "\(personalDataKeyFile)"])
+        logger.warning(
+            "created a new key for residents' identifiers: back it up apart from the database",
+            metadata: ["file": "\(personalDataKeyFile)"]
+        )
         return try PersonalDataCipher(keyRing: ring)
+    }
+
+    /// Replaces the key file with a new ring (`minqing keys rotate --new-key`), whole or not at all.
+    public func replacePersonalDataKeyFile(with ring: String) throws {
+        _ = try PersonalDataCipher(keyRing: ring)
+        try SecretFile.write(Data((ring + "\n").utf8), to: personalDataKeyFile, replacing: true)
     }
 }

@@ -9,7 +9,7 @@ struct Minqing: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minqing",
         abstract: "Minqing (民情): grid-based community governance.",
-        subcommands: [Serve.self, Migrate.self, Import.self, Export.self, Demo.self, User.self, Audit.self]
+        subcommands: [Serve.self, Migrate.self, Import.self, Export.self, Demo.self, User.self, Audit.self, Keys.self]
     )
 }
 
@@ -44,6 +44,7 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical, not \(level)")
         }
         configuration.logLevel = parsed
+        if let ring = Self.environment["MINQING_PERSONAL_DATA_KEYS"], !ring.isEmpty { configuration.personalDataKeys = ring }
         if let cost = try environmentNumber("MINQING_BCRYPT_COST") {
             guard (4...31).contains(cost) else { throw ValidationError("MINQING_BCRYPT_COST must be from 4 to 31, not \(cost)") }
             configuration.bcryptCost = UInt8(cost)

@@ -41,9 +41,19 @@ struct UserAdd: AsyncParsableCommand {
     @Option(help: "A role (repeat for several): \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: [Role]
     @Option(help: "The area code whose subtree the roles cover (default: the whole city).") var area: String?
     @Option(help: "The department code, for department roles.") var department: String?
+    @Option(help: "A citizen's own record in the registry (its id), so that they can see who read it.") var person: Int64?
 
     func validate() throws {
-        guard let problem = AccountRules.accountProblem(username: username, displayName: name, roles: role, area: area, department: department) else {
+        guard
+            let problem = AccountRules.accountProblem(
+                username: username,
+                displayName: name,
+                roles: role,
+                area: area,
+                department: department,
+                person: person
+            )
+        else {
             return
         }
         let option = ["username": "username", "display_name": "--name", "roles": "--role"][problem.field] ?? "--\(problem.field)"
@@ -60,7 +70,8 @@ struct UserAdd: AsyncParsableCommand {
             passwordHash: Bcrypt.hash(password, cost: configuration.bcryptCost),
             roles: role,
             areaCode: area,
-            departmentCode: department
+            departmentCode: department,
+            personID: person
         )
         let city = try await Store.with(configuration.databaseLocation, logger: logger) { store in
             try await store.migrate()

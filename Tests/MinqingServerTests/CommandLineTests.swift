@@ -198,4 +198,35 @@ struct UserCommandTests {
             #expect(run.errors.contains(message), "\(arguments): \(run.errors)")
         }
     }
+
+    @Test func makesRotatesAndGuardsTheKeyRing() throws {
+        let folder = CommandLineTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let keyFile = folder + "/personal-data.keys"
+        let first = try CommandLineTests.minqing(["keys", "rotate", "--data", folder])
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("Re-sealed 0 value(s)"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let ring = try String(contentsOfFile: keyFile, encoding: .utf8)
+        #expect(ring.split(separator: ",").count == 1)
+        let rotated = try CommandLineTests.minqing(["keys", "rotate", "--new-key", "--data", folder])
+        #expect(rotated.status == 0, "\(rotated.errors)")
+        let newRing = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(newRing.split(separator: ",").count == 2)
+        #expect(newRing.hasSuffix(ring.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let generated = try CommandLineTests.minqing(["keys", "generate"])
+        #expect(generated.output.split(separator: ":").count == 2)
+        // A ring from the environment is the operator's to edit; a broken one is named, not used.
+        let fromEnvironment = try CommandLineTests.minqing(
+            ["keys", "rotate", "--new-key", "--data", folder],
+            environment: ["MINQING_PERSONAL_DATA_KEYS": generated.output.trimmingCharacters(in: .whitespacesAndNewlines)]
+        )
+        #expect(fromEnvironment.status != 0)
+        #expect(fromEnvironment.errors.contains("--new-key: the ring comes from MINQING_PERSONAL_DATA_KEYS"))
+        let broken = try CommandLineTests.minqing(["keys", "rotate", "--data", folder], environment: ["MINQING_PERSONAL_DATA_KEYS": "k1:short"])
+        #expect(broken.status != 0)
+        #expect(broken.errors.contains("the key ring is invalid: the key k1 is not 32 bytes of base64"))
+        #expect(try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == newRing)
+    }
 }

@@ -36,6 +36,12 @@ enum ServerHarness {
         }
 
         func get(_ uri: String) async throws -> TestResponse { try await request(uri) }
+
+        /// A new API key for an account, with every scope unless others are named.
+        func key(for username: String, scopes: [APIKeyScope] = [.admin]) async throws -> String {
+            let account = try #require(try await store.account(city: credentials.city, username: username))
+            return try await store.createAPIKey(accountID: account.id, label: "test", scopes: scopes, expiresAt: nil)
+        }
     }
 
     static func withServer<T: Sendable>(

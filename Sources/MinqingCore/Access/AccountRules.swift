@@ -58,7 +58,14 @@ public struct FieldProblem: Error, Hashable, Sendable, CustomStringConvertible {
 extension AccountRules {
     /// The first problem of a new account, or `nil`: a valid username and name, at least one role,
     /// an area for roles that work in one, a department for department roles.
-    public static func accountProblem(username: String, displayName: String, roles: [Role], area: String?, department: String?) -> FieldProblem? {
+    public static func accountProblem(
+        username: String,
+        displayName: String,
+        roles: [Role],
+        area: String?,
+        department: String?,
+        person: Int64? = nil
+    ) -> FieldProblem? {
         if let problem = usernameProblem(username) { return FieldProblem("username", problem) }
         if let problem = displayNameProblem(displayName) { return FieldProblem("display_name", problem) }
         if roles.isEmpty { return FieldProblem("roles", "give at least one role") }
@@ -68,6 +75,7 @@ extension AccountRules {
         if roles.contains(where: { $0 == .departmentHandler || $0 == .departmentHead }), department == nil {
             return FieldProblem("department", "a department is required for the roles department_handler and department_head")
         }
+        if person != nil, roles != [.citizen] { return FieldProblem("person", "only a citizen's account is linked to a resident's record") }
         return nil
     }
 }

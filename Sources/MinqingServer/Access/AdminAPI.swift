@@ -37,7 +37,8 @@ extension APIHandler {
             displayName: body.displayName,
             roles: roles,
             area: body.area,
-            department: body.department
+            department: body.department,
+            person: body.person
         ) {
             throw Problem.badRequest(problem.description)
         }
@@ -51,7 +52,8 @@ extension APIHandler {
             passwordHash: hash,
             roles: roles,
             areaCode: body.area,
-            departmentCode: body.department
+            departmentCode: body.department,
+            personID: body.person
         )
         try await store.addAccount(city: city, account, actor: actor.username, address: Caller.current.address)
         guard let added = try await store.account(city: city, username: body.username) else {
@@ -146,6 +148,7 @@ extension Components.Schemas.Account {
             roles: account.roles.compactMap { Components.Schemas.Role(rawValue: $0.rawValue) },
             area: account.areaCode,
             department: account.departmentCode,
+            person: account.personID,
             disabled: account.disabled
         )
     }

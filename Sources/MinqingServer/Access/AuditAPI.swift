@@ -21,14 +21,24 @@ extension APIHandler {
         let (total, entries) = try await store.searchAudit(city: city, search)
         try await record(actor, city: city, action: Action.readAuditLog.rawValue, search: search, found: total)
         return .ok(
-            .init(body: .json(.init(total: total, page: search.page, perPage: search.perPage, items: entries.map(Components.Schemas.AuditEntry.init))))
+            .init(
+                body: .json(.init(total: total, page: search.page, perPage: search.perPage, items: entries.map(Components.Schemas.AuditEntry.init)))
+            )
         )
     }
 
     func exportAudit(_ input: Operations.ExportAudit.Input) async throws -> Operations.ExportAudit.Output {
         let (actor, city) = try auditor()
         let query = input.query
-        let search = AuditQuery(actor: query.actor, action: query.action, target: query.target, from: query.from, to: query.to, page: 1, perPage: 100_000)
+        let search = AuditQuery(
+            actor: query.actor,
+            action: query.action,
+            target: query.target,
+            from: query.from,
+            to: query.to,
+            page: 1,
+            perPage: 100_000
+        )
         let (total, entries) = try await store.searchAudit(city: city, search)
         let stamp = try await record(actor, city: city, action: Action.exportData.rawValue, search: search, found: min(total, 100_000))
         let exported = ISO8601DateFormatter().string(from: stamp)
@@ -55,7 +65,9 @@ extension APIHandler {
     @discardableResult
     private func record(_ actor: Actor, city: String, action: String, search: AuditQuery, found: Int) async throws -> Date {
         let stamp = store.now()
-        let terms = [("actor", search.actor), ("action", search.action), ("target", search.target)].compactMap { name, value in value.map { "\(name)=\($0)" } }
+        let terms = [("actor", search.actor), ("action", search.action), ("target", search.target)].compactMap { name, value in
+            value.map { "\(name)=\($0)" }
+        }
         try await store.audit(
             AuditRecord(
                 at: Int64((stamp.timeIntervalSince1970 * 1000).rounded()),

@@ -87,6 +87,7 @@ public struct DemoSetup: Sendable {
             admin: Bcrypt.hash(passwords.admin, cost: bcryptCost), center: Bcrypt.hash(passwords.center, cost: bcryptCost),
             department: Bcrypt.hash(passwords.department, cost: bcryptCost), worker: Bcrypt.hash(passwords.worker, cost: bcryptCost)
         )
+        let auditorPassword = password()
         let names = DemoNames(seed: plan.seed)
         var accounts = [
             NewAccount(username: "admin", displayName: "系统管理员", passwordHash: hashes.admin, roles: [.systemAdmin], areaCode: plan.cityCode)
@@ -129,6 +130,16 @@ public struct DemoSetup: Sendable {
                 )
             )
         }
+        // 审计: reads the audit log and who read each resident's data.
+        accounts.append(
+            NewAccount(
+                username: "sj-\(plan.cityCode)",
+                displayName: "审计员",
+                passwordHash: Bcrypt.hash(auditorPassword, cost: bcryptCost),
+                roles: [.auditor],
+                areaCode: plan.cityCode
+            )
+        )
         // 12345 热线与市民渠道: the account the Open311 key acts for. Nobody signs in with it.
         accounts.append(
             NewAccount(
@@ -154,6 +165,12 @@ public struct DemoSetup: Sendable {
             url: nil,
             logins: [
                 .init(role: Role.systemAdmin.rawValue, username: "admin", password: passwords.admin, scope: plan.cityCode),
+                .init(
+                    role: Role.auditor.rawValue,
+                    username: "sj-\(plan.cityCode)",
+                    password: auditorPassword,
+                    scope: plan.cityCode
+                ),
                 .init(
                     role: Role.commandCenter.rawValue,
                     username: "zhzx-\(plan.cityCode)",

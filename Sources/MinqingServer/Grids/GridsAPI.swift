@@ -70,9 +70,9 @@ extension APIHandler {
 
     /// The tree, once the caller may read it: anyone with a role in this city (the tree holds no
     /// personal data, so scope does not narrow it).
-    func loadedTree() throws -> AreaTree {
+    private func loadedTree() throws -> AreaTree {
         let actor = try Caller.current.actor()
-        guard let tree = grids.tree else { throw Problem.unavailable("the grid index is still loading") }
+        let tree = try currentTree()
         try Caller.current.authorize(.readAreas, Resource(city: grids.city ?? actor.cityCode), areas: tree, notFound: "no grid tree here")
         return tree
     }

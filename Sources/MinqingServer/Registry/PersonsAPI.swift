@@ -11,7 +11,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
         let caller = Caller.current
         let actor = try caller.actor()
-        let tree = try loadedTree()
+        let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         try caller.authorize(.writePerson, Resource(city: city, area: body.area), areas: tree)
         if let problem = PersonRules.problem(name: body.name, identityNumber: body.identityNumber, phone: body.phone) {
@@ -42,21 +42,35 @@ extension APIHandler {
             perPage: perPage,
             cipher: cipher
         )
-        try await recordRead(actor, city: city, action: .readPerson, target: "persons?area=\(input.query.area)", area: input.query.area, persons: persons)
+        try await recordRead(
+            actor,
+            city: city,
+            action: .readPerson,
+            target: "persons?area=\(input.query.area)",
+            area: input.query.area,
+            persons: persons
+        )
         return .ok(.init(body: .json(.init(total: total, page: page, perPage: perPage, items: persons.map { .init($0.masked, masked: true) }))))
     }
 
     func getPerson(_ input: Operations.GetPerson.Input) async throws -> Operations.GetPerson.Output {
         let caller = Caller.current
         let actor = try caller.actor()
-        let tree = try loadedTree()
+        let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         let notFound = "no resident has the id \(input.path.id)"
         guard let person = try await store.person(city: city, id: input.path.id, cipher: cipher) else { throw Problem.notFound(notFound) }
         let resource = Resource(city: city, area: person.areaCode)
         try caller.authorize(.readPerson, resource, areas: tree, notFound: notFound)
         guard let purpose = input.query.purpose?.trimmingCharacters(in: .whitespacesAndNewlines), !purpose.isEmpty else {
-            try await recordRead(actor, city: city, action: .readPerson, target: Person.auditTarget(person.id), area: person.areaCode, persons: [person])
+            try await recordRead(
+                actor,
+                city: city,
+                action: .readPerson,
+                target: Person.auditTarget(person.id),
+                area: person.areaCode,
+                persons: [person]
+            )
             return .ok(.init(body: .json(.init(person.masked, masked: true))))
         }
         guard !purpose.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
@@ -78,7 +92,7 @@ extension APIHandler {
     func getPersonReads(_ input: Operations.GetPersonReads.Input) async throws -> Operations.GetPersonReads.Output {
         let caller = Caller.current
         let actor = try caller.actor()
-        let tree = try loadedTree()
+        let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         let notFound = "no resident has the id \(input.path.id)"
         guard let person = try await store.person(city: city, id: input.path.id, cipher: cipher) else { throw Problem.notFound(notFound) }
@@ -92,7 +106,12 @@ extension APIHandler {
 
     func exportPersons(_ input: Operations.ExportPersons.Input) async throws -> Operations.ExportPersons.Output {
         let (actor, city, tree) = try authorizeAreaRead(.exportData, area: input.query.area)
-        try Caller.current.authorize(.readPerson, Resource(city: city, area: input.query.area), areas: tree, notFound: "no area has the code \(input.query.area)")
+        try Caller.current.authorize(
+            .readPerson,
+            Resource(city: city, area: input.query.area),
+            areas: tree,
+            notFound: "no area has the code \(input.query.area)"
+        )
         let codes = tree.subtreeCodes(code: input.query.area)
         var persons: [Person] = []
         var page = 1
@@ -102,11 +121,20 @@ extension APIHandler {
             if batch.count < 1000 { break }
             page += 1
         }
-        let stamp = try await recordRead(actor, city: city, action: .exportData, target: "persons?area=\(input.query.area)", area: input.query.area, persons: persons)
+        let stamp = try await recordRead(
+            actor,
+            city: city,
+            action: .exportData,
+            target: "persons?area=\(input.query.area)",
+            area: input.query.area,
+            persons: persons
+        )
         let exported = ISO8601DateFormatter().string(from: stamp)
         var csv = CSV.row(["id", "area", "name", "identity_number", "phone", "exported_by", "exported_at"])
         for person in persons.map(\.masked) {
-            csv += CSV.row([String(person.id), person.areaCode, person.name, person.identityNumber ?? "", person.phone ?? "", actor.username, exported])
+            csv += CSV.row([
+                String(person.id), person.areaCode, person.name, person.identityNumber ?? "", person.phone ?? "", actor.username, exported,
+            ])
         }
         return .ok(.init(body: .csv(HTTPBody(csv))))
     }
@@ -115,7 +143,7 @@ extension APIHandler {
     func authorizeAreaRead(_ action: Action, area: String) throws -> (Actor, String, AreaTree) {
         let caller = Caller.current
         let actor = try caller.actor()
-        let tree = try loadedTree()
+        let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         let notFound = "no area has the code \(area)"
         guard tree.area(code: area) != nil else { throw Problem.notFound(notFound) }

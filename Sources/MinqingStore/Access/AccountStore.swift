@@ -11,14 +11,25 @@ public struct NewAccount: Sendable, Hashable {
     public var roles: [Role]
     public var areaCode: String?
     public var departmentCode: String?
+    /// A citizen's own record in the registry, so that they can see who read it.
+    public var personID: Int64?
 
-    public init(username: String, displayName: String, passwordHash: String, roles: [Role], areaCode: String? = nil, departmentCode: String? = nil) {
+    public init(
+        username: String,
+        displayName: String,
+        passwordHash: String,
+        roles: [Role],
+        areaCode: String? = nil,
+        departmentCode: String? = nil,
+        personID: Int64? = nil
+    ) {
         self.username = username
         self.displayName = displayName
         self.passwordHash = passwordHash
         self.roles = roles
         self.areaCode = areaCode
         self.departmentCode = departmentCode
+        self.personID = personID
     }
 }
 
@@ -212,7 +223,7 @@ extension Store {
     }
 
     static let accountColumns = [
-        "city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at",
+        "city_code", "username", "display_name", "password_hash", "roles", "area_code", "department_code", "disabled", "created_at", "person_id",
     ]
 
     /// The values of a new account's row, in the order of ``accountColumns``.
@@ -220,7 +231,7 @@ extension Store {
         [
             SQLBind(city), SQLBind(account.username), SQLBind(account.displayName), SQLBind(account.passwordHash),
             SQLBind(StoredList(items: account.roles).json), SQLBind(account.areaCode), SQLBind(account.departmentCode), SQLBind(false),
-            SQLBind(stamp),
+            SQLBind(stamp), SQLBind(account.personID),
         ]
     }
 
@@ -237,6 +248,7 @@ public struct AccountSummary: Sendable, Hashable {
     public var roles: [Role]
     public var areaCode: String?
     public var departmentCode: String?
+    public var personID: Int64?
     public var disabled: Bool
 }
 
@@ -253,6 +265,11 @@ extension Store {
                 try await db.raw("SELECT id FROM areas WHERE city_code = \(bind: city) AND code = \(bind: area) AND valid_to IS NULL").first() == nil
             {
                 throw StoreError.notFound("no area in force has the code \(area)")
+            }
+            if let person = account.personID,
+                try await db.raw("SELECT id FROM persons WHERE city_code = \(bind: city) AND id = \(bind: person)").first() == nil
+            {
+                throw StoreError.notFound("no resident has the id \(person)")
             }
             if let department = account.departmentCode,
                 try await db.raw("SELECT id FROM departments WHERE city_code = \(bind: city) AND code = \(bind: department)").first() == nil
@@ -292,7 +309,7 @@ extension Store {
 
     private func accountSummaries(city: String, username: String?) async throws -> [AccountSummary] {
         let rows = try await backend.read { db in
-            var query = db.select().columns("id", "username", "display_name", "roles", "area_code", "department_code", "disabled")
+            var query = db.select().columns("id", "username", "display_name", "roles", "area_code", "department_code", "person_id", "disabled")
                 .from("accounts").where("city_code", .equal, city).orderBy("username")
             if let username { query = query.where("username", .equal, username) }
             return try await query.all()
@@ -305,6 +322,7 @@ extension Store {
                 roles: try StoredList<Role>.read(try row.decode(column: "roles", as: String.self)),
                 areaCode: try row.decode(column: "area_code", as: String?.self),
                 departmentCode: try row.decode(column: "department_code", as: String?.self),
+                personID: try row.decode(column: "person_id", as: Int64?.self),
                 disabled: try row.decode(column: "disabled", as: Bool.self)
             )
         }

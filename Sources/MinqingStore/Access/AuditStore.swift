@@ -35,7 +35,15 @@ public struct AuditQuery: Sendable, Hashable {
     public var page = 1
     public var perPage = 100
 
-    public init(actor: String? = nil, action: String? = nil, target: String? = nil, from: Date? = nil, to: Date? = nil, page: Int = 1, perPage: Int = 100) {
+    public init(
+        actor: String? = nil,
+        action: String? = nil,
+        target: String? = nil,
+        from: Date? = nil,
+        to: Date? = nil,
+        page: Int = 1,
+        perPage: Int = 100
+    ) {
         self.actor = actor
         self.action = action
         self.target = target
@@ -60,9 +68,14 @@ extension Store {
         }
         return try await backend.read { db in
             let count = try await filtered(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")).first()
-            let rows = try await filtered(db.select().columns("id", "at", "actor", "action", "target", "area_code", "purpose", "address", "outcome", "detail"))
-                .orderBy("id", .descending).limit(query.perPage).offset((query.page - 1) * query.perPage).all()
-            return (try count?.decode(column: "n", as: Int.self) ?? 0, try rows.map { AuditEntry(id: try $0.decode(column: "id", as: Int64.self), record: try Self.auditRecord($0, city: city)) })
+            let rows = try await filtered(
+                db.select().columns("id", "at", "actor", "action", "target", "area_code", "purpose", "address", "outcome", "detail")
+            )
+            .orderBy("id", .descending).limit(query.perPage).offset((query.page - 1) * query.perPage).all()
+            return (
+                try count?.decode(column: "n", as: Int.self) ?? 0,
+                try rows.map { AuditEntry(id: try $0.decode(column: "id", as: Int64.self), record: try Self.auditRecord($0, city: city)) }
+            )
         }
     }
 

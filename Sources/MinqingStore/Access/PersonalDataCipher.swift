@@ -48,9 +48,10 @@ public struct PersonalDataCipher: Sendable {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    /// A new ring entry `k<seconds since 1970>:<key>`: ids sort by age, so a ring reads newest first.
+    /// A new ring entry `k<seconds since 1970>-<random>:<key>`: an id tells the key's age and never
+    /// repeats, even for two keys made in the same second.
     public static func newKeyRingEntry(now: Date = Date()) -> String {
-        "k\(Int(now.timeIntervalSince1970)):\(generateKey())"
+        "k\(Int(now.timeIntervalSince1970))-\(String(UInt32.random(in: .min ... .max), radix: 16)):\(generateKey())"
     }
 
     /// `v1.<key id>.<base64 of nonce, ciphertext and tag>`; a fresh nonce every time. `context` binds

@@ -69,7 +69,13 @@ extension Store {
     }
 
     /// A page of the residents of some areas (an area subtree), in id order, with the total.
-    public func persons(city: String, areas: [String], page: Int, perPage: Int, cipher: PersonalDataCipher) async throws -> (
+    public func persons(
+        city: String,
+        areas: [String],
+        page: Int,
+        perPage: Int,
+        cipher: PersonalDataCipher
+    ) async throws -> (
         total: Int, items: [Person]
     ) {
         guard !areas.isEmpty else { return (0, []) }
@@ -145,7 +151,9 @@ extension Store {
             }
             guard !changes.isEmpty else { continue }
             try await backend.transaction { db in
-                for (id, column, sealed) in changes { try await db.update("persons").set(SQLIdentifier(column), to: sealed).where("id", .equal, id).run() }
+                for (id, column, sealed) in changes {
+                    try await db.update("persons").set(SQLIdentifier(column), to: sealed).where("id", .equal, id).run()
+                }
             }
             rotated += changes.count
         }
@@ -160,7 +168,9 @@ extension Store {
             cityCode: city,
             areaCode: try row.decode(column: "area_code", as: String.self),
             name: try row.decode(column: "name", as: String.self),
-            identityNumber: try row.decode(column: "identity_number", as: String?.self).map { try cipher.open($0, context: sealContext(id, "identity_number")) },
+            identityNumber: try row.decode(column: "identity_number", as: String?.self).map {
+                try cipher.open($0, context: sealContext(id, "identity_number"))
+            },
             phone: try row.decode(column: "phone", as: String?.self).map { try cipher.open($0, context: sealContext(id, "phone")) }
         )
     }
