@@ -23,6 +23,7 @@ public func buildApplication(
     )
     let operations = try OperationsController(store: store, grids: grids, registry: registry)
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())

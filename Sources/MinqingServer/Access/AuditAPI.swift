@@ -9,6 +9,7 @@ extension APIHandler {
     func searchAudit(_ input: Operations.SearchAudit.Input) async throws -> Operations.SearchAudit.Output {
         let (actor, city) = try auditor()
         let query = input.query
+        try check(actor: query.actor, action: query.action, target: query.target)
         let search = AuditQuery(
             actor: query.actor,
             action: query.action,
@@ -30,6 +31,7 @@ extension APIHandler {
     func exportAudit(_ input: Operations.ExportAudit.Input) async throws -> Operations.ExportAudit.Output {
         let (actor, city) = try auditor()
         let query = input.query
+        try check(actor: query.actor, action: query.action, target: query.target)
         let search = AuditQuery(
             actor: query.actor,
             action: query.action,
@@ -52,6 +54,17 @@ extension APIHandler {
             ])
         }
         return .ok(.init(body: .csv(HTTPBody(csv))))
+    }
+
+    /// Filters name accounts and actions as the log writes them; anything else is a mistake worth naming.
+    private func check(actor: String?, action: String?, target: String?) throws {
+        if let actor, AccountRules.usernameProblem(actor) != nil { throw Problem.badRequest("actor must be a username, not \(actor)") }
+        if let action, action.isEmpty || !action.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || "._".unicodeScalars.contains($0) }) {
+            throw Problem.badRequest("action must be an action name such as persons.read_full, not \(action)")
+        }
+        if let target, target.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw Problem.badRequest("target must be plain text without control characters")
+        }
     }
 
     private func auditor() throws -> (Actor, String) {
