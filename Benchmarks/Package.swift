@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -23,6 +24,16 @@ let package = Package(
             ],
             path: "Benchmarks/GridBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "access-bench-server",
+            dependencies: [
+                .product(name: "MinqingCore", package: root),
+                .product(name: "MinqingStore", package: root),
+                .product(name: "MinqingServer", package: root),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/access-bench-server"
         ),
         .executableTarget(
             name: "bench-data",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MinqingCore
 import MinqingStore
 
 /// Everything `minqing serve` is told, by flags or `MINQING_*` environment variables.
@@ -22,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     /// The key ring that seals residents' identifiers (`id:base64key,…`, the first one current);
     /// `nil` reads, or on first start creates, ``personalDataKeyFile``.
     public var personalDataKeys: String?
+    /// Always `nil` when serving. The access-control benchmark sets an actor to act for every request
+    /// unchecked (no credential lookup, no policy), to measure what access control costs.
+    @_spi(Benchmarks) public var unauthenticatedActorForBenchmarks: Actor?
 
     public init() {}
 

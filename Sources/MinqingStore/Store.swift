@@ -11,12 +11,27 @@ public final class Store: Service {
     let types: ColumnTypes
     /// The clock that stamps rows, and every stamp the server writes; tests inject their own.
     public let now: @Sendable () -> Date
+    /// Whether writes append to the audit log: always, except in the benchmark that measures what
+    /// auditing costs (``withoutAuditing()``, SPI only).
+    let auditing: Bool
+    /// Credentials recently looked up, for this process.
+    let credentials = CredentialCache()
 
-    public init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    public convenience init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+        self.init(backend: backend, logger: logger, now: now, auditing: true)
+    }
+
+    private init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date, auditing: Bool) {
         self.backend = backend
         self.logger = logger
         self.now = now
+        self.auditing = auditing
         types = ColumnTypes(dialect: backend.dialect)
+    }
+
+    /// The same store writing no audit entries: for measuring the audit log's cost, never for serving.
+    @_spi(Benchmarks) public func withoutAuditing() -> Store {
+        Store(backend: backend, logger: logger, now: now, auditing: false)
     }
 
     public var dialect: Dialect { backend.dialect }

@@ -53,4 +53,35 @@ struct AccountStoreTests {
             #expect(try stored.allSatisfy { try !$0.decode(column: "key_hash", as: String.self).contains(String(key.suffix(32))) })
         }
     }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aCredentialEndedByAnotherProcessStopsWorkingWithinASecond(_ database: TestDatabase) async throws {
+        let clock = TestClock()
+        try await database.withLocation { location in
+            try await Store.with(location, logger: TestDatabase.logger, now: clock.now) { first in
+                try await first.migrate()
+                try await Store.with(location, logger: TestDatabase.logger, now: clock.now) { second in
+                    let id = try await first.addAccount(
+                        city: "449900",
+                        NewAccount(username: "zhzx-t", displayName: "指挥中心", passwordHash: "x", roles: [.commandCenter]),
+                        actor: "test"
+                    )
+                    let key = try await first.createAPIKey(accountID: id, label: "t", scopes: [.intake], expiresAt: nil)
+                    let other = try await first.createAPIKey(accountID: id, label: "t", scopes: [.read], expiresAt: nil)
+                    #expect(try await first.apiKeyActor(key) != nil)
+                    #expect(try await first.apiKeyActor(other) != nil)
+                    // Revoked by the other process: this one trusts what it read for at most a second.
+                    try await second.revokeAPIKey(city: "449900", prefix: String(key.split(separator: "_")[1]), actor: "test")
+                    clock.advance(by: 1)
+                    #expect(try await first.apiKeyActor(key) == nil)
+                    #expect(try await first.apiKeyActor(other) != nil)
+                    // Ended in this process: at once.
+                    try await first.setAccountDisabled(city: "449900", username: "zhzx-t", disabled: true, actor: "test")
+                    #expect(try await first.apiKeyActor(other) == nil)
+                    clock.advance(by: 1)
+                    #expect(try await second.apiKeyActor(other) == nil)
+                }
+            }
+        }
+    }
 }

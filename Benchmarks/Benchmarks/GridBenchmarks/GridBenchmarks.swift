@@ -43,6 +43,31 @@ let benchmarks: @Sendable () -> Void = {
         return (tree: AreaTree(areas: areas.map(\.area)), points: points)
     }
 
+    // The policy's answer for a grid worker reading a resident of a grid in their village, as every
+    // request asks it: the ancestry walk in the whole tree included.
+    Benchmark(
+        "Policy.decide, grid worker, resident in their village",
+        configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .mega, maxIterations: 20)
+    ) { (benchmark: Benchmark, setup: (tree: AreaTree, actor: Actor, resources: [Resource])) in
+        var index = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(Policy.decide(setup.actor, .readPerson, setup.resources[index], areas: setup.tree))
+            index = index &+ 1 == setup.resources.count ? 0 : index &+ 1
+        }
+    } setup: {
+        let areas = ["upper.geojson", "grids.geojson"].flatMap { GeoJSON.readAreas(read($0), options: .init()).areas }.map(\.area)
+        let tree = AreaTree(areas: areas)
+        let village = areas.first { $0.level == .village }!
+        let grids = tree.children(code: village.code)
+        let actor = Actor(
+            accountID: 1,
+            username: "wgy",
+            cityCode: village.code.prefix(6).description,
+            grants: [Grant(.gridWorker, area: village.code)]
+        )
+        return (tree, actor, grids.map { Resource(city: actor.cityCode, area: $0.code) })
+    }
+
     // Reading and validating the grid file against the tree above it (no database).
     Benchmark("Grid file read and validated, 4,509 grids", configuration: .init(metrics: [.wallClock, .peakMemoryResident], maxIterations: 10)) {
         (benchmark: Benchmark, setup: (file: [UInt8], upper: [Area])) in

@@ -11,11 +11,11 @@ struct GridImportController {
     let maximumBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.post("/api/v1/grids/import", use: importGrids)
+        router.group(context: SignedInRequestContext.self).post("/api/v1/grids/import", use: importGrids)
     }
 
-    @Sendable func importGrids(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let actor = try context.caller.actor()
+    @Sendable func importGrids(_ request: Request, context: SignedInRequestContext) async throws -> Response {
+        let actor = context.actor
         // An empty server takes the city of the caller's account; another city's account may not write here.
         let city = grids.city ?? actor.cityCode
         try context.caller.authorize(.importGrids, Resource(city: city), areas: grids.tree ?? .empty)

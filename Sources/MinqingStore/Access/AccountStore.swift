@@ -129,6 +129,9 @@ extension Store {
     public func apiKeyActor(_ key: String) async throws -> Actor? {
         let parts = key.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "mq", parts[1].count == 10, parts[2].count == 32 else { return nil }
+        let hash = Self.hash(key)
+        let (cached, generation) = try await cachedCredential(hash)
+        if case .apiKey(let actor) = cached { return actor }
         let row = try await backend.read { db in
             try await db.raw(
                 """
@@ -140,15 +143,22 @@ extension Store {
         }
         guard let row else { return nil }
         let stored = try row.decode(column: "key_hash", as: String.self)
-        guard Secret.equal(stored, Self.hash(key)),
+        guard Secret.equal(stored, hash),
             try row.decode(column: "revoked_at", as: Int64?.self) == nil,
             try !row.decode(column: "disabled", as: Bool.self)
         else { return nil }
-        if let expiry = try row.decode(column: "expires_at", as: Int64?.self), expiry <= nowMilliseconds { return nil }
+        let expiry = try row.decode(column: "expires_at", as: Int64?.self)
+        let stamp = nowMilliseconds
+        if let expiry, expiry <= stamp { return nil }
         var actor = try Self.actor(row)
         actor.keyScopes = Set(try StoredList<APIKeyScope>.read(try row.decode(column: "scopes", as: String.self)))
+        credentials.fill(hash, .apiKey(actor), until: min(expiry ?? .max, stamp + Self.credentialReuse), generation: generation)
         return actor
     }
+
+    /// How long a looked-up credential is trusted without reading it again (changes that end one move
+    /// the epoch and take effect at once; this bounds anything else, such as an edit made in SQL).
+    static let credentialReuse: Int64 = 5 * 60 * 1000
 
     /// A city's API keys, newest first.
     public func apiKeys(city: String) async throws -> [APIKeySummary] {
@@ -176,7 +186,7 @@ extension Store {
     /// Revokes a key of the city, audited; revoking a revoked key changes nothing and succeeds.
     public func revokeAPIKey(city: String, prefix: String, actor: String, address: String? = nil) async throws {
         let stamp = nowMilliseconds
-        try await backend.transaction { db in
+        try await endingCredentials { db in
             guard
                 let row = try await db.raw(
                     """
@@ -357,7 +367,7 @@ extension Store {
         _ change: (any SQLDatabase, _ accountID: Int64, _ stamp: Int64) async throws -> Void
     ) async throws {
         let stamp = nowMilliseconds
-        try await backend.transaction { db in
+        try await endingCredentials { db in
             guard let row = try await db.raw("SELECT id FROM accounts WHERE city_code = \(bind: city) AND username = \(bind: username)").first()
             else {
                 throw StoreError.notFound("no account of city \(city) is named \(username)")

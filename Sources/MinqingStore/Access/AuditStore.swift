@@ -98,6 +98,7 @@ extension Store {
     /// hash = SHA-256(previous hash, newline, canonical entry). Appends of one city take turns.
     @discardableResult
     func appendAudit(_ record: AuditRecord, db: any SQLDatabase) async throws -> Int64 {
+        guard auditing else { return 0 }
         try await serialize(db, on: "audit:\(record.cityCode)")
         let previous =
             try await db.raw("SELECT hash FROM audit_log WHERE city_code = \(bind: record.cityCode) ORDER BY id DESC LIMIT 1")

@@ -120,14 +120,17 @@ extension Store {
     /// The holder of a live session: known, unrevoked, unexpired, on an enabled account.
     public func session(token: String) async throws -> SessionHolder? {
         guard token.count == 43, token.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else { return nil }
+        let hash = Self.hash(token)
+        let (cached, generation) = try await cachedCredential(hash)
+        if case .session(let holder) = cached { return holder }
         let stamp = nowMilliseconds
-        return try await backend.read { db in
+        let holder = try await backend.read { db -> SessionHolder? in
             guard
                 let row = try await db.raw(
                     """
                     SELECT s.csrf_token, s.expires_at, a.id, a.username, a.display_name, a.city_code, a.roles, a.area_code, a.department_code
                     FROM sessions s JOIN accounts a ON a.id = s.account_id
-                    WHERE s.token_hash = \(bind: Self.hash(token)) AND s.revoked_at IS NULL AND s.expires_at > \(bind: stamp) AND a.disabled = \(bind: false)
+                    WHERE s.token_hash = \(bind: hash) AND s.revoked_at IS NULL AND s.expires_at > \(bind: stamp) AND a.disabled = \(bind: false)
                     """
                 ).first()
             else { return nil }
@@ -141,12 +144,17 @@ extension Store {
                 expiresAt: Self.date(try row.decode(column: "expires_at", as: Int64.self))
             )
         }
+        if let holder {
+            let expiry = Int64((holder.expiresAt.timeIntervalSince1970 * 1000).rounded())
+            credentials.fill(hash, .session(holder), until: min(expiry, stamp + Self.credentialReuse), generation: generation)
+        }
+        return holder
     }
 
     /// Ends one session, or every session of its account ("sign out everywhere"), audited.
     public func endSessions(token: String, everywhere: Bool, holder: SessionHolder, address: String?) async throws {
         let stamp = nowMilliseconds
-        try await backend.transaction { db in
+        try await endingCredentials { db in
             if everywhere {
                 try await db.update("sessions").set("revoked_at", to: stamp).where("account_id", .equal, holder.accountID)
                     .where("revoked_at", .is, SQLLiteral.null).run()
@@ -170,7 +178,7 @@ extension Store {
     /// Replaces the password of a signed-in account and ends every other session of it, audited.
     public func changePassword(holder: SessionHolder, keeping token: String, newHash: String, address: String?) async throws {
         let stamp = nowMilliseconds
-        try await backend.transaction { db in
+        try await endingCredentials { db in
             try await db.update("accounts").set("password_hash", to: newHash).where("id", .equal, holder.accountID).run()
             try await db.update("sessions").set("revoked_at", to: stamp).where("account_id", .equal, holder.accountID)
                 .where("token_hash", .notEqual, Self.hash(token)).where("revoked_at", .is, SQLLiteral.null).run()

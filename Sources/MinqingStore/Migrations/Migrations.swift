@@ -183,5 +183,12 @@ enum Migrations {
                 "ALTER TABLE accounts ADD COLUMN person_id \(t.bigint) REFERENCES persons (id)",
             ]
         },
+        Migration(id: "0008_credential_epoch") { t in
+            // Moved by every change that ends a credential, so that each process empties its cache.
+            [
+                "CREATE TABLE credential_epoch (id \(t.bigint) PRIMARY KEY CHECK (id = 1), epoch \(t.bigint) NOT NULL)",
+                "INSERT INTO credential_epoch (id, epoch) VALUES (1, 0)",
+            ]
+        },
     ]
 }

@@ -1,0 +1,20 @@
+-- wrk script of scripts/bench-access: one request shape, paced to a rate, one RESULT line at the end.
+local key = os.getenv("BENCH_KEY")
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+wrk.method = os.getenv("BENCH_METHOD") or "GET"
+local body = os.getenv("BENCH_BODY")
+if body and body ~= "" then
+    wrk.body = body
+    wrk.headers["Content-Type"] = "application/json"
+end
+wrk.headers["Authorization"] = "Bearer " .. key
+
+function delay()
+    return pause
+end
+
+function done(summary, latency, requests)
+    local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+    io.write(string.format("RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d mean_us=%.1f errors=%d\n",
+        summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, errors))
+end
