@@ -246,7 +246,7 @@ extension Store {
     }
 
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        hexSHA256(Data(key.utf8))
     }
 }
 

@@ -130,7 +130,7 @@ extension Store {
     }
 
     static func chain(_ previous: String, _ record: AuditRecord) -> String {
-        SHA256.hash(data: Data((previous + "\n" + record.canonical).utf8)).map { String(format: "%02x", $0) }.joined()
+        hexSHA256(Data((previous + "\n" + record.canonical).utf8))
     }
 
     /// Every city with audit entries.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import MinqingCore
 import SQLKit
@@ -106,4 +107,17 @@ extension Store {
             return result
         }
     }
+}
+
+/// SHA-256 in lowercase hex: how key and token hashes and audit chain links are stored. (Written out by
+/// hand: `String(format:)` per byte cost more than the hash on every request.)
+func hexSHA256(_ data: Data) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text = [UInt8]()
+    text.reserveCapacity(64)
+    for byte in SHA256.hash(data: data) {
+        text.append(digits[Int(byte >> 4)])
+        text.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: text, as: UTF8.self)
 }
