@@ -28,6 +28,7 @@ public func buildApplication(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: try QueryValidationMiddleware(openAPI: operations.openAPIDocument))
+    router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: AuthenticationMiddleware(store: store, uncheckedActor: configuration.unauthenticatedActorForBenchmarks))
 
     operations.addRoutes(to: router)

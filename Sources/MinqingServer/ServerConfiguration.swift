@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var maximumImportBytes = 64 << 20
     /// bcrypt's cost for passwords set from now on (4–31).
     public var bcryptCost: UInt8 = 12
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or blocks such as `10.0.0.0/8`).
+    public var trustedProxies: [AddressRange] = []
     /// How often a server checks whether another process imported grids.
     public var gridRefreshSeconds = 30
     /// The key ring that seals residents' identifiers (`id:base64key,…`, the first one current);

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MinqingCore
 import MinqingServer
 import MinqingStore
 
@@ -44,6 +45,14 @@ struct CommonOptions: ParsableArguments {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical, not \(level)")
         }
         configuration.logLevel = parsed
+        if let proxies = Self.environment["MINQING_TRUSTED_PROXIES"], !proxies.isEmpty {
+            configuration.trustedProxies = try proxies.split(separator: ",").map { entry in
+                guard let range = AddressRange(entry.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("MINQING_TRUSTED_PROXIES: \(entry) is not an address or a block such as 10.0.0.0/8")
+                }
+                return range
+            }
+        }
         if let ring = Self.environment["MINQING_PERSONAL_DATA_KEYS"], !ring.isEmpty { configuration.personalDataKeys = ring }
         if let cost = try environmentNumber("MINQING_BCRYPT_COST") {
             guard (4...31).contains(cost) else { throw ValidationError("MINQING_BCRYPT_COST must be from 4 to 31, not \(cost)") }

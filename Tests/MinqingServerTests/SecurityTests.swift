@@ -128,4 +128,31 @@ struct SecurityTests {
             #expect(created.headers[.contentType]?.hasPrefix("application/json") == true)
         }
     }
+
+    @Test(arguments: TestDatabase.enabled)
+    func theAuditLogRecordsTheClientBehindATrustedProxyAndOnlyThere(_ database: TestDatabase) async throws {
+        let forwarded: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "198.51.100.1, 203.0.113.9"]
+        @Sendable func addresses(_ server: ServerHarness.Context) async throws -> [String?] {
+            _ = try await server.request("/api/v1/api-keys/nosuchkey", .delete, headers: forwarded)
+            _ = try await server.request(
+                "/api/v1/accounts",
+                .post,
+                json: #"{"username": "via-proxy", "display_name": "x", "roles": ["leader"], "area": "\#(server.credentials.city)"}"#,
+                headers: forwarded
+            )
+            return try await server.store.searchAudit(city: server.credentials.city, AuditQuery(target: "accounts/via-proxy")).entries.map(
+                \.record.address
+            )
+        }
+        // The test client connects from loopback.
+        let loopback: @Sendable (inout ServerConfiguration) -> Void = { $0.trustedProxies = [AddressRange("127.0.0.0/8")!] }
+        try await ServerHarness.withServer(database, configure: loopback) { server in
+            let recorded = try await addresses(server)
+            #expect(recorded == ["203.0.113.9"])
+        }
+        try await ServerHarness.withServer(database) { server in
+            let recorded = try await addresses(server)
+            #expect(recorded == ["127.0.0.1"])
+        }
+    }
 }

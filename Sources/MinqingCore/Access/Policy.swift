@@ -111,11 +111,7 @@ public protocol AreaAncestry: Sendable {
     func isWithin(_ area: String, _ ancestor: String) -> Bool
 }
 
-extension AreaTree: AreaAncestry {
-    public func isWithin(_ area: String, _ ancestor: String) -> Bool {
-        path(code: area).contains { $0.code == ancestor }
-    }
-}
+extension AreaTree: AreaAncestry {}
 
 /// The one policy every route, page and command asks (least privilege, DOMAIN.md §4): a pure
 /// function of the actor, the action, the resource and the stated purpose.
@@ -142,7 +138,11 @@ public enum Policy {
     }
 
     /// What each role may do, before scope.
-    static func actions(of role: Role) -> Set<Action> {
+    static func actions(of role: Role) -> Set<Action> { actionTable[role]! }
+
+    private static let actionTable = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0, listedActions(of: $0)) })
+
+    private static func listedActions(of role: Role) -> Set<Action> {
         switch role {
         case .systemAdmin: [.readAreas, .importGrids, .manageAccounts, .manageAPIKeys, .readMeasures]
         case .commandCenter:

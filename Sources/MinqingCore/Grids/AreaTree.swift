@@ -73,6 +73,18 @@ public struct AreaTree: Sendable {
         return childSlots[slot].map { areas[$0] }
     }
 
+    /// Whether `area` is `ancestor` or lies below it: the policy asks this for every scoped request,
+    /// so it walks parent slots without building the path.
+    public func isWithin(_ area: String, _ ancestor: String) -> Bool {
+        guard var slot = slotByCode[area], let target = slotByCode[ancestor] else { return false }
+        for _ in 0...AreaLevel.allCases.count {
+            if slot == target { return true }
+            guard parentSlot[slot] >= 0 else { return false }
+            slot = parentSlot[slot]
+        }
+        return false
+    }
+
     /// The codes of an area and every area below it, the area first; empty for an unknown code.
     public func subtreeCodes(code: String) -> [String] {
         guard let root = slotByCode[code] else { return [] }

@@ -10,9 +10,11 @@ final class RateLimit: Sendable {
         limiter = Mutex(RateLimiter(capacity: capacity, perSecond: perSecond))
     }
 
-    /// `nil` when the request may go on, else the whole seconds to wait.
-    func take(_ key: String?) -> Int? {
+    /// `nil` when a request from the address may go on, else the whole seconds to wait. IPv6
+    /// addresses count by their /64 (``ClientAddress/rateLimitKey(_:)``).
+    func take(_ address: String?) -> Int? {
         let now = Date().timeIntervalSince1970
-        return limiter.withLock { $0.take(key ?? "unknown", now: now) }.map { Int($0.rounded(.up)) }
+        let key = ClientAddress.rateLimitKey(address)
+        return limiter.withLock { $0.take(key, now: now) }.map { Int($0.rounded(.up)) }
     }
 }
