@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a case stands in the closed loop (DESIGN.md, "The case loop"). The current state is a
 /// projection of the case's event list; each event is one ``CaseAction`` taken by ``CaseLifecycle``.
 public enum CaseState: String, Sendable, Codable, CaseIterable, Hashable {
