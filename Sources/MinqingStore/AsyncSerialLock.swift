@@ -16,7 +16,10 @@ final class AsyncSerialLock: Sendable {
         return try await body()
     }
 
-    private func acquire() async {
+    /// Whether someone is waiting for the lock: the group commit hands an open transaction on to them.
+    var hasWaiters: Bool { state.withLock { !$0.waiters.isEmpty } }
+
+    func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state in
                 if state.locked {
@@ -30,7 +33,7 @@ final class AsyncSerialLock: Sendable {
         }
     }
 
-    private func release() {
+    func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.waiters.isEmpty else {
                 state.locked = false

@@ -190,3 +190,53 @@ struct CatalogStoreTests {
         }
     }
 }
+
+/// SQLite's group commit: many transactions share one COMMIT, a failing one takes only itself back,
+/// and a caller hears of success only once its work is committed.
+struct GroupCommitTests {
+    @Test(arguments: TestDatabase.enabled)
+    func concurrentTransactionsCommitTogetherAndFailAlone(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await store.backend.transaction { db in
+                try await db.raw("CREATE TABLE group_commit_probe (n \(unsafeRaw: store.dialect == .sqlite ? "INTEGER" : "BIGINT") PRIMARY KEY)")
+                    .run()
+            }
+            struct Refused: Error {}
+            let before = (store.backend as? SQLiteBackend)?.commitCounts
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for n in 0..<300 {
+                    group.addTask {
+                        do {
+                            try await store.backend.transaction { db in
+                                try await db.raw("INSERT INTO group_commit_probe (n) VALUES (\(bind: n))").run()
+                                // Every seventh fails after writing: its row must not stay.
+                                if n % 7 == 0 { throw Refused() }
+                                // A duplicate key fails in the database itself.
+                                if n % 11 == 0 { try await db.raw("INSERT INTO group_commit_probe (n) VALUES (\(bind: n))").run() }
+                            }
+                            return (n, true)
+                        } catch {
+                            return (n, false)
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            let expected = Set((0..<300).filter { $0 % 7 != 0 && $0 % 11 != 0 })
+            if let sqlite = store.backend as? SQLiteBackend, let before {
+                let after = sqlite.commitCounts
+                let (commits, transactions) = (after.commits - before.commits, after.transactions - before.transactions)
+                #expect(transactions == 300, "every transaction ran in a committed batch, the failed ones rolled back to their savepoints")
+                #expect(commits < transactions / 2, "\(commits) commits for \(transactions) transactions: they were grouped")
+            }
+            #expect(Set(outcomes.filter(\.value).map(\.key)) == expected)
+            let stored = try await store.backend.read { db in
+                try await db.raw("SELECT n FROM group_commit_probe").all().map { try $0.decode(column: "n", as: Int.self) }
+            }
+            #expect(Set(stored) == expected)
+            // The connection is clean afterwards: a new transaction and a read work.
+            try await store.backend.transaction { db in try await db.raw("INSERT INTO group_commit_probe (n) VALUES (1000)").run() }
+            #expect(try await store.backend.read { try await $0.raw("SELECT n FROM group_commit_probe WHERE n = 1000").all() }.count == 1)
+        }
+    }
+}
