@@ -94,12 +94,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func credential(of request: Request) async throws -> Caller.Credential {
         if let header = request.headers[.authorization] {
-            // The scheme name is case-insensitive (RFC 9110 §11.1).
-            guard header.lowercased().hasPrefix("bearer ") else {
+            // The scheme name is case-insensitive (RFC 9110 §11.1); spaces around the key are not part of it.
+            guard header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else {
                 return .refused(.unauthorized("send an API key as Authorization: Bearer mq_…"))
             }
-            let key = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-            guard let actor = try await store.apiKeyActor(key) else { return .refused(.unauthorized("the API key is unknown, revoked or expired")) }
+            var key = header.dropFirst(7)
+            while key.first == " " { key = key.dropFirst() }
+            while key.last == " " { key = key.dropLast() }
+            guard let actor = try await store.apiKeyActor(String(key)) else { return .refused(.unauthorized("the API key is unknown, revoked or expired")) }
             return .apiKey(actor)
         }
         guard let token = SessionController.token(of: request) else { return .none }

@@ -246,7 +246,7 @@ extension Store {
     }
 
     static func hash(_ key: String) -> String {
-        hexSHA256(Data(key.utf8))
+        hexSHA256(Array(key.utf8))
     }
 }
 

@@ -130,7 +130,7 @@ extension Store {
     }
 
     static func chain(_ previous: String, _ record: AuditRecord) -> String {
-        hexSHA256(Data((previous + "\n" + record.canonical).utf8))
+        hexSHA256(Array((previous + "\n" + record.canonical).utf8))
     }
 
     /// Every city with audit entries.
