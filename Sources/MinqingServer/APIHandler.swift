@@ -8,7 +8,7 @@ struct APIHandler: APIProtocol {
     let grids: GridIndex
     let bcryptCost: UInt8
     /// Seals and opens residents' identifiers.
-    let cipher: PersonalDataCipher
+    let keys: PersonalDataKeys
 }
 
 extension APIHandler {

@@ -21,6 +21,7 @@ public func buildApplication(
         registry: registry,
         logger: logger
     )
+    let keys = PersonalDataKeys()
     let operations = try OperationsController(store: store, grids: grids, registry: registry)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
@@ -41,7 +42,7 @@ public func buildApplication(
         store: store,
         grids: grids,
         bcryptCost: configuration.bcryptCost,
-        cipher: try configuration.personalDataCipher(logger: logger)
+        keys: keys
     ).registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),
@@ -56,6 +57,7 @@ public func buildApplication(
     )
     app.beforeServerStarts {
         try await store.migrate()
+        keys.load(try await configuration.personalDataCipher(logger: logger, store: store))
         try await grids.load()
     }
     return app

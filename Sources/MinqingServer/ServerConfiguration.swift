@@ -39,12 +39,18 @@ public struct ServerConfiguration: Sendable {
     /// up apart from the database: without it, sealed identifiers cannot be read.
     public var personalDataKeyFile: String { dataDirectory + "/personal-data.keys" }
 
-    /// The cipher of residents' identifiers: the configured ring, else the key file, else a new key
-    /// written to the key file (see ``SecretFile``).
-    public func personalDataCipher(logger: Logger) throws -> PersonalDataCipher {
+    /// The cipher of residents' identifiers: the configured ring, else the key file, else (only while
+    /// the database holds nothing sealed) a new key written to the key file (see ``SecretFile``). A
+    /// missing key file beside sealed data is an error, never a new key: the data would be lost.
+    public func personalDataCipher(logger: Logger, store: Store) async throws -> PersonalDataCipher {
         if let ring = personalDataKeys { return try PersonalDataCipher(keyRing: ring) }
         if let text = try? String(contentsOfFile: personalDataKeyFile, encoding: .utf8) {
             return try PersonalDataCipher(keyRing: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        guard try await !store.holdsSealedPersonalData() else {
+            throw StoreError.invalidConfiguration(
+                "the database holds sealed identity numbers and phones, but there is no key: restore \(personalDataKeyFile) or set MINQING_PERSONAL_DATA_KEYS"
+            )
         }
         let ring = PersonalDataCipher.newKeyRingEntry()
         guard try SecretFile.write(Data((ring + "\n").utf8), to: personalDataKeyFile, replacing: false) else {

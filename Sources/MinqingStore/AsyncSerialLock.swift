@@ -16,8 +16,8 @@ final class AsyncSerialLock: Sendable {
         return try await body()
     }
 
-    /// Whether someone is waiting for the lock: the group commit hands an open transaction on to them.
-    var hasWaiters: Bool { state.withLock { !$0.waiters.isEmpty } }
+    /// How many wait for the lock: the group commit takes those into the batch it opens.
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
 
     func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

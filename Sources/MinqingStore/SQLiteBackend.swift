@@ -28,10 +28,12 @@ public final class SQLiteBackend: DatabaseBackend {
     }
 
     /// Group commit (成组提交): while one batch's COMMIT waits for the disk, the transactions that
-    /// arrive queue on the lock; the next of them opens a batch, and each one after it runs inside the
-    /// same transaction under a savepoint of its own, so that one failing rolls back only itself. The
-    /// last of a batch (or the 256th) commits for all, and each caller hears of success only after that
-    /// COMMIT: acknowledged is still on disk, at one fsync per batch instead of one per transaction.
+    /// arrive queue on the lock; the next of them opens a batch that takes in those already queued
+    /// (at most 256), each inside the same transaction under a savepoint of its own, so that one
+    /// failing rolls back only itself. The last of them commits for all, and each caller hears of
+    /// success only after that COMMIT: acknowledged is still on disk, at one fsync per batch instead
+    /// of one per transaction. Later arrivals wait for the next batch, so no one waits for more than
+    /// the work queued ahead of them.
     public func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         await lock.acquire()
         if !batch.withLock({ $0.open }) {
@@ -41,7 +43,8 @@ public final class SQLiteBackend: DatabaseBackend {
                 lock.release()
                 throw error
             }
-            batch.withLock { $0 = Batch(open: true) }
+            let queued = lock.waiterCount
+            batch.withLock { $0 = Batch(open: true, quota: min(Self.maximumBatch, 1 + queued)) }
         }
         batch.withLock { $0.jobs += 1 }
         do {
@@ -68,8 +71,9 @@ public final class SQLiteBackend: DatabaseBackend {
                 throw error
             }
         }
-        let full = batch.withLock { $0.jobs >= Self.maximumBatch }
-        if case .success = outcome, lock.hasWaiters, !full {
+        let full = batch.withLock { $0.jobs >= $0.quota }
+        let more = lock.waiterCount > 0 && !full
+        if case .success = outcome, more {
             // Others wait to join: hand them the open transaction and wait for its COMMIT.
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 batch.withLock { $0.waiting.append(continuation) }
@@ -77,7 +81,7 @@ public final class SQLiteBackend: DatabaseBackend {
             }
             return try outcome.get()
         }
-        if case .failure = outcome, lock.hasWaiters, !full {
+        if case .failure = outcome, more {
             lock.release()
             return try outcome.get()
         }
@@ -85,9 +89,10 @@ public final class SQLiteBackend: DatabaseBackend {
         return try outcome.get()
     }
 
-    /// Commits (or rolls back) the open batch, tells every caller waiting on it, and releases the lock.
+    /// Commits (or rolls back) the open batch, tells every caller waiting on it, and releases the lock
+    /// unless asked to keep it (a read or a close goes on with it, rather than queue behind new writes).
     /// Called with the lock held.
-    private func endBatch(committing: Bool, failure: (any Error)?) async throws {
+    private func endBatch(committing: Bool, failure: (any Error)?, keepingLock: Bool = false) async throws {
         var failure = failure
         if committing {
             do {
@@ -103,7 +108,7 @@ public final class SQLiteBackend: DatabaseBackend {
             defer { batch = Batch() }
             return batch.waiting
         }
-        lock.release()
+        if !keepingLock { lock.release() }
         for continuation in waiting {
             if let failure { continuation.resume(throwing: failure) } else { continuation.resume() }
         }
@@ -114,6 +119,8 @@ public final class SQLiteBackend: DatabaseBackend {
     /// whose work succeeded and who wait for its COMMIT.
     private struct Batch {
         var open = false
+        /// How many transactions this batch takes: the opener and those queued when it opened.
+        var quota = 1
         var jobs = 0
         var waiting: [CheckedContinuation<Void, any Error>] = []
     }
@@ -135,12 +142,8 @@ public final class SQLiteBackend: DatabaseBackend {
     /// A read sees only committed data: it commits an open batch before it reads.
     public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         await lock.acquire()
-        if batch.withLock({ $0.open }) {
-            // endBatch releases the lock; take it again for the read.
-            try await endBatch(committing: true, failure: nil)
-            await lock.acquire()
-        }
         defer { lock.release() }
+        if batch.withLock({ $0.open }) { try await endBatch(committing: true, failure: nil, keepingLock: true) }
         return try await body(database)
     }
 
@@ -153,11 +156,8 @@ public final class SQLiteBackend: DatabaseBackend {
 
     public func close() async throws {
         await lock.acquire()
-        if batch.withLock({ $0.open }) {
-            try await endBatch(committing: true, failure: nil)
-            await lock.acquire()
-        }
         defer { lock.release() }
+        if batch.withLock({ $0.open }) { try await endBatch(committing: true, failure: nil, keepingLock: true) }
         try await connection.close()
     }
 }

@@ -30,7 +30,10 @@ struct KeysRotate: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Flag(help: "First put a new key at the head of the key file (not with MINQING_PERSONAL_DATA_KEYS: edit that yourself).")
+    @Flag(
+        help:
+            "Only put a new key at the head of the key file, to re-seal under after the servers restart (not with MINQING_PERSONAL_DATA_KEYS: edit that yourself)."
+    )
     var newKey = false
 
     func run() async throws {
@@ -45,23 +48,22 @@ struct KeysRotate: AsyncParsableCommand {
             try ensureValid(ring)
             let entry = PersonalDataCipher.newKeyRingEntry()
             try configuration.replacePersonalDataKeyFile(with: entry + "," + ring.trimmingCharacters(in: .whitespacesAndNewlines))
+            // Servers still hold the old ring: re-sealing now would leave them unable to read. Later.
             print("Put the new key \(entry.prefix { $0 != ":" }) first in \(path). Restart the servers, then run `minqing keys rotate`.")
+            return
         }
-        let cipher: PersonalDataCipher
-        do {
-            cipher = try configuration.personalDataCipher(logger: logger)
-        } catch let failure as PersonalDataCipher.Failure {
-            throw CommandFailure("\(failure)")
-        }
-        let count = try await Store.with(configuration.databaseLocation, logger: logger) { store in
+        let (count, keyID) = try await Store.with(configuration.databaseLocation, logger: logger) { store in
             try await store.migrate()
             do {
-                return try await store.rotatePersonalData(cipher: cipher)
+                let cipher = try await configuration.personalDataCipher(logger: logger, store: store)
+                return (try await store.rotatePersonalData(cipher: cipher), cipher.currentKeyID)
             } catch let failure as PersonalDataCipher.Failure {
-                throw CommandFailure("a sealed value cannot be re-sealed: \(failure)")
+                throw CommandFailure("\(failure)")
+            } catch let error as StoreError {
+                throw CommandFailure("\(error)")
             }
         }
-        print("Re-sealed \(count) value(s) under the key \(cipher.currentKeyID).")
+        print("Re-sealed \(count) value(s) under the key \(keyID).")
     }
 
     private func ensureValid(_ ring: String) throws {

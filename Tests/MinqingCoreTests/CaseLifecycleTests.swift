@@ -57,8 +57,10 @@ struct CaseLifecycleTests {
                 switch outcome {
                 case .success(let next):
                     #expect(from.contains(state) && roles.contains(role), "\(action) from \(state) by \(role) should be refused")
-                    // Supervision changes nothing; everything else leads where the table says.
-                    #expect(next == (action == .supervise ? state : to), "\(action) from \(state) → \(next)")
+                    // Supervision changes nothing; a suspended case of unknown origin resumes waiting to be
+                    // signed; everything else leads where the table says.
+                    let target = action == .supervise ? state : action == .resume && state == .suspended ? .dispatched : to
+                    #expect(next == target, "\(action) from \(state) → \(next)")
                 case .failure(.notNow(let current, let allowed)):
                     #expect(!from.contains(state), "\(action) from \(state) by \(role) refused as not now")
                     #expect(current == state)
@@ -129,6 +131,12 @@ struct CaseLifecycleTests {
         #expect(CaseLifecycle.apply(.resume, to: .suspended, by: .commandCenter, fields: fields, suspendedFrom: .dispatched) == .success(.dispatched))
         #expect(CaseLifecycle.apply(.resume, to: .suspended, by: .commandCenter, fields: fields, suspendedFrom: .signed) == .success(.signed))
         #expect(CaseLifecycle.apply(.resume, to: .deferred, by: .commandCenter, fields: fields, suspendedFrom: .dispatched) == .success(.signed))
+        // Not known where from: it waits to be signed again, so no step is skipped.
+        #expect(CaseLifecycle.apply(.resume, to: .suspended, by: .commandCenter, fields: fields) == .success(.dispatched))
+        #expect(
+            CaseLifecycle.apply(.resume, to: .suspended, by: .commandCenter, fields: fields, suspendedFrom: .closed)
+                == .failure(.invalidField("suspended_from", "a case is suspended only from dispatched or signed, not closed"))
+        )
     }
 
     /// Every path of the loop the issue names, walked action by action from a report.

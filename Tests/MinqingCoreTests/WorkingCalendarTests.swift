@@ -103,6 +103,17 @@ struct WorkingCalendarTests {
         #expect(DeadlineLight(used: whole + 1, limit: whole) == .red)
     }
 
+    @Test func clockHoursCountOverlappingPausesOnce() {
+        let calendar = Self.calendar
+        let start = Self.at("2026-11-26 10:00")
+        let pauses = [Self.at("2026-11-26 11:00")..<Self.at("2026-11-26 13:00"), Self.at("2026-11-26 12:00")..<Self.at("2026-11-26 14:00")]
+        let (used, limit) = calendar.used(of: TimeLimit(8, .clockHours), from: start, at: Self.at("2026-11-26 16:00"), pausedDuring: pauses)
+        #expect(used == 3 * 3_600_000 && limit == 8 * 3_600_000)
+        // A limit of nothing ends where it starts, never before.
+        #expect(calendar.deadline(of: TimeLimit(-2, .workingHours), from: Self.at("2026-11-26 10:00")) == Self.at("2026-11-26 10:00"))
+        #expect(calendar.deadline(of: TimeLimit(-2, .clockHours), from: start) == start)
+    }
+
     @Test func refusesABrokenSchedule() {
         var calendar = WorkingCalendar()
         let cases: [(String, String)] = [

@@ -121,6 +121,11 @@ struct PersonsAPITests {
             let mine = try await server.request("/api/v1/persons/\(people.resident)/reads", key: key)
             #expect(mine.status == .ok)
             #expect(mine.text.contains("zhzx-"))
+            // Officials' addresses are for auditors, not for the resident.
+            #expect(!mine.text.contains("address"))
+            #expect(
+                try await server.request("/api/v1/persons/\(people.resident)/reads", key: people.auditor).text.contains("\"address\":\"127.0.0.1\"")
+            )
             #expect(try await server.request("/api/v1/persons/\(otherID)/reads", key: key).status == .notFound)
             // The resident reads who read them, not the record itself.
             #expect(try await server.request("/api/v1/persons/\(people.resident)", key: key).status == .forbidden)
@@ -202,6 +207,21 @@ struct PersonsAPITests {
             let actions = (own["items"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
             #expect(actions.contains("audit.read") && actions.contains("data.export"))
             #expect(try await server.store.verifyAudit(city: server.credentials.city).firstBreak == nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aLostKeyFileBesideSealedDataStopsTheServerInsteadOfMakingANewKey(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            _ = try await Self.setUp(server)
+            var configuration = ServerConfiguration()
+            configuration.dataDirectory =
+                FileManager.default.temporaryDirectory.appendingPathComponent("minqing-nokey-\(UInt32.random(in: 0...UInt32.max))").path
+            defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+            await #expect(throws: StoreError.self) {
+                _ = try await configuration.personalDataCipher(logger: TestDatabase.logger, store: server.store)
+            }
+            #expect(!FileManager.default.fileExists(atPath: configuration.personalDataKeyFile))
         }
     }
 }

@@ -194,6 +194,9 @@ public enum CaseLifecycle {
         if let days = fields.extensionDays, action == .requestExtension || action == .approveExtension, !(1...30).contains(days) {
             return .failure(.invalidField("extension_days", "must be from 1 to 30 working days, not \(days)"))
         }
+        if action == .resume, state == .suspended, let from = suspendedFrom, ![.dispatched, .signed].contains(from) {
+            return .failure(.invalidField("suspended_from", "a case is suspended only from dispatched or signed, not \(from.rawValue)"))
+        }
         if let lead = fields.leadDepartment, fields.coDepartments.contains(lead) {
             return .failure(.invalidField("co_departments", "the lead department \(lead) cannot also assist"))
         }
@@ -241,8 +244,8 @@ public enum CaseLifecycle {
         case .approveExtension, .denyExtension: .signed
         case .defer_: .deferred
         case .suspend: .suspended
-        // A deferred case goes back to work; a suspended one to where it was.
-        case .resume: state == .deferred ? .signed : (suspendedFrom ?? .signed)
+        // A deferred case goes back to work; a suspended one to where it was (unknown: to be signed again).
+        case .resume: state == .deferred ? .signed : (suspendedFrom ?? .dispatched)
         case .handle: .handled
         case .verify: .verified
         case .rework: .signed

@@ -113,7 +113,7 @@ public struct WorkingCalendar: Sendable, Hashable {
     /// working time is the start of the next working period.
     public func adding(workingMinutes minutes: Int, to start: Int64) -> Int64 {
         precondition(minutesPerDay > 0, "a working calendar needs working periods")
-        var remaining = Int64(minutes) * 60_000
+        var remaining = Int64(max(0, minutes)) * 60_000
         var (day, millisecond) = local(start)
         let whole = Int64(minutesPerDay) * 60_000
         while true {
@@ -193,7 +193,7 @@ extension WorkingCalendar {
     /// day is a day's working periods), clock hours as they are.
     public func deadline(of limit: TimeLimit, from start: Int64) -> Int64 {
         switch limit.unit {
-        case .clockHours: start + Int64(limit.value) * 3_600_000
+        case .clockHours: start + Int64(max(0, limit.value)) * 3_600_000
         case .workingHours: adding(workingMinutes: limit.value * 60, to: start)
         case .workingDays: adding(workingMinutes: limit.value * minutesPerDay, to: start)
         }
@@ -203,7 +203,14 @@ extension WorkingCalendar {
     public func used(of limit: TimeLimit, from start: Int64, at now: Int64, pausedDuring pauses: [Range<Int64>] = []) -> (used: Int64, limit: Int64) {
         switch limit.unit {
         case .clockHours:
-            let paused = pauses.reduce(Int64(0)) { $0 + max(0, min($1.upperBound, now) - max($1.lowerBound, start)) }
+            // Paused spans may overlap (a suspension during an extension's wait): count each instant once.
+            var paused: Int64 = 0
+            var cursor = start
+            for pause in pauses.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+                let (from, to) = (max(pause.lowerBound, cursor), min(pause.upperBound, now))
+                if to > from { paused += to - from }
+                cursor = max(cursor, pause.upperBound)
+            }
             return (max(0, now - start - paused), Int64(limit.value) * 3_600_000)
         case .workingHours:
             return (workingMilliseconds(from: start, to: now, pausedDuring: pauses), Int64(limit.value) * 3_600_000)

@@ -42,7 +42,11 @@ extension APIHandler {
             perPage: 100_000
         )
         let (total, entries) = try await store.searchAudit(city: city, search)
-        let stamp = try await record(actor, city: city, action: Action.exportData.rawValue, search: search, found: min(total, 100_000))
+        // A file that silently left entries out would mislead whoever reads it.
+        guard total <= search.perPage else {
+            throw Problem.badRequest("the search finds \(total) entries, more than \(search.perPage) a file may hold: narrow it with from and to")
+        }
+        let stamp = try await record(actor, city: city, action: Action.exportData.rawValue, search: search, found: total)
         let exported = ISO8601DateFormatter().string(from: stamp)
         let iso = ISO8601DateFormatter()
         var csv = CSV.row(["id", "at", "actor", "action", "target", "area", "purpose", "address", "outcome", "detail", "exported_by", "exported_at"])

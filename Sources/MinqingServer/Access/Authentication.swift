@@ -44,6 +44,13 @@ struct Caller: Sendable {
         throw Problem.unauthorized("sign in first: no live session")
     }
 
+    /// Whether the policy allows the action, for answers that show more to some than to others.
+    func authorizes(_ action: Action, _ resource: Resource, areas: any AreaAncestry) -> Bool {
+        guard let actor = try? actor() else { return false }
+        if case .unchecked = credential { return true }
+        return Policy.decide(actor, action, resource, areas: areas).isAllowed
+    }
+
     /// Asks the policy and turns a refusal into the answer: a read refused for scope is a 404, so that
     /// nobody learns what exists outside their scope; anything else refused is a 403 with the reason.
     @discardableResult
@@ -101,7 +108,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
             var key = header.dropFirst(7)
             while key.first == " " { key = key.dropFirst() }
             while key.last == " " { key = key.dropLast() }
-            guard let actor = try await store.apiKeyActor(String(key)) else { return .refused(.unauthorized("the API key is unknown, revoked or expired")) }
+            guard let actor = try await store.apiKeyActor(String(key)) else {
+                return .refused(.unauthorized("the API key is unknown, revoked or expired"))
+            }
             return .apiKey(actor)
         }
         guard let token = SessionController.token(of: request) else { return .none }

@@ -23,7 +23,7 @@ extension APIHandler {
             name: body.name,
             identityNumber: body.identityNumber,
             phone: body.phone,
-            cipher: cipher,
+            cipher: try keys.cipher(),
             actor: actor.username,
             address: caller.address
         )
@@ -40,7 +40,7 @@ extension APIHandler {
             areas: tree.subtreeCodes(code: input.query.area),
             page: page,
             perPage: perPage,
-            cipher: cipher
+            cipher: try keys.cipher()
         )
         try await recordRead(
             actor,
@@ -59,7 +59,7 @@ extension APIHandler {
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         let notFound = "no resident has the id \(input.path.id)"
-        guard let person = try await store.person(city: city, id: input.path.id, cipher: cipher) else { throw Problem.notFound(notFound) }
+        guard let person = try await store.person(city: city, id: input.path.id, cipher: try keys.cipher()) else { throw Problem.notFound(notFound) }
         let resource = Resource(city: city, area: person.areaCode)
         try caller.authorize(.readPerson, resource, areas: tree, notFound: notFound)
         guard let purpose = input.query.purpose?.trimmingCharacters(in: .whitespacesAndNewlines), !purpose.isEmpty else {
@@ -95,12 +95,18 @@ extension APIHandler {
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         let notFound = "no resident has the id \(input.path.id)"
-        guard let person = try await store.person(city: city, id: input.path.id, cipher: cipher) else { throw Problem.notFound(notFound) }
+        guard let person = try await store.person(city: city, id: input.path.id, cipher: try keys.cipher()) else { throw Problem.notFound(notFound) }
         let owner = try await store.accountID(linkedTo: person.id)
         try caller.authorize(.readPersonalDataReads, Resource(city: city, area: person.areaCode, owner: owner), areas: tree, notFound: notFound)
         let reads = try await store.personalDataReads(city: city, person: person.id)
+        // Officials' addresses are for auditors; the resident sees who, when and why.
+        let auditor = caller.authorizes(.readAuditLog, Resource(city: city), areas: tree)
         return .ok(
-            .init(body: .json(reads.map { .init(at: $0.at, actor: $0.actor, action: $0.action, purpose: $0.purpose, address: $0.address) }))
+            .init(
+                body: .json(
+                    reads.map { .init(at: $0.at, actor: $0.actor, action: $0.action, purpose: $0.purpose, address: auditor ? $0.address : nil) }
+                )
+            )
         )
     }
 
@@ -116,7 +122,7 @@ extension APIHandler {
         var persons: [Person] = []
         var page = 1
         while true {
-            let (_, batch) = try await store.persons(city: city, areas: codes, page: page, perPage: 1000, cipher: cipher)
+            let (_, batch) = try await store.persons(city: city, areas: codes, page: page, perPage: 1000, cipher: try keys.cipher())
             persons += batch
             if batch.count < 1000 { break }
             page += 1

@@ -20,11 +20,17 @@ enum SecretFile {
         guard written == contents.count, synced == 0 else { throw StoreError.invalidConfiguration("cannot write \(partial)") }
         if replacing {
             guard rename(partial, path) == 0 else { throw StoreError.invalidConfiguration("cannot move \(partial) to \(path)") }
-            return true
+        } else {
+            guard link(partial, path) == 0 else {
+                if errno == EEXIST { return false }
+                throw StoreError.invalidConfiguration("cannot create \(path)")
+            }
         }
-        guard link(partial, path) == 0 else {
-            if errno == EEXIST { return false }
-            throw StoreError.invalidConfiguration("cannot create \(path)")
+        // The new name is durable only once the folder is.
+        let folderDescriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY)
+        if folderDescriptor >= 0 {
+            _ = fsync(folderDescriptor)
+            close(folderDescriptor)
         }
         return true
     }

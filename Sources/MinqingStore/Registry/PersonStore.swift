@@ -159,6 +159,14 @@ extension Store {
         }
     }
 
+    /// Whether any identifier is sealed in the database (before migrations, nothing is).
+    public func holdsSealedPersonalData() async throws -> Bool {
+        guard try await !pendingMigrations().contains("0007_persons") else { return false }
+        return try await backend.read { db in
+            try await db.raw("SELECT id FROM persons WHERE identity_number IS NOT NULL OR phone IS NOT NULL LIMIT 1").first() != nil
+        }
+    }
+
     static func sealContext(_ id: Int64, _ column: String) -> String { "persons/\(id)/\(column)" }
 
     private static func person(_ row: any SQLRow, city: String, cipher: PersonalDataCipher) throws -> Person {
