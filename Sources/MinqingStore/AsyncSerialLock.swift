@@ -16,10 +16,7 @@ final class AsyncSerialLock: Sendable {
         return try await body()
     }
 
-    /// How many wait for the lock: the group commit takes those into the batch it opens.
-    var waiterCount: Int { state.withLock { $0.waiters.count } }
-
-    func acquire() async {
+    private func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state in
                 if state.locked {
@@ -33,7 +30,7 @@ final class AsyncSerialLock: Sendable {
         }
     }
 
-    func release() {
+    private func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard !state.waiters.isEmpty else {
                 state.locked = false

@@ -35,6 +35,10 @@ struct ClientAddressTests {
         #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["<script>"], trusted: proxies) == "10.0.0.2")
         #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: [], trusted: proxies) == "10.0.0.2")
         #expect(ClientAddress.resolve(peer: nil, forwardedFor: ["203.0.113.1"], trusted: proxies) == nil)
+        // As listeners and proxies write them: a dual-stack listener's mapped peer, ports, brackets.
+        #expect(ClientAddress.resolve(peer: "::ffff:10.0.0.2", forwardedFor: ["203.0.113.1:51234"], trusted: proxies) == "203.0.113.1")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["[2001:db8::7]:443"], trusted: proxies) == "2001:db8::7")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["10.0.0.9, 10.0.0.3"], trusted: proxies) == "10.0.0.9")
     }
 
     @Test func rateLimitsCountAnIPv6SubscriberAsOne() {

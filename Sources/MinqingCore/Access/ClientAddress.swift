@@ -82,13 +82,30 @@ public enum ClientAddress {
     /// entry the nearest proxy added), the first address that is not a trusted proxy. Entries left of
     /// it could have been written by the client and are never believed.
     public static func resolve(peer: String?, forwardedFor: [String], trusted: [AddressRange]) -> String? {
-        guard let peer, let peerAddress = IPAddress(peer), trusted.contains(where: { $0.contains(peerAddress) }) else { return peer }
+        guard let peer, let peerAddress = plain(peer)?.1, trusted.contains(where: { $0.contains(peerAddress) }) else { return peer }
         let entries = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        var leftmost: String?
         for entry in entries.reversed() {
-            guard let address = IPAddress(entry) else { return peer }
-            if !trusted.contains(where: { $0.contains(address) }) { return entry }
+            guard let parsed = plain(entry) else { return peer }
+            let (text, address) = parsed
+            if !trusted.contains(where: { $0.contains(address) }) { return text }
+            leftmost = text
         }
-        return entries.first ?? peer
+        return leftmost ?? peer
+    }
+
+    /// An address as listeners and proxies write it, without its port or brackets, an IPv4-mapped
+    /// IPv6 address as IPv4: `[2001:db8::1]:443` → `2001:db8::1`, `1.2.3.4:5678` and `::ffff:1.2.3.4` → `1.2.3.4`.
+    static func plain(_ text: String) -> (String, IPAddress)? {
+        var text = text
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            text = String(text[text.index(after: text.startIndex)..<close])
+        } else if text.contains("."), text.filter({ $0 == ":" }).count == 1 {
+            text = String(text.prefix { $0 != ":" })
+        }
+        if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { text = String(text.dropFirst(7)) }
+        return IPAddress(text).map { (text, $0) }
     }
 
     /// What rate limits count by: an IPv4 address whole; an IPv6 address by its /64, the block one
