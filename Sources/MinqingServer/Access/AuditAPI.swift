@@ -9,11 +9,10 @@ extension APIHandler {
     func searchAudit(_ input: Operations.SearchAudit.Input) async throws -> Operations.SearchAudit.Output {
         let (actor, city) = try auditor()
         let query = input.query
-        try check(actor: query.actor, action: query.action, target: query.target)
-        let search = AuditQuery(
-            actor: query.actor,
-            action: query.action,
-            target: query.target,
+        let search = try AuditQuery(
+            checking: query.actor,
+            query.action,
+            query.target,
             from: query.from,
             to: query.to,
             page: query.page ?? 1,
@@ -31,16 +30,7 @@ extension APIHandler {
     func exportAudit(_ input: Operations.ExportAudit.Input) async throws -> Operations.ExportAudit.Output {
         let (actor, city) = try auditor()
         let query = input.query
-        try check(actor: query.actor, action: query.action, target: query.target)
-        let search = AuditQuery(
-            actor: query.actor,
-            action: query.action,
-            target: query.target,
-            from: query.from,
-            to: query.to,
-            page: 1,
-            perPage: 100_000
-        )
+        let search = try AuditQuery(checking: query.actor, query.action, query.target, from: query.from, to: query.to, page: 1, perPage: 100_000)
         let (total, entries) = try await store.searchAudit(city: city, search)
         // A file that silently left entries out would mislead whoever reads it.
         guard total <= search.perPage else {
@@ -58,17 +48,6 @@ extension APIHandler {
             ])
         }
         return .ok(.init(body: .csv(HTTPBody(csv))))
-    }
-
-    /// Filters name accounts and actions as the log writes them; anything else is a mistake worth naming.
-    private func check(actor: String?, action: String?, target: String?) throws {
-        if let actor, AccountRules.usernameProblem(actor) != nil { throw Problem.badRequest("actor must be a username, not \(actor)") }
-        if let action, action.isEmpty || !action.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || "._".unicodeScalars.contains($0) }) {
-            throw Problem.badRequest("action must be an action name such as persons.read_full, not \(action)")
-        }
-        if let target, target.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw Problem.badRequest("target must be plain text without control characters")
-        }
     }
 
     private func auditor() throws -> (Actor, String) {
@@ -115,5 +94,20 @@ extension Components.Schemas.AuditEntry {
             outcome: record.outcome,
             detail: record.detail
         )
+    }
+}
+
+extension AuditQuery {
+    /// A search as an auditor asked for it. Filters name accounts and actions as the log writes
+    /// them; anything else is a mistake worth naming.
+    init(checking actor: String?, _ action: String?, _ target: String?, from: Date?, to: Date?, page: Int, perPage: Int) throws {
+        if let actor, AccountRules.usernameProblem(actor) != nil { throw Problem.badRequest("actor must be a username, not \(actor)") }
+        if let action, action.isEmpty || !action.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || "._".unicodeScalars.contains($0) }) {
+            throw Problem.badRequest("action must be an action name such as persons.read_full, not \(action)")
+        }
+        if let target, target.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw Problem.badRequest("target must be plain text without control characters")
+        }
+        self.init(actor: actor, action: action, target: target, from: from, to: to, page: page, perPage: perPage)
     }
 }

@@ -53,13 +53,21 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(total: total, page: page, perPage: perPage, items: persons.map { .init($0.masked, masked: true) }))))
     }
 
-    func getPerson(_ input: Operations.GetPerson.Input) async throws -> Operations.GetPerson.Output {
+    /// A resident of this city by id, with the caller and the tree to check scope against; a 404 when
+    /// there is none, worded as a refusal for scope is, so that neither reveals more than the other.
+    private func resident(_ id: Int64) async throws -> (caller: Caller, actor: Actor, city: String, tree: AreaTree, person: Person, notFound: String)
+    {
         let caller = Caller.current
         let actor = try caller.actor()
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
-        let notFound = "no resident has the id \(input.path.id)"
-        guard let person = try await store.person(city: city, id: input.path.id, cipher: try keys.cipher()) else { throw Problem.notFound(notFound) }
+        let notFound = "no resident has the id \(id)"
+        guard let person = try await store.person(city: city, id: id, cipher: try keys.cipher()) else { throw Problem.notFound(notFound) }
+        return (caller, actor, city, tree, person, notFound)
+    }
+
+    func getPerson(_ input: Operations.GetPerson.Input) async throws -> Operations.GetPerson.Output {
+        let (caller, actor, city, tree, person, notFound) = try await resident(input.path.id)
         let resource = Resource(city: city, area: person.areaCode)
         try caller.authorize(.readPerson, resource, areas: tree, notFound: notFound)
         guard let purpose = input.query.purpose?.trimmingCharacters(in: .whitespacesAndNewlines), !purpose.isEmpty else {
@@ -90,12 +98,7 @@ extension APIHandler {
     }
 
     func getPersonReads(_ input: Operations.GetPersonReads.Input) async throws -> Operations.GetPersonReads.Output {
-        let caller = Caller.current
-        let actor = try caller.actor()
-        let tree = try currentTree()
-        let city = grids.city ?? actor.cityCode
-        let notFound = "no resident has the id \(input.path.id)"
-        guard let person = try await store.person(city: city, id: input.path.id, cipher: try keys.cipher()) else { throw Problem.notFound(notFound) }
+        let (caller, _, city, tree, person, notFound) = try await resident(input.path.id)
         let owner = try await store.accountID(linkedTo: person.id)
         try caller.authorize(.readPersonalDataReads, Resource(city: city, area: person.areaCode, owner: owner), areas: tree, notFound: notFound)
         let reads = try await store.personalDataReads(city: city, person: person.id)
