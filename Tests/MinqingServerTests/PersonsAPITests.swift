@@ -90,6 +90,11 @@ struct PersonsAPITests {
             #expect(entries.first?["actor"] as? String == "zhzx-\(Self.tree.path(code: Self.grid.code)[2].code)")
             #expect(entries.count == 1, "refused reads disclose nothing")
             #expect(try await server.request(uri + "/reads", key: people.worker).status == .forbidden)
+            // Without a role for it, an id that exists and one that does not get the same answer.
+            let existing = try await server.request(uri + "/reads", key: people.worker)
+            let nobody = try await server.request("/api/v1/persons/999999/reads", key: people.worker)
+            let (unknownDetail, knownDetail) = (try nobody.problem().detail, try existing.problem().detail)
+            #expect(nobody.status == .forbidden && unknownDetail == knownDetail)
         }
     }
 

@@ -51,6 +51,19 @@ struct Caller: Sendable {
         return Policy.decide(actor, action, resource, areas: areas).isAllowed
     }
 
+    /// Refuses, before anything is looked up, a caller whom no scope could help: one holding no role
+    /// for the action, or a key not issued for it. Otherwise "no such record" and "not yours to see"
+    /// would answer differently, and tell what exists.
+    func requireRole(for action: Action, in city: String) throws {
+        let actor = try actor()
+        if case .unchecked = credential { return }
+        switch Policy.decide(actor, action, Resource(city: city), purpose: "-", areas: AreaTree.empty) {
+        case .deny(.noRole): throw Problem.forbidden("\(actor.username) holds no role that may \(action.rawValue)")
+        case .deny(.keyScope): throw Problem.forbidden("this API key was not issued for \(action.rawValue)")
+        default: return
+        }
+    }
+
     /// Asks the policy and turns a refusal into the answer: a read refused for scope is a 404, so that
     /// nobody learns what exists outside their scope; anything else refused is a 403 with the reason.
     @discardableResult

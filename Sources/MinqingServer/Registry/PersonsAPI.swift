@@ -53,21 +53,27 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(total: total, page: page, perPage: perPage, items: persons.map { .init($0.masked, masked: true) }))))
     }
 
-    /// A resident of this city by id, with the caller and the tree to check scope against; a 404 when
-    /// there is none, worded as a refusal for scope is, so that neither reveals more than the other.
-    private func resident(_ id: Int64) async throws -> (caller: Caller, actor: Actor, city: String, tree: AreaTree, person: Person, notFound: String)
-    {
+    /// A resident of this city by id, with the caller and the tree to check scope against. A caller
+    /// whom no scope could help is refused first; then "no such resident" is a 404 worded as a
+    /// refusal for scope is, so that neither reveals more than the other.
+    private func resident(
+        _ id: Int64,
+        for action: Action
+    ) async throws -> (
+        caller: Caller, actor: Actor, city: String, tree: AreaTree, person: Person, notFound: String
+    ) {
         let caller = Caller.current
         let actor = try caller.actor()
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
+        try caller.requireRole(for: action, in: city)
         let notFound = "no resident has the id \(id)"
         guard let person = try await store.person(city: city, id: id, cipher: try keys.cipher()) else { throw Problem.notFound(notFound) }
         return (caller, actor, city, tree, person, notFound)
     }
 
     func getPerson(_ input: Operations.GetPerson.Input) async throws -> Operations.GetPerson.Output {
-        let (caller, actor, city, tree, person, notFound) = try await resident(input.path.id)
+        let (caller, actor, city, tree, person, notFound) = try await resident(input.path.id, for: .readPerson)
         let resource = Resource(city: city, area: person.areaCode)
         try caller.authorize(.readPerson, resource, areas: tree, notFound: notFound)
         guard let purpose = input.query.purpose?.trimmingCharacters(in: .whitespacesAndNewlines), !purpose.isEmpty else {
@@ -98,7 +104,7 @@ extension APIHandler {
     }
 
     func getPersonReads(_ input: Operations.GetPersonReads.Input) async throws -> Operations.GetPersonReads.Output {
-        let (caller, _, city, tree, person, notFound) = try await resident(input.path.id)
+        let (caller, _, city, tree, person, notFound) = try await resident(input.path.id, for: .readPersonalDataReads)
         let owner = try await store.accountID(linkedTo: person.id)
         try caller.authorize(.readPersonalDataReads, Resource(city: city, area: person.areaCode, owner: owner), areas: tree, notFound: notFound)
         let reads = try await store.personalDataReads(city: city, person: person.id)
