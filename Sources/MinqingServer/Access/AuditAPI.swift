@@ -37,8 +37,8 @@ extension APIHandler {
             throw Problem.badRequest("the search finds \(total) entries, more than \(search.perPage) a file may hold: narrow it with from and to")
         }
         let stamp = try await record(actor, city: city, action: Action.exportData.rawValue, search: search, found: total)
-        let exported = ISO8601DateFormatter().string(from: stamp)
         let iso = ISO8601DateFormatter()
+        let exported = iso.string(from: stamp)
         var csv = CSV.row(["id", "at", "actor", "action", "target", "area", "purpose", "address", "outcome", "detail", "exported_by", "exported_at"])
         for entry in entries {
             let record = entry.record

@@ -128,14 +128,8 @@ extension APIHandler {
             notFound: "no area has the code \(input.query.area)"
         )
         let codes = tree.subtreeCodes(code: input.query.area)
-        var persons: [Person] = []
-        var page = 1
-        while true {
-            let (_, batch) = try await store.persons(city: city, areas: codes, page: page, perPage: 1000, cipher: try keys.cipher())
-            persons += batch
-            if batch.count < 1000 { break }
-            page += 1
-        }
+        // One query for the whole file: paging by offset would read the subtree again for every page.
+        let (_, persons) = try await store.persons(city: city, areas: codes, page: 1, perPage: Int.max, cipher: try keys.cipher())
         let stamp = try await recordRead(
             actor,
             city: city,
