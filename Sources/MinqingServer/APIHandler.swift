@@ -9,6 +9,8 @@ struct APIHandler: APIProtocol {
     let bcryptCost: UInt8
     /// Seals and opens residents' identifiers.
     let keys: PersonalDataKeys
+    /// Case classes, departments, routes and the working-time calendar.
+    let cases: CaseCatalog
 }
 
 extension APIHandler {

@@ -22,6 +22,7 @@ public func buildApplication(
         logger: logger
     )
     let keys = PersonalDataKeys()
+    let cases = CaseCatalog(store: store, calendar: try CaseCatalog.calendar(cityFolder: configuration.calendarDirectory))
     let operations = try OperationsController(store: store, grids: grids, registry: registry)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
@@ -42,7 +43,8 @@ public func buildApplication(
         store: store,
         grids: grids,
         bcryptCost: configuration.bcryptCost,
-        keys: keys
+        keys: keys,
+        cases: cases
     ).registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),
@@ -59,6 +61,7 @@ public func buildApplication(
         try await store.migrate()
         keys.load(try await configuration.personalDataCipher(logger: logger, store: store))
         try await grids.load()
+        if let city = grids.city { try await cases.load(city: city) }
     }
     return app
 }

@@ -15,7 +15,10 @@ struct Problem: Error, Sendable {
     var kind: String
     var title: String
     var detail: String
-    var issues: [GridImportIssue]?
+    var issues: [GridImportIssue]? = nil
+    /// For an action refused in a case's state: the state, and the actions it allows.
+    var state: String? = nil
+    var allowedActions: [String]? = nil
 
     static func badRequest(_ detail: String) -> Problem {
         Problem(status: .badRequest, kind: "invalid-request", title: "The request is not valid", detail: detail)
@@ -46,6 +49,13 @@ struct Problem: Error, Sendable {
         var detail: String
         var instance: String?
         var issues: [IssueBody]?
+        var state: String?
+        var allowedActions: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case type, title, status, detail, instance, issues, state
+            case allowedActions = "allowed_actions"
+        }
     }
 
     struct IssueBody: Encodable {
@@ -67,7 +77,16 @@ struct Problem: Error, Sendable {
     }
 
     func response(instance: String?) -> Response {
-        let body = Body(type: type, title: title, status: Int(status.code), detail: detail, instance: instance, issues: issues?.map(IssueBody.init))
+        let body = Body(
+            type: type,
+            title: title,
+            status: Int(status.code),
+            detail: detail,
+            instance: instance,
+            issues: issues?.map(IssueBody.init),
+            state: state,
+            allowedActions: allowedActions
+        )
         let data = (try? JSONEncoder.api.encode(body)) ?? Data()
         return Response(
             status: status,

@@ -29,6 +29,9 @@ public struct ServerConfiguration: Sendable {
     /// unchecked (no credential lookup, no policy), to measure what access control costs.
     @_spi(Benchmarks) public var unauthenticatedActorForBenchmarks: Actor?
 
+    /// The city's own working-time schedules (`*.json`, one year each), replacing China's for their years.
+    public var calendarDirectory: String? { dataDirectory + "/calendars" }
+
     public init() {}
 
     public var databaseLocation: DatabaseLocation {

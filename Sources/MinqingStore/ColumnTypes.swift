@@ -1,3 +1,5 @@
+import SQLKit
+
 /// The only place where the two dialects' SQL differs: column types and the auto-increment key.
 /// Times are stored as BIGINT milliseconds since 1970 in both, so deadlines sort and index alike.
 struct ColumnTypes {
@@ -11,4 +13,27 @@ struct ColumnTypes {
     var blob: String { dialect == .sqlite ? "BLOB" : "BYTEA" }
     var boolean: String { dialect == .sqlite ? "INTEGER" : "BOOLEAN" }
     var text: String { "TEXT" }
+}
+
+extension ColumnTypes {
+    /// Takes `count` new ids, in increasing order, of a table with a serial key, for rows inserted many
+    /// at once with their ids given: each row's id is known before it is written, and ids follow the
+    /// order of the rows. SQLite: past the largest id, safe because its writers take turns (`BEGIN
+    /// IMMEDIATE`). PostgreSQL: from the identity's sequence, safe across processes.
+    func reserveIDs(_ table: String, count: Int, db: any SQLDatabase) async throws -> [Int64] {
+        switch dialect {
+        case .sqlite:
+            let row = try await db.raw("SELECT COALESCE(MAX(id), 0) AS id FROM \(ident: table)").first()
+            let last = try row?.decode(column: "id", as: Int64.self) ?? 0
+            return Array(last + 1...last + Int64(count))
+        case .postgres:
+            let rows = try await db.raw(
+                "SELECT nextval(pg_get_serial_sequence(\(bind: table), 'id')) AS id FROM generate_series(1, \(bind: count))"
+            ).all()
+            return try rows.map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+        }
+    }
+
+    /// What an INSERT naming the ids of an identity column needs in PostgreSQL.
+    var givenIdentity: String { dialect == .postgres ? "OVERRIDING SYSTEM VALUE" : "" }
 }

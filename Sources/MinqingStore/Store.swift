@@ -16,6 +16,8 @@ public final class Store: Service {
     let auditing: Bool
     /// Credentials recently looked up, for this process.
     let credentials = CredentialCache()
+    /// Reports waiting for the next group commit.
+    let intakeQueue = IntakeQueue()
 
     public convenience init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.init(backend: backend, logger: logger, now: now, auditing: true)
@@ -75,7 +77,7 @@ public final class Store: Service {
     }
 
     /// Milliseconds since 1970, the stored form of every time.
-    var nowMilliseconds: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded()) }
+    public var nowMilliseconds: Int64 { Int64((now().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Holds a lock named `key` until the transaction ends, so that writers of one thing (a city's
     /// tree, the schema) take turns across processes. SQLite needs none: `BEGIN IMMEDIATE` on its one

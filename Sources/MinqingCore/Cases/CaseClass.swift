@@ -87,3 +87,28 @@ public struct Department: Sendable, Hashable {
         self.name = name
     }
 }
+
+/// 派遣规则: the same class goes to different departments in different parts of the city. A route
+/// names the department for a class within an area's subtree; the nearest route up the tree wins,
+/// else the class's default department.
+public struct CaseRoutes: Sendable, Hashable {
+    /// Class code → area code → department code.
+    public var byClass: [String: [String: String]]
+
+    public init(_ routes: [(classCode: String, areaCode: String, departmentCode: String)] = []) {
+        var byClass: [String: [String: String]] = [:]
+        for route in routes { byClass[route.classCode, default: [:]][route.areaCode] = route.departmentCode }
+        self.byClass = byClass
+    }
+
+    /// The lead department for a case of `caseClass` at `area`; `nil` when nothing names one, and
+    /// the town then decides (属地兜底).
+    public func department(for caseClass: CaseClass, at area: String, in tree: AreaTree) -> String? {
+        if let routes = byClass[caseClass.code] {
+            for ancestor in tree.path(code: area) {
+                if let department = routes[ancestor.code] { return department }
+            }
+        }
+        return caseClass.departmentCode
+    }
+}

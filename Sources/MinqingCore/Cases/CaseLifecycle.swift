@@ -168,6 +168,20 @@ public enum CaseLifecycle {
         }
     }
 
+    /// The permission of the access policy an action needs when a role takes it.
+    public static func permission(_ action: CaseAction, by role: Role) -> Action {
+        switch action {
+        case .resolveOnSite: .reportCase
+        case .escalate: role == .gridWorker ? .reportCase : .dispatchCase
+        case .sign, .returnToDispatcher, .requestExtension, .handle: .handleCase
+        case .defer_: role == .commandCenter ? .dispatchCase : .handleCase
+        case .verify, .rework: .verifyCase
+        case .supervise: .superviseCase
+        case .accept, .reject, .merge, .referElsewhere, .dispatch, .approveExtension, .denyExtension, .suspend, .resume, .close, .rate, .reopen:
+            .dispatchCase
+        }
+    }
+
     /// What may be done now, in a fixed order: the answer of an illegal action lists these.
     public static func allowedActions(in state: CaseState) -> [CaseAction] {
         CaseAction.allCases.filter { rule($0).from.contains(state) }

@@ -94,39 +94,55 @@ extension Store {
         )
     }
 
-    /// Appends an entry inside the caller's transaction, chained to the city's previous entry:
-    /// hash = SHA-256(previous hash, newline, canonical entry). Appends of one city take turns.
+    /// Appends one entry inside the caller's transaction; returns its id.
     @discardableResult
     func appendAudit(_ record: AuditRecord, db: any SQLDatabase) async throws -> Int64 {
-        guard auditing else { return 0 }
-        try await serialize(db, on: "audit:\(record.cityCode)")
-        let previous =
-            try await db.raw("SELECT hash FROM audit_log WHERE city_code = \(bind: record.cityCode) ORDER BY id DESC LIMIT 1")
-            .first()?.decode(column: "hash", as: String.self) ?? ""
-        let row = try await db.insert(into: "audit_log")
-            .columns("city_code", "at", "actor", "action", "target", "area_code", "purpose", "address", "outcome", "detail", "previous_hash", "hash")
-            .values(
-                SQLBind(record.cityCode),
-                SQLBind(record.at),
-                SQLBind(record.actor),
-                SQLBind(record.action),
-                SQLBind(record.target),
-                SQLBind(record.areaCode),
-                SQLBind(record.purpose),
-                SQLBind(record.address),
-                SQLBind(record.outcome),
-                SQLBind(record.detail),
-                SQLBind(previous),
-                SQLBind(Self.chain(previous, record))
-            )
-            .returning("id").first()
-        guard let row else { throw StoreError.invalidConfiguration("the audit entry was not written") }
-        return try row.decode(column: "id", as: Int64.self)
+        try await appendAudit([record], db: db).first ?? 0
+    }
+
+    /// Appends entries inside the caller's transaction, each chained to its city's previous entry:
+    /// hash = SHA-256(previous hash, newline, canonical entry). Appends of one city take turns; a
+    /// batch costs one read of the chain's head and one insert, however many entries it holds.
+    /// Returns the entries' ids in the order given.
+    @discardableResult
+    func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
+        guard auditing, !records.isEmpty else { return [] }
+        var ids = [Int64](repeating: 0, count: records.count)
+        for city in Set(records.map(\.cityCode)).sorted() {
+            let positions = records.indices.filter { records[$0].cityCode == city }
+            try await serialize(db, on: "audit:\(city)")
+            var previous =
+                try await db.raw("SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1")
+                .first()?.decode(column: "hash", as: String.self) ?? ""
+            let reserved = try await types.reserveIDs("audit_log", count: positions.count, db: db)
+            var rows: [any SQLExpression] = []
+            rows.reserveCapacity(positions.count)
+            for (position, id) in zip(positions, reserved) {
+                let record = records[position]
+                let hash = Self.chain(previous, record)
+                rows.append(
+                    SQLGroupExpression([
+                        SQLBind(id), SQLBind(record.cityCode), SQLBind(record.at), SQLBind(record.actor), SQLBind(record.action),
+                        SQLBind(record.target), SQLBind(record.areaCode), SQLBind(record.purpose), SQLBind(record.address),
+                        SQLBind(record.outcome), SQLBind(record.detail), SQLBind(previous), SQLBind(hash),
+                    ])
+                )
+                previous = hash
+                ids[position] = id
+            }
+            try await db.raw(
+                """
+                INSERT INTO audit_log (id, city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash)
+                \(unsafeRaw: types.givenIdentity) VALUES \(SQLList(rows))
+                """
+            ).run()
+        }
+        return ids
     }
 
     /// Appends one entry in a transaction of its own.
     public func audit(_ record: AuditRecord) async throws {
-        try await backend.transaction { try await appendAudit(record, db: $0) }
+        _ = try await backend.transaction { try await appendAudit(record, db: $0) }
     }
 
     static func chain(_ previous: String, _ record: AuditRecord) -> String {

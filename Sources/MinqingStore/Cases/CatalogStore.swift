@@ -86,3 +86,42 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// A city's routes of classes to departments by area.
+    public func caseRoutes(city: String) async throws -> CaseRoutes {
+        try await backend.read { db in
+            CaseRoutes(
+                try await db.raw("SELECT class_code, area_code, department_code FROM case_routes WHERE city_code = \(bind: city)").all().map {
+                    (
+                        try $0.decode(column: "class_code", as: String.self), try $0.decode(column: "area_code", as: String.self),
+                        try $0.decode(column: "department_code", as: String.self)
+                    )
+                }
+            )
+        }
+    }
+
+    /// Routes a class to a department within an area's subtree, replacing any route there before; audited.
+    public func setCaseRoute(city: String, classCode: String, areaCode: String, departmentCode: String, actor: String) async throws {
+        try await backend.transaction { db in
+            try await appendAudit(
+                AuditRecord(
+                    at: nowMilliseconds,
+                    cityCode: city,
+                    actor: actor,
+                    action: "case_routes.set",
+                    target: "case_routes/\(classCode)/\(areaCode)",
+                    areaCode: areaCode,
+                    detail: departmentCode
+                ),
+                db: db
+            )
+            try await db.raw(
+                "DELETE FROM case_routes WHERE city_code = \(bind: city) AND class_code = \(bind: classCode) AND area_code = \(bind: areaCode)"
+            ).run()
+            try await db.insert(into: "case_routes").columns("city_code", "class_code", "area_code", "department_code")
+                .values(SQLBind(city), SQLBind(classCode), SQLBind(areaCode), SQLBind(departmentCode)).run()
+        }
+    }
+}

@@ -190,5 +190,81 @@ enum Migrations {
                 "INSERT INTO credential_epoch (id, epoch) VALUES (1, 0)",
             ]
         },
+        Migration(id: "0009_cases") { t in
+            [
+                // The projection of each case's event list, written in the same transaction as its events.
+                """
+                CREATE TABLE cases (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    class_code TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    area_code TEXT NOT NULL,
+                    level TEXT NOT NULL,
+                    lng \(t.double) NOT NULL,
+                    lat \(t.double) NOT NULL,
+                    description TEXT NOT NULL,
+                    reporter TEXT NOT NULL,
+                    reporter_account_id \(t.bigint),
+                    lead_department TEXT,
+                    co_departments TEXT NOT NULL,
+                    suspended_from TEXT,
+                    paused_at \(t.bigint),
+                    requested_extension_days \(t.bigint),
+                    merged_into \(t.bigint),
+                    linked_to \(t.bigint),
+                    reported_at \(t.bigint) NOT NULL,
+                    updated_at \(t.bigint) NOT NULL,
+                    dispatched_at \(t.bigint),
+                    due_at \(t.bigint),
+                    closed_at \(t.bigint),
+                    event_count \(t.bigint) NOT NULL,
+                    last_hash TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX cases_area ON cases (city_code, area_code, id)",
+                "CREATE INDEX cases_state ON cases (city_code, state, id)",
+                "CREATE INDEX cases_department ON cases (city_code, lead_department, state)",
+                "CREATE INDEX cases_due ON cases (due_at) WHERE due_at IS NOT NULL",
+                """
+                CREATE TABLE case_events (
+                    case_id \(t.bigint) NOT NULL REFERENCES cases (id),
+                    seq \(t.bigint) NOT NULL,
+                    at \(t.bigint) NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    from_state TEXT,
+                    to_state TEXT NOT NULL,
+                    fields TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    PRIMARY KEY (case_id, seq)
+                )
+                """,
+                "CREATE INDEX case_events_at ON case_events (at)",
+                // A retried create returns the first result: the key is the client's, per account.
+                """
+                CREATE TABLE idempotency_keys (
+                    actor TEXT NOT NULL,
+                    idempotency_key TEXT NOT NULL,
+                    request_hash TEXT NOT NULL,
+                    case_id \(t.bigint) NOT NULL REFERENCES cases (id),
+                    created_at \(t.bigint) NOT NULL,
+                    PRIMARY KEY (actor, idempotency_key)
+                )
+                """,
+                // Where a class goes in part of the city when not to its default department.
+                """
+                CREATE TABLE case_routes (
+                    city_code TEXT NOT NULL,
+                    class_code TEXT NOT NULL,
+                    area_code TEXT NOT NULL,
+                    department_code TEXT NOT NULL,
+                    PRIMARY KEY (city_code, class_code, area_code)
+                )
+                """,
+            ]
+        },
     ]
 }

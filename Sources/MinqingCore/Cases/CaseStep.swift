@@ -1,0 +1,125 @@
+/// The outcome of one action on a case: the new projection and the event that records it, written
+/// together or not at all.
+public struct CaseStep: Sendable, Hashable {
+    public var record: CaseRecord
+    public var event: CaseEvent
+}
+
+extension CaseLifecycle {
+    /// 回退时限: a department returns a case within 2 working days of its dispatch, or handles it.
+    public static let returnLimit = TimeLimit(2, .workingDays)
+    /// 核查时限: a handled case is verified on site within 1 working day.
+    public static let verifyLimit = TimeLimit(1, .workingDays)
+
+    /// Takes an action on a case at `now`: checks it with ``apply(_:to:by:fields:suspendedFrom:)``,
+    /// then moves the clocks on `calendar` (`limit` is the class's handling limit) and writes the event.
+    public static func take(
+        _ action: CaseAction,
+        on record: CaseRecord,
+        by role: Role,
+        actor: String,
+        fields: CaseActionFields,
+        at now: Int64,
+        calendar: WorkingCalendar,
+        limit: TimeLimit?
+    ) -> Result<CaseStep, CaseActionRefusal> {
+        var fields = fields
+        let target: CaseState
+        switch apply(action, to: record.state, by: role, fields: fields, suspendedFrom: record.suspendedFrom) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let state): target = state
+        }
+        var next = record
+        next.state = target
+        next.updatedAt = now
+        switch action {
+        case .resolveOnSite, .reject, .referElsewhere, .close:
+            next.closedAt = now
+            next.dueAt = nil
+            if action == .resolveOnSite { next.level = .grid }
+        case .merge:
+            guard fields.mergedInto != record.id else { return .failure(.invalidField("merged_into", "a case cannot be merged into itself")) }
+            next.mergedInto = fields.mergedInto
+            next.closedAt = now
+            next.dueAt = nil
+        case .accept, .sign, .supervise:
+            break
+        case .verify:
+            next.dueAt = nil
+        case .dispatch:
+            next.leadDepartment = fields.leadDepartment
+            next.coDepartments = fields.coDepartments
+            next.dispatchedAt = now
+            next.dueAt = limit.map { calendar.deadline(of: $0, from: now) }
+        case .returnToDispatcher:
+            if let dispatchedAt = record.dispatchedAt, now > calendar.deadline(of: returnLimit, from: dispatchedAt) {
+                return .failure(.invalidField("return", "a case is returned within 2 working days of its dispatch; handle it or ask for more time"))
+            }
+            // The log names the department that returned it: returns are counted against it.
+            fields.leadDepartment = record.leadDepartment
+            next.leadDepartment = nil
+            next.coDepartments = []
+            next.dueAt = nil
+        case .requestExtension:
+            next.requestedExtensionDays = fields.extensionDays
+        case .approveExtension:
+            // The dispatcher grants what was asked unless it says otherwise.
+            let days = fields.extensionDays ?? record.requestedExtensionDays ?? 0
+            fields.extensionDays = days
+            next.requestedExtensionDays = nil
+            next.dueAt = record.dueAt.map { calendar.adding(workingMinutes: days * calendar.minutesPerDay, to: $0) }
+        case .denyExtension:
+            next.requestedExtensionDays = nil
+        case .defer_:
+            next.pausedAt = now
+        case .suspend:
+            next.suspendedFrom = record.state
+            next.pausedAt = now
+        case .resume:
+            if let pausedAt = record.pausedAt, let dueAt = record.dueAt {
+                next.dueAt =
+                    limit?.unit == .clockHours
+                    ? dueAt + (now - pausedAt)
+                    : calendar.adding(workingMinutes: Int(calendar.workingMilliseconds(from: pausedAt, to: now) / 60_000), to: dueAt)
+            }
+            next.pausedAt = nil
+            next.suspendedFrom = nil
+        case .handle:
+            next.dueAt = calendar.deadline(of: verifyLimit, from: now)
+        case .rework:
+            // Back to the department with a fresh handling limit; the rework itself is counted.
+            next.dueAt = limit.map { calendar.deadline(of: $0, from: now) }
+        case .rate:
+            if fields.solved == false { reopen(&next) }
+        case .escalate:
+            guard let up = record.level.parentLevel else {
+                return .failure(.invalidField("level", "the case is already at the city level: nothing is above it"))
+            }
+            next.level = up
+            next.dueAt = nil
+        case .reopen:
+            reopen(&next)
+        }
+        let event = CaseEvent(
+            caseID: record.id,
+            sequence: record.eventCount,
+            at: now,
+            actor: actor,
+            action: action.rawValue,
+            from: record.state,
+            to: target,
+            fields: fields
+        )
+        next.eventCount += 1
+        return .success(CaseStep(record: next, event: event))
+    }
+
+    /// A reopened case goes back to the dispatcher with no department and no clock.
+    private static func reopen(_ record: inout CaseRecord) {
+        record.closedAt = nil
+        record.leadDepartment = nil
+        record.coDepartments = []
+        record.dueAt = nil
+        record.dispatchedAt = nil
+    }
+}

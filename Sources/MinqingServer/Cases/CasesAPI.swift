@@ -1,0 +1,256 @@
+import Foundation
+import HTTPTypes
+import MinqingCore
+import MinqingStore
+import OpenAPIRuntime
+
+/// The case loop through the generated API: intake, a case as it stands, its log, and its actions.
+/// The rules live in Core (``CaseLifecycle``, ``Policy``); these handlers look up, ask, and write.
+extension APIHandler {
+    func createCase(_ input: Operations.CreateCase.Input) async throws -> Operations.CreateCase.Output {
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        let caller = Caller.current
+        let actor = try caller.actor()
+        let tree = try currentTree()
+        let city = grids.city ?? actor.cityCode
+        try caller.requireRole(for: .reportCase, in: city)
+        if let problem = CaseIntakeRules.problem(description: body.description, idempotencyKey: input.headers.idempotencyKey) {
+            throw Problem.badRequest(problem.description)
+        }
+        let catalog = try await cases.current(city: city) { $0.classes[body._class] != nil }
+        guard let caseClass = catalog.classes[body._class], caseClass.limit != nil else {
+            throw Problem.unprocessable("class: \(body._class) is not a case subclass of this city (GET the classes for the list)")
+        }
+        let point = CoordinateSystem(input.query.crs).toWGS84(GeoPoint(longitude: body.location.lng, latitude: body.location.lat))
+        guard let area = tree.locateCode(point) else {
+            throw Problem.unprocessable("location: the point \(body.location.lng), \(body.location.lat) lies outside every area of this city")
+        }
+        try caller.authorize(.reportCase, Resource(city: city, area: area), areas: tree)
+        // Without a department for the class here, the town answers (属地兜底).
+        let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
+        let outcome = try await store.report(
+            CaseReport(
+                cityCode: city,
+                classCode: caseClass.code,
+                source: CaseSource(rawValue: body.source.rawValue)!,
+                areaCode: area,
+                level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
+                longitude: point.longitude,
+                latitude: point.latitude,
+                description: body.description.trimmingCharacters(in: .whitespacesAndNewlines),
+                reporter: actor.username,
+                reporterAccountID: actor.accountID,
+                idempotencyKey: input.headers.idempotencyKey,
+                address: caller.address
+            )
+        )
+        let replayed: Operations.CreateCase.Output.Created.Headers.IdempotencyReplayedPayload
+        if case .repeated = outcome { replayed = ._true } else { replayed = ._false }
+        return .created(
+            .init(
+                headers: .init(idempotencyReplayed: replayed),
+                body: .json(caseBody(outcome.record, caller: caller, tree: tree, catalog: catalog))
+            )
+        )
+    }
+
+    func getCase(_ input: Operations.GetCase.Input) async throws -> Operations.GetCase.Output {
+        let (caller, _, tree, record) = try await visibleCase(input.path.id)
+        return .ok(.init(body: .json(caseBody(record, caller: caller, tree: tree, catalog: cases.current))))
+    }
+
+    func getCaseHistory(_ input: Operations.GetCaseHistory.Input) async throws -> Operations.GetCaseHistory.Output {
+        _ = try await visibleCase(input.path.id)
+        let log = try await store.caseLog(caseID: input.path.id)
+        return .ok(
+            .init(
+                body: .json(
+                    try log.map { entry in
+                        .init(
+                            seq: entry.event.sequence,
+                            at: Date(milliseconds: entry.event.at),
+                            actor: entry.event.actor,
+                            action: entry.event.action,
+                            from: entry.event.from.map { .init(rawValue: $0.rawValue)! },
+                            to: .init(rawValue: entry.event.to.rawValue)!,
+                            fields: .init(additionalProperties: try .init(unvalidatedValue: entry.event.fields.json.openAPIObject)),
+                            previousHash: entry.previousHash,
+                            hash: entry.hash
+                        )
+                    }
+                )
+            )
+        )
+    }
+
+    func actOnCase(_ input: Operations.ActOnCase.Input) async throws -> Operations.ActOnCase.Output {
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        let (caller, actor, tree, record) = try await visibleCase(input.path.id)
+        let action = CaseAction(rawValue: body.action.rawValue)!
+        let city = record.cityCode
+        var fields = CaseActionFields(
+            reason: body.reason,
+            evidence: body.evidence ?? [],
+            result: body.result,
+            mergedInto: body.mergedInto,
+            referral: body.referral,
+            leadDepartment: body.leadDepartment,
+            coDepartments: body.coDepartments ?? [],
+            solved: body.solved,
+            satisfied: body.satisfied,
+            extensionDays: body.extensionDays
+        )
+        let named = [fields.leadDepartment].compactMap { $0 } + fields.coDepartments
+        let catalog = try await cases.current(city: city) { contents in
+            contents.classes[record.classCode] != nil && named.allSatisfy(contents.departments.contains)
+        }
+        if action == .dispatch, fields.leadDepartment == nil, let caseClass = catalog.classes[record.classCode] {
+            fields.leadDepartment = catalog.routes.department(for: caseClass, at: record.areaCode, in: tree)
+        }
+        for (field, code) in [("lead_department", fields.leadDepartment)] + fields.coDepartments.map({ ("co_departments", Optional($0)) }) {
+            if let code, !catalog.departments.contains(code) { throw Problem.badRequest("\(field): no department has the code \(code)") }
+        }
+        if let target = fields.mergedInto, action == .merge, try await store.caseRecord(city: city, id: target) == nil {
+            throw Problem.badRequest("merged_into: no case has the id \(target)")
+        }
+        let limit = catalog.classes[record.classCode]?.limit
+        let calendar = cases.calendar
+        let given = fields
+        let step = try await store.act(city: city, caseID: record.id, address: caller.address) { current, now in
+            let role = Self.role(of: actor, for: action)
+            switch CaseLifecycle.take(action, on: current, by: role, actor: actor.username, fields: given, at: now, calendar: calendar, limit: limit)
+            {
+            case .failure(let refusal):
+                throw Problem(refusal, action: action)
+            case .success(let step):
+                try Self.authorize(caller, CaseLifecycle.permission(action, by: role), on: current, tree: tree)
+                return step
+            }
+        }
+        return .ok(.init(body: .json(caseBody(step.record, caller: caller, tree: tree, catalog: catalog))))
+    }
+
+    /// A case the caller may read, or 404 worded alike for "none" and "not yours to see".
+    private func visibleCase(_ id: Int64) async throws -> (caller: Caller, actor: Actor, tree: AreaTree, record: CaseRecord) {
+        let caller = Caller.current
+        let actor = try caller.actor()
+        let tree = try currentTree()
+        let city = grids.city ?? actor.cityCode
+        try caller.requireRole(for: .readCase, in: city)
+        guard let record = try await store.caseRecord(city: city, id: id) else { throw Problem.notFound("no case has the id \(id)") }
+        try Self.authorize(caller, .readCase, on: record, tree: tree)
+        return (caller, actor, tree, record)
+    }
+
+    /// The policy over a case: its area, and any of its departments (the lead and those assisting).
+    private static func authorize(_ caller: Caller, _ action: Action, on record: CaseRecord, tree: AreaTree) throws {
+        let resources = ([record.leadDepartment] + record.coDepartments.map(Optional.some)).map {
+            Resource(city: record.cityCode, area: record.areaCode, department: $0, owner: record.reporterAccountID)
+        }
+        if resources.contains(where: { caller.authorizes(action, $0, areas: tree) }) { return }
+        try caller.authorize(action, resources[0], areas: tree, notFound: "no case has the id \(record.id)")
+    }
+
+    /// The role the actor takes an action in: one the loop allows for it, else any (to be refused by name).
+    private static func role(of actor: Actor, for action: CaseAction) -> Role {
+        let allowed = CaseLifecycle.roles(for: action)
+        return actor.grants.first { allowed.contains($0.role) }?.role ?? actor.grants.first?.role ?? .citizen
+    }
+
+    private func caseBody(_ record: CaseRecord, caller: Caller, tree: AreaTree, catalog: CaseCatalog.Contents) -> Components.Schemas.Case {
+        let now = store.nowMilliseconds
+        let actor = try? caller.actor()
+        let allowed = CaseLifecycle.allowedActions(in: record.state).filter { action in
+            guard let actor else { return false }
+            return actor.grants.contains { grant in
+                guard CaseLifecycle.roles(for: action).contains(grant.role) else { return false }
+                var single = actor
+                single.grants = [grant]
+                let permission = CaseLifecycle.permission(action, by: grant.role)
+                return ([record.leadDepartment] + record.coDepartments.map(Optional.some)).contains { department in
+                    Policy.decide(
+                        single,
+                        permission,
+                        Resource(city: record.cityCode, area: record.areaCode, department: department, owner: record.reporterAccountID),
+                        purpose: "-",
+                        areas: tree
+                    ).isAllowed
+                }
+            }
+        }
+        let light = record.light(at: now, calendar: cases.calendar, limit: catalog.classes[record.classCode]?.limit)
+        return .init(
+            id: record.id,
+            _class: record.classCode,
+            state: .init(rawValue: record.state.rawValue)!,
+            source: .init(rawValue: record.source.rawValue)!,
+            area: record.areaCode,
+            level: .init(record.level),
+            location: .init(lng: record.longitude, lat: record.latitude),
+            description: record.description,
+            reporter: record.reporter,
+            leadDepartment: record.leadDepartment,
+            coDepartments: record.coDepartments,
+            mergedInto: record.mergedInto,
+            linkedTo: record.linkedTo,
+            reportedAt: Date(milliseconds: record.reportedAt),
+            updatedAt: Date(milliseconds: record.updatedAt),
+            dispatchedAt: record.dispatchedAt.map(Date.init(milliseconds:)),
+            dueAt: record.dueAt.map(Date.init(milliseconds:)),
+            closedAt: record.closedAt.map(Date.init(milliseconds:)),
+            light: light.map { .init(rawValue: $0.rawValue)! },
+            allowedActions: allowed.map { .init(rawValue: $0.rawValue)! }
+        )
+    }
+}
+
+extension Problem {
+    static func unprocessable(_ detail: String) -> Problem {
+        Problem(status: .unprocessableContent, kind: "unprocessable", title: "The request cannot be carried out", detail: detail)
+    }
+
+    /// A refused case action: 409 naming the state and what it allows, 403 for the wrong role, 400 naming a field.
+    init(_ refusal: CaseActionRefusal, action: CaseAction) {
+        switch refusal {
+        case .notNow(let state, let allowed):
+            self.init(
+                status: .conflict,
+                kind: "case-state",
+                title: "Not allowed in this state",
+                detail: "a case that is \(state.rawValue) cannot \(action.rawValue); allowed now: "
+                    + (allowed.isEmpty ? "nothing" : allowed.map(\.rawValue).joined(separator: ", ")),
+                state: state.rawValue,
+                allowedActions: allowed.map(\.rawValue)
+            )
+        case .wrongRole(let role, let roles):
+            self = .forbidden("a \(role.rawValue) may not \(action.rawValue); it is for: \(roles.map(\.rawValue).joined(separator: ", "))")
+        case .missingField(let field):
+            self = .badRequest("\(field): \(action.rawValue) needs it")
+        case .invalidField(let field, let message):
+            self = .badRequest("\(field): \(message)")
+        }
+    }
+}
+
+extension Date {
+    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}
+
+extension JSONValue {
+    /// An object's members as the OpenAPI runtime's free-form containers take them.
+    var openAPIObject: [String: (any Sendable)?] {
+        guard case .object(let members) = self else { return [:] }
+        return members.mapValues(\.openAPIValue)
+    }
+
+    private var openAPIValue: (any Sendable)? {
+        switch self {
+        case .null: nil
+        case .bool(let flag): flag
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? Int64(number) : number
+        case .string(let text): text
+        case .array(let items): items.map(\.openAPIValue)
+        case .object: openAPIObject
+        }
+    }
+}
