@@ -9,7 +9,8 @@ struct Audit: AsyncParsableCommand {
 struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Walk the hash chain of the audit log: exit 1 at the first entry that was edited, inserted or deleted."
+        abstract:
+            "Walk the hash chains of the audit log and of every case's log: exit 1 at the first entry or event that was edited, inserted or deleted."
     )
 
     @OptionGroup var common: CommonOptions
@@ -19,18 +20,27 @@ struct AuditVerify: AsyncParsableCommand {
         let logger = try common.logger(configuration)
         let results = try await Store.with(configuration.databaseLocation, logger: logger) { store in
             try await store.migrate()
-            var cities = [String]()
-            if let city = configuration.city { cities = [city] } else { cities = try await store.auditedCities() }
-            var results: [(String, AuditVerification)] = []
-            for city in cities { results.append((city, try await store.verifyAudit(city: city))) }
-            return results.map { AuditResult(city: $0.0, checked: $0.1.checked, breakID: $0.1.firstBreak?.id, reason: $0.1.firstBreak?.reason) }
+            var results: [AuditResult] = []
+            var audited = [String]()
+            if let city = configuration.city { audited = [city] } else { audited = try await store.auditedCities() }
+            for city in audited {
+                results.append(AuditResult(city: city, log: "audit log", unit: "entries", try await store.verifyAudit(city: city)))
+            }
+            var withCases = [String]()
+            if let city = configuration.city { withCases = [city] } else { withCases = try await store.citiesWithCases() }
+            for city in withCases {
+                results.append(AuditResult(city: city, log: "case logs", unit: "events", try await store.verifyCaseLogs(city: city)))
+            }
+            return results
         }
         if results.isEmpty { print("The audit log is empty.") }
         for result in results {
             if let id = result.breakID, let reason = result.reason {
-                throw CommandFailure("city \(result.city): the chain holds for \(result.checked) entries, then entry \(id) \(reason)")
+                throw CommandFailure(
+                    "city \(result.city), \(result.log): the chain holds for \(result.checked) \(result.unit), then \(id): \(reason)"
+                )
             }
-            print("city \(result.city): \(result.checked) entries, the chain holds.")
+            print("city \(result.city), \(result.log): \(result.checked) \(result.unit), the chain holds.")
         }
     }
 }
@@ -38,7 +48,22 @@ struct AuditVerify: AsyncParsableCommand {
 /// A verification as the command prints it.
 struct AuditResult: Sendable {
     var city: String
+    var log: String
+    var unit: String
     var checked: Int
     var breakID: Int64?
     var reason: String?
+}
+
+extension AuditResult {
+    init(city: String, log: String, unit: String, _ verification: AuditVerification) {
+        self.init(
+            city: city,
+            log: log,
+            unit: unit,
+            checked: verification.checked,
+            breakID: verification.firstBreak?.id,
+            reason: verification.firstBreak?.reason
+        )
+    }
 }

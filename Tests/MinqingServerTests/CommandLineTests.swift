@@ -68,13 +68,13 @@ struct CommandLineTests {
             // The import is in the audit log; an edited entry is found and the command fails.
             let verified = try Self.minqing(["audit", "verify"] + common)
             #expect(verified.status == 0)
-            #expect(verified.output.contains("city 449900: 1 entries, the chain holds."))
+            #expect(verified.output.contains("city 449900, audit log: 1 entries, the chain holds."))
             try await Store.with(location, logger: TestDatabase.logger) { store in
                 try await store.backend.read { try await $0.raw("UPDATE audit_log SET actor = 'someone-else'").run() }
             }
             let tampered = try Self.minqing(["audit", "verify"] + common)
             #expect(tampered.status != 0)
-            #expect(tampered.errors.contains("then entry 1 does not match its own content: it was edited"))
+            #expect(tampered.errors.contains("audit log: the chain holds for 0 entries, then 1: does not match its own content: it was edited"))
 
             let exported = try Self.minqing(["export", "grids", "--level", "grid"] + common)
             #expect(exported.status == 0)
@@ -175,7 +175,7 @@ struct UserCommandTests {
             #expect(unknown.errors.contains("no account of city 449900 is named nobody"))
 
             // The import, the addition, the disabling and the reset: four entries, chained.
-            #expect(try run(["audit", "verify"]).output.contains("city 449900: 4 entries, the chain holds."))
+            #expect(try run(["audit", "verify"]).output.contains("city 449900, audit log: 4 entries, the chain holds."))
         }
     }
 

@@ -247,7 +247,7 @@ extension JSONValue {
         switch self {
         case .null: nil
         case .bool(let flag): flag
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? Int64(number) : number
+        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? Int(number) : number
         case .string(let text): text
         case .array(let items): items.map(\.openAPIValue)
         case .object: openAPIObject

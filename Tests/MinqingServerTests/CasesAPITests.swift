@@ -1,0 +1,416 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MinqingCore
+import MinqingServer
+import MinqingStore
+import MinqingTestSupport
+import NIOCore
+import SQLKit
+import Testing
+
+/// The closed loop over real HTTP: each path of a case from report to its end, every refusal with
+/// its answer, idempotent retries, and the hash-chained log.
+struct CasesAPITests {
+    static let areas = DemoCityBuilder(plan: ServerHarness.plan).build()
+    static let tree = AreaTree(areas: areas)
+    static let grid = areas.first { $0.level == .grid }!
+    static let town = tree.path(code: grid.code)[2].code
+    /// A point inside ``grid`` (demo grids are convex hexagons).
+    static let point: GeoPoint = {
+        let ring = grid.shape.polygons[0].rings[0].dropLast()
+        return GeoPoint(
+            longitude: ring.map(\.longitude).reduce(0, +) / Double(ring.count),
+            latitude: ring.map(\.latitude).reduce(0, +) / Double(ring.count)
+        )
+    }()
+
+    /// Keys of the people of one loop: the grid's worker, the town's command center, the department
+    /// the class routes to (井盖 → 城管), and a department with no part in it.
+    struct People {
+        var worker: String
+        var center: String
+        var department: String
+        var otherDepartment: String
+    }
+
+    static func people(_ server: ServerHarness.Context) async throws -> People {
+        People(
+            worker: try await server.key(for: "wgy-\(grid.code)-1"),
+            center: try await server.key(for: "zhzx-\(town)"),
+            department: try await server.key(for: "bm-cgj"),
+            otherDepartment: try await server.key(for: "bm-gaj")
+        )
+    }
+
+    static func reportBody(_ description: String = "井盖缺失，行人易跌落", classCode: String = "C0101") -> String {
+        #"{"class": "\#(classCode)", "description": "\#(description)", "source": "patrol", "location": {"lng": \#(point.longitude), "lat": \#(point.latitude)}}"#
+    }
+
+    /// Reports a case as the grid worker; returns its id.
+    static func report(_ server: ServerHarness.Context, _ people: People) async throws -> Int64 {
+        let created = try await server.request("/api/v1/cases", .post, key: people.worker, json: reportBody())
+        #expect(created.status == .created, "\(created.text)")
+        return try #require((try created.json()["id"] as? NSNumber)?.int64Value)
+    }
+
+    /// Takes an action; returns the case after it, failing the test on any other answer than 200.
+    @discardableResult
+    static func act(
+        _ server: ServerHarness.Context,
+        _ id: Int64,
+        _ key: String,
+        _ body: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> [String: Any] {
+        let response = try await server.request("/api/v1/cases/\(id)/actions", .post, key: key, json: body)
+        #expect(response.status == .ok, "\(body): \(response.text)", sourceLocation: sourceLocation)
+        return try response.json()
+    }
+
+    static func history(_ server: ServerHarness.Context, _ id: Int64, key: String) async throws -> [[String: Any]] {
+        let response = try await server.request("/api/v1/cases/\(id)/history", key: key)
+        #expect(response.status == .ok, "\(response.text)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]])
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aGridWorkerResolvesOnTheSpotAndTheCaseClosesAtGridLevel(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let created = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.reportBody())
+            let report = try created.json()
+            #expect(report["state"] as? String == "reported")
+            #expect(report["area"] as? String == Self.grid.code)
+            #expect(report["class"] as? String == "C0101")
+            #expect((report["allowed_actions"] as? [String])?.contains("resolve_on_site") == true)
+            let id = try #require((report["id"] as? NSNumber)?.int64Value)
+
+            let missing = try await server.request("/api/v1/cases/\(id)/actions", .post, key: people.worker, json: #"{"action": "resolve_on_site"}"#)
+            #expect(missing.status == .badRequest)
+            #expect(try missing.problem().detail == "evidence: resolve_on_site needs it")
+
+            let resolved = try await Self.act(server, id, people.worker, #"{"action": "resolve_on_site", "evidence": ["sha256:ab12"]}"#)
+            #expect(resolved["state"] as? String == "resolved_on_site")
+            #expect(resolved["level"] as? String == "grid")
+            #expect(resolved["closed_at"] != nil)
+            let log = try await Self.history(server, id, key: people.worker)
+            #expect(log.map { $0["action"] as? String } == ["report", "resolve_on_site"])
+            #expect(log[1]["previous_hash"] as? String == log[0]["hash"] as? String)
+            #expect((log[1]["fields"] as? [String: Any])?["evidence"] as? [String] == ["sha256:ab12"])
+            #expect(try await server.store.verifyCaseLogs(city: server.credentials.city).firstBreak == nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func theWholeLoopDispatchHandleVerifyCloseRate(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let id = try await Self.report(server, people)
+            try await Self.act(server, id, people.center, #"{"action": "accept"}"#)
+            // No department named: the class's route decides (井盖 → 城管).
+            let dispatched = try await Self.act(server, id, people.center, #"{"action": "dispatch", "co_departments": ["gdj"]}"#)
+            #expect(dispatched["state"] as? String == "dispatched")
+            #expect(dispatched["lead_department"] as? String == "cgj")
+            #expect(dispatched["co_departments"] as? [String] == ["gdj"])
+            #expect(dispatched["due_at"] != nil)
+            #expect(dispatched["light"] as? String == "green")
+
+            // Another department neither sees it nor acts on it.
+            let stranger = try await server.request("/api/v1/cases/\(id)", key: people.otherDepartment)
+            #expect(stranger.status == .notFound)
+            let assisting = try await server.request("/api/v1/cases/\(id)", key: try await server.key(for: "bm-gdj"))
+            #expect(assisting.status == .ok)
+
+            let signed = try await Self.act(server, id, people.department, #"{"action": "sign"}"#)
+            #expect(signed["state"] as? String == "signed")
+            #expect((signed["allowed_actions"] as? [String])?.contains("handle") == true)
+            #expect((signed["allowed_actions"] as? [String])?.contains("close") == false)
+            try await Self.act(server, id, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:cd34"]}"#)
+            try await Self.act(server, id, people.worker, #"{"action": "verify", "evidence": ["sha256:ef56"]}"#)
+            let closed = try await Self.act(server, id, people.center, #"{"action": "close"}"#)
+            #expect(closed["state"] as? String == "closed")
+            #expect(closed["due_at"] == nil)
+            let rated = try await Self.act(server, id, people.center, #"{"action": "rate", "solved": true, "satisfied": false}"#)
+            #expect(rated["state"] as? String == "rated")
+
+            let log = try await Self.history(server, id, key: people.center)
+            #expect(log.map { $0["action"] as? String } == ["report", "accept", "dispatch", "sign", "handle", "verify", "close", "rate"])
+            #expect(log.map { $0["to"] as? String } == ["reported", "accepted", "dispatched", "signed", "handled", "verified", "closed", "rated"])
+            let rating = try #require(log.last?["fields"] as? [String: Any])
+            #expect(rating["solved"] as? Bool == true && rating["satisfied"] as? Bool == false)
+            #expect(try await server.store.verifyCaseLogs(city: server.credentials.city).firstBreak == nil)
+            // Each action is in the audit log too.
+            let audited = try await server.store.searchAudit(city: server.credentials.city, AuditQuery(target: "cases/\(id)"))
+            #expect(audited.total == 8)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func anIllegalActionAnswers409WithTheStateAndChangesNothing(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let id = try await Self.report(server, people)
+            let auditBefore = try await server.store.searchAudit(city: server.credentials.city, AuditQuery()).total
+            let refused = try await server.request("/api/v1/cases/\(id)/actions", .post, key: people.center, json: #"{"action": "close"}"#)
+            #expect(refused.status == .conflict)
+            let problem = try refused.problem()
+            #expect(problem.type == "urn:minqing:problem:case-state")
+            #expect(problem.body["state"] as? String == "reported")
+            #expect(
+                problem.body["allowed_actions"] as? [String] == CaseLifecycle.allowedActions(in: .reported).map(\.rawValue)
+            )
+            // The wrong role, a missing reason, an unknown department, an unknown action: each named, nothing written.
+            let refusals: [(String, String, HTTPResponse.Status, String)] = [
+                (people.worker, #"{"action": "accept"}"#, .forbidden, "a grid_worker may not accept; it is for: command_center"),
+                (people.center, #"{"action": "reject"}"#, .badRequest, "reason: reject needs it"),
+                (people.center, #"{"action": "reject", "reason": "  "}"#, .badRequest, "reason: reject needs it"),
+                (people.center, #"{"action": "merge", "merged_into": 999999}"#, .badRequest, "merged_into: no case has the id 999999"),
+                (people.center, #"{"action": "merge", "merged_into": \#(id)}"#, .badRequest, "merged_into: a case cannot be merged into itself"),
+                (people.center, #"{"action": "fly"}"#, .badRequest, "action"),
+            ]
+            for (key, body, status, detail) in refusals {
+                let response = try await server.request("/api/v1/cases/\(id)/actions", .post, key: key, json: body)
+                #expect(response.status == status, "\(body): \(response.text)")
+                #expect(try response.problem().detail.contains(detail), "\(body): \(response.text)")
+            }
+            try await Self.act(server, id, people.center, #"{"action": "accept"}"#)
+            let unknownDepartment = try await server.request(
+                "/api/v1/cases/\(id)/actions",
+                .post,
+                key: people.center,
+                json: #"{"action": "dispatch", "lead_department": "nope"}"#
+            )
+            #expect(unknownDepartment.status == .badRequest)
+            #expect(try unknownDepartment.problem().detail == "lead_department: no department has the code nope")
+            // A department cannot sign a case not yet sent to it: it does not see it at all.
+            let early = try await server.request("/api/v1/cases/\(id)/actions", .post, key: people.department, json: #"{"action": "sign"}"#)
+            #expect(early.status == .notFound)
+
+            let log = try await Self.history(server, id, key: people.center)
+            #expect(log.count == 2)
+            #expect(try await server.store.searchAudit(city: server.credentials.city, AuditQuery()).total == auditBefore + 1)
+            let unknown = try await server.request("/api/v1/cases/999999", key: people.center)
+            #expect(unknown.status == .notFound)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aReturnNamesTheDepartmentAndTheCaseIsDispatchedAgain(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let id = try await Self.report(server, people)
+            try await Self.act(server, id, people.center, #"{"action": "accept"}"#)
+            try await Self.act(server, id, people.center, #"{"action": "dispatch", "lead_department": "cgj"}"#)
+            let noReason = try await server.request("/api/v1/cases/\(id)/actions", .post, key: people.department, json: #"{"action": "return"}"#)
+            #expect(noReason.status == .badRequest)
+            let returned = try await Self.act(server, id, people.department, #"{"action": "return", "reason": "属供电局管辖的电缆井"}"#)
+            #expect(returned["state"] as? String == "returned")
+            #expect(returned["lead_department"] == nil)
+            // The returning department no longer sees the case; the one it goes to next does.
+            #expect(try await server.request("/api/v1/cases/\(id)", key: people.department).status == .notFound)
+            let power = try await server.key(for: "bm-gdj")
+            try await Self.act(server, id, people.center, #"{"action": "dispatch", "lead_department": "gdj"}"#)
+            try await Self.act(server, id, power, #"{"action": "sign"}"#)
+            let log = try await Self.history(server, id, key: people.center)
+            let returnEvent = try #require(log.first { $0["action"] as? String == "return" })
+            let fields = try #require(returnEvent["fields"] as? [String: Any])
+            #expect(fields["lead_department"] as? String == "cgj")
+            #expect(fields["reason"] as? String == "属供电局管辖的电缆井")
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func anExtensionMovesTheDeadlineAndNotSolvedReopensTheCase(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let id = try await Self.report(server, people)
+            try await Self.act(server, id, people.center, #"{"action": "accept"}"#)
+            let dispatched = try await Self.act(server, id, people.center, #"{"action": "dispatch"}"#)
+            try await Self.act(server, id, people.department, #"{"action": "sign"}"#)
+            let requested = try await Self.act(
+                server,
+                id,
+                people.department,
+                #"{"action": "request_extension", "reason": "需采购井盖", "extension_days": 3}"#
+            )
+            #expect(requested["state"] as? String == "extension_requested")
+            let approved = try await Self.act(server, id, people.center, #"{"action": "approve_extension"}"#)
+            #expect(approved["state"] as? String == "signed")
+            let dueBefore = try #require(dispatched["due_at"] as? String)
+            let dueAfter = try #require(approved["due_at"] as? String)
+            let before = try #require(ISO8601DateFormatter().date(from: dueBefore))
+            let after = try #require(ISO8601DateFormatter().date(from: dueAfter))
+            // Three working days later: at least three calendar days.
+            #expect(after.timeIntervalSince(before) >= 3 * 86_400)
+            let log = try await Self.history(server, id, key: people.center)
+            #expect((log.last?["fields"] as? [String: Any])?["extension_days"] as? Int == 3)
+
+            try await Self.act(server, id, people.department, #"{"action": "handle", "result": "已更换", "evidence": ["sha256:1"]}"#)
+            let rework = try await Self.act(server, id, people.worker, #"{"action": "rework", "reason": "井盖尺寸不符"}"#)
+            #expect(rework["state"] as? String == "signed")
+            try await Self.act(server, id, people.department, #"{"action": "handle", "result": "已按尺寸更换", "evidence": ["sha256:2"]}"#)
+            try await Self.act(server, id, people.worker, #"{"action": "verify", "evidence": ["sha256:3"]}"#)
+            try await Self.act(server, id, people.center, #"{"action": "close"}"#)
+            let reopened = try await Self.act(server, id, people.center, #"{"action": "rate", "solved": false, "satisfied": false}"#)
+            #expect(reopened["state"] as? String == "accepted")
+            #expect(reopened["closed_at"] == nil)
+            #expect(reopened["lead_department"] == nil)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aRetryWithTheSameKeyReturnsTheFirstCaseAndMakesNoDuplicate(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "3f1c2a9e-retry"]
+            let first = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.reportBody(), headers: headers)
+            #expect(first.status == .created)
+            #expect(first.headers[HTTPField.Name("Idempotency-Replayed")!] == "false")
+            let again = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.reportBody(), headers: headers)
+            #expect(again.status == .created)
+            #expect(again.headers[HTTPField.Name("Idempotency-Replayed")!] == "true")
+            #expect(try again.json()["id"] as? NSNumber == (try first.json()["id"] as? NSNumber))
+
+            let other = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.reportBody("另一处井盖"), headers: headers)
+            #expect(other.status == .conflict)
+            #expect(try other.problem().detail.contains("Idempotency-Key 3f1c2a9e-retry was used for a different request"))
+            // Another account's key of the same text is its own.
+            let center = try await server.request("/api/v1/cases", .post, key: people.center, json: Self.reportBody(), headers: headers)
+            #expect(center.status == .created)
+            #expect(center.headers[HTTPField.Name("Idempotency-Replayed")!] == "false")
+
+            // Retries racing each other in one batch still make one case.
+            let racing: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "race-1"]
+            let ids = try await withThrowingTaskGroup(of: NSNumber?.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.reportBody("竞速"), headers: racing)
+                            .json()["id"] as? NSNumber
+                    }
+                }
+                return try await group.reduce(into: Set<NSNumber?>()) { $0.insert($1) }
+            }
+            #expect(ids.count == 1 && ids.first! != nil)
+
+            let bad = try await server.request(
+                "/api/v1/cases",
+                .post,
+                key: people.worker,
+                json: Self.reportBody(),
+                headers: [HTTPField.Name("Idempotency-Key")!: "has space"]
+            )
+            #expect(bad.status == .badRequest)
+            let count = try await server.store.backend.read {
+                try await $0.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(count == 3)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func intakeNamesEveryBadFieldAndWritesNothing(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let far = Self.areas.first { $0.level == .grid && Self.tree.path(code: $0.code)[2].code != Self.town }!
+            let farPoint = far.shape.polygons[0].rings[0][0]
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                (Self.reportBody(classCode: "C01"), .unprocessableContent, "class: C01 is not a case subclass"),
+                (Self.reportBody(classCode: "X9999"), .unprocessableContent, "class: X9999"),
+                (Self.reportBody(" "), .badRequest, "description: say what the problem is"),
+                (Self.reportBody(String(repeating: "长", count: 2001)), .badRequest, "description"),
+                (
+                    #"{"class": "C0101", "description": "x", "source": "patrol", "location": {"lng": 10.0, "lat": 10.0}}"#,
+                    .unprocessableContent, "location: the point 10.0, 10.0 lies outside every area"
+                ),
+                (#"{"class": "C0101", "description": "x", "source": "rumour", "location": {"lng": 1, "lat": 1}}"#, .badRequest, "source"),
+                (#"{"class": "C0101", "description": "x", "source": "patrol"}"#, .badRequest, "location"),
+                // A grid worker reports in their own grid only.
+                (
+                    #"{"class": "C0101", "description": "x", "source": "patrol", "location": {"lng": \#(farPoint.longitude), "lat": \#(farPoint.latitude)}}"#,
+                    .forbidden, "outside_area"
+                ),
+            ]
+            for (body, status, detail) in cases {
+                let response = try await server.request("/api/v1/cases", .post, key: people.worker, json: body)
+                #expect(response.status == status, "\(body.prefix(80)): \(response.text)")
+                #expect(try response.problem().detail.contains(detail), "\(body.prefix(80)): \(response.text)")
+            }
+            let auditor = try await server.request(
+                "/api/v1/cases",
+                .post,
+                key: try await server.key(for: "sj-\(server.credentials.city)"),
+                json: Self.reportBody()
+            )
+            #expect(auditor.status == .forbidden)
+            let count = try await server.store.backend.read {
+                try await $0.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(count == 0)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func concurrentReportsAreEachWrittenOnceAndEveryLogVerifies(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        let response = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.reportBody("第\(index)处"))
+                        return try #require((try response.json()["id"] as? NSNumber)?.int64Value)
+                    }
+                }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+            #expect(Set(ids).count == 60)
+            let verification = try await server.store.verifyCaseLogs(city: server.credentials.city)
+            #expect(verification.firstBreak == nil && verification.checked == 60)
+            #expect(try await server.store.verifyAudit(city: server.credentials.city).firstBreak == nil)
+            let audited = try await server.store.searchAudit(city: server.credentials.city, AuditQuery(action: Action.reportCase.rawValue))
+            #expect(audited.total == 60)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func anEditedInsertedOrDeletedEventIsFound(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Self.people(server)
+            let id = try await Self.report(server, people)
+            try await Self.act(server, id, people.center, #"{"action": "accept"}"#)
+            try await Self.act(server, id, people.center, #"{"action": "dispatch"}"#)
+            let store = server.store
+            let city = server.credentials.city
+            #expect(try await store.verifyCaseLogs(city: city).checked == 3)
+
+            try await store.backend.read {
+                try await $0.raw("UPDATE case_events SET actor = 'someone' WHERE case_id = \(bind: id) AND seq = 1").run()
+            }
+            #expect(try await store.verifyCaseLogs(city: city).firstBreak?.reason.contains("event 1: does not match its own content") == true)
+            try await store.backend.read {
+                try await $0.raw("UPDATE case_events SET actor = 'zhzx-\(unsafeRaw: Self.town)' WHERE case_id = \(bind: id) AND seq = 1").run()
+            }
+            #expect(try await store.verifyCaseLogs(city: city).firstBreak == nil)
+
+            // The last event cut off: the case no longer ends where its log does. Put it back.
+            let last = try #require(
+                try await store.backend.read { try await $0.raw("SELECT * FROM case_events WHERE case_id = \(bind: id) AND seq = 2").first() }
+            )
+            try await store.backend.read { try await $0.raw("DELETE FROM case_events WHERE case_id = \(bind: id) AND seq = 2").run() }
+            #expect(try await store.verifyCaseLogs(city: city).firstBreak?.reason.contains("its log does not end where the case says") == true)
+            let columns = ["case_id", "seq", "at", "actor", "action", "from_state", "to_state", "fields", "previous_hash", "hash"]
+            let values: [any SQLExpression] =
+                [
+                    SQLBind(try last.decode(column: "case_id", as: Int64.self)), SQLBind(try last.decode(column: "seq", as: Int64.self)),
+                    SQLBind(try last.decode(column: "at", as: Int64.self)),
+                ] + (try columns.dropFirst(3).map { SQLBind(try last.decode(column: $0, as: String?.self)) })
+            try await store.backend.read {
+                try await $0.raw("INSERT INTO case_events (\(unsafeRaw: columns.joined(separator: ", "))) VALUES \(SQLGroupExpression(values))").run()
+            }
+            #expect(try await store.verifyCaseLogs(city: city).firstBreak == nil)
+            // An event taken out of the middle breaks the sequence.
+            try await store.backend.read { try await $0.raw("DELETE FROM case_events WHERE case_id = \(bind: id) AND seq = 1").run() }
+            #expect(try await store.verifyCaseLogs(city: city).firstBreak?.reason.contains("event 2: does not follow the event before it") == true)
+        }
+    }
+}
