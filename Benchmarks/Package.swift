@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -34,6 +35,17 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/access-bench-server"
+        ),
+        .executableTarget(
+            name: "intake-bench-server",
+            dependencies: [
+                .product(name: "MinqingCore", package: root),
+                .product(name: "MinqingStore", package: root),
+                .product(name: "MinqingServer", package: root),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Sources/intake-bench-server"
         ),
         .executableTarget(
             name: "bench-data",
