@@ -266,5 +266,13 @@ enum Migrations {
                 """,
             ]
         },
+        Migration(id: "0010_audit_link_unindexed") { _ in
+            // The unique index on (city, previous hash) put every entry at a random place in a B-tree:
+            // each group commit dirtied a page per entry, and the audit entry cost intake 46 % of its
+            // throughput (BENCHMARKS.md). Forks cannot be written (one writer per city's chain: the
+            // advisory lock on PostgreSQL, the single writer on SQLite), and `audit verify` walks the
+            // chain in id order, where a fork breaks the link to the entry before it.
+            ["DROP INDEX audit_log_link"]
+        },
     ]
 }
