@@ -144,11 +144,16 @@ extension APIHandler {
 
     /// The policy over a case: its area, and any of its departments (the lead and those assisting).
     private static func authorize(_ caller: Caller, _ action: Action, on record: CaseRecord, tree: AreaTree) throws {
-        let resources = ([record.leadDepartment] + record.coDepartments.map(Optional.some)).map {
-            Resource(city: record.cityCode, area: record.areaCode, department: $0, owner: record.reporterAccountID)
-        }
+        let resources = Self.resources(of: record)
         if resources.contains(where: { caller.authorizes(action, $0, areas: tree) }) { return }
         try caller.authorize(action, resources[0], areas: tree, notFound: "no case has the id \(record.id)")
+    }
+
+    /// What the policy sees of a case: its area and owner, once per department on it (lead and assisting).
+    private static func resources(of record: CaseRecord) -> [Resource] {
+        ([record.leadDepartment] + record.coDepartments.map(Optional.some)).map {
+            Resource(city: record.cityCode, area: record.areaCode, department: $0, owner: record.reporterAccountID)
+        }
     }
 
     /// The role the actor takes an action in: one the loop allows for it, else any (to be refused by name).
@@ -167,15 +172,7 @@ extension APIHandler {
                 var single = actor
                 single.grants = [grant]
                 let permission = CaseLifecycle.permission(action, by: grant.role)
-                return ([record.leadDepartment] + record.coDepartments.map(Optional.some)).contains { department in
-                    Policy.decide(
-                        single,
-                        permission,
-                        Resource(city: record.cityCode, area: record.areaCode, department: department, owner: record.reporterAccountID),
-                        purpose: "-",
-                        areas: tree
-                    ).isAllowed
-                }
+                return Self.resources(of: record).contains { Policy.decide(single, permission, $0, purpose: "-", areas: tree).isAllowed }
             }
         }
         let light = record.light(at: now, calendar: cases.calendar, limit: catalog.classes[record.classCode]?.limit)
