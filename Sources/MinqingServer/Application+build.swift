@@ -38,7 +38,7 @@ public func buildApplication(
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
     // Middleware applies to the routes added after it: every route below reads small JSON bodies.
     router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024))
-    SessionController(store: store, bcryptCost: configuration.bcryptCost).addRoutes(to: router)
+    SessionController(store: store, configuration: configuration).addRoutes(to: router)
     try APIHandler(
         store: store,
         grids: grids,

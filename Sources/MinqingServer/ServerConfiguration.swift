@@ -18,6 +18,10 @@ public struct ServerConfiguration: Sendable {
     public var maximumImportBytes = 64 << 20
     /// bcrypt's cost for passwords set from now on (4–31).
     public var bcryptCost: UInt8 = 12
+    /// Sign-in and password-change attempts per client address: a burst of this many…
+    public var signInBurst = 10
+    /// …then one more every this many seconds.
+    public var signInRefillSeconds = 6.0
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or blocks such as `10.0.0.0/8`).
     public var trustedProxies: [AddressRange] = []
     /// How often a server checks whether another process imported grids.

@@ -58,6 +58,14 @@ struct CommonOptions: ParsableArguments {
             guard (4...31).contains(cost) else { throw ValidationError("MINQING_BCRYPT_COST must be from 4 to 31, not \(cost)") }
             configuration.bcryptCost = UInt8(cost)
         }
+        if let burst = try environmentNumber("MINQING_SIGN_IN_BURST") {
+            guard burst >= 1 else { throw ValidationError("MINQING_SIGN_IN_BURST must be at least 1, not \(burst)") }
+            configuration.signInBurst = burst
+        }
+        if let seconds = try environmentNumber("MINQING_SIGN_IN_REFILL_SECONDS") {
+            guard seconds >= 1 else { throw ValidationError("MINQING_SIGN_IN_REFILL_SECONDS must be at least 1, not \(seconds)") }
+            configuration.signInRefillSeconds = Double(seconds)
+        }
         return configuration
     }
 

@@ -16,16 +16,17 @@ struct SessionController {
     static let cookieName = "minqing_session"
     let store: Store
     let bcryptCost: UInt8
-    /// Sign-in attempts per client address: a burst of 10, then one every 6 seconds.
-    let attempts = RateLimit(capacity: 10, perSecond: 1.0 / 6)
+    /// Sign-in attempts per client address (``ServerConfiguration/signInBurst``).
+    let attempts: RateLimit
     /// A bcrypt hash of nothing anyone knows, at the configured cost, checked for unknown usernames
     /// so that they take as long as known ones.
     let decoyHash: String
 
-    init(store: Store, bcryptCost: UInt8) {
+    init(store: Store, configuration: ServerConfiguration) {
         self.store = store
-        self.bcryptCost = bcryptCost
-        decoyHash = Bcrypt.hash(UUID().uuidString, cost: bcryptCost)
+        bcryptCost = configuration.bcryptCost
+        attempts = RateLimit(capacity: Double(configuration.signInBurst), perSecond: 1 / configuration.signInRefillSeconds)
+        decoyHash = Bcrypt.hash(UUID().uuidString, cost: configuration.bcryptCost)
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
