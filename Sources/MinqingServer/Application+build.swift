@@ -23,6 +23,13 @@ public func buildApplication(
     )
     let keys = PersonalDataKeys()
     let cases = CaseCatalog(store: store, calendar: try CaseCatalog.calendar(cityFolder: configuration.calendarDirectory))
+    let scheduler = CaseScheduler(
+        store: store,
+        catalog: cases,
+        grids: grids,
+        intervalMilliseconds: configuration.schedulerIntervalMilliseconds,
+        logger: logger
+    )
     let operations = try OperationsController(store: store, grids: grids, registry: registry)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
@@ -54,7 +61,7 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "minqing"),
-        services: [store, grids],
+        services: [store, grids, scheduler],
         logger: logger
     )
     app.beforeServerStarts {
@@ -62,6 +69,7 @@ public func buildApplication(
         keys.load(try await configuration.personalDataCipher(logger: logger, store: store))
         try await grids.load()
         if let city = grids.city { try await cases.load(city: city) }
+        scheduler.start()
     }
     return app
 }

@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: [AddressRange] = []
     /// How often a server checks whether another process imported grids.
     public var gridRefreshSeconds = 30
+    /// How often the scheduler looks for case timers that came due (it also wakes for the next one it knows of).
+    public var schedulerIntervalMilliseconds = 250
     /// The key ring that seals residents' identifiers (`id:base64key,…`, the first one current);
     /// `nil` reads, or on first start creates, ``personalDataKeyFile``.
     public var personalDataKeys: String?

@@ -48,6 +48,7 @@ enum ServerHarness {
         _ database: TestDatabase,
         seeded: Bool = true,
         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        now: @escaping @Sendable () -> Date = Date.init,
         _ body: @Sendable (Context) async throws -> T
     ) async throws -> T {
         try await database.withLocation { location in
@@ -98,7 +99,7 @@ enum ServerHarness {
             configuration.dataDirectory = data
             configuration.bcryptCost = 4
             configure(&configuration)
-            let store = try await Store.open(location, logger: TestDatabase.logger)
+            let store = try await Store.open(location, logger: TestDatabase.logger, now: now)
             let app = try await buildApplication(configuration: configuration, store: store, logger: TestDatabase.logger)
             return try await app.test(.live) { client in try await body(Context(client: client, credentials: credentials, store: store)) }
         }

@@ -113,18 +113,27 @@ extension APIHandler {
         if let target = fields.mergedInto, action == .merge, try await store.caseRecord(city: city, id: target) == nil {
             throw Problem.badRequest("merged_into: no case has the id \(target)")
         }
-        let limit = catalog.classes[record.classCode]?.limit
+        let caseClass = catalog.classes[record.classCode]
         let calendar = cases.calendar
         let given = fields
         let step = try await store.act(city: city, caseID: record.id, address: caller.address) { current, now in
             let role = Self.role(of: actor, for: action)
-            switch CaseLifecycle.take(action, on: current, by: role, actor: actor.username, fields: given, at: now, calendar: calendar, limit: limit)
-            {
+            let taken = CaseLifecycle.take(
+                action,
+                on: current,
+                by: role,
+                actor: actor.username,
+                fields: given,
+                at: now,
+                calendar: calendar,
+                limit: caseClass?.limit
+            )
+            switch taken {
             case .failure(let refusal):
                 throw Problem(refusal, action: action)
             case .success(let step):
                 try Self.authorize(caller, CaseLifecycle.permission(action, by: role), on: current, tree: tree)
-                return step
+                return (step, CaseTimers.plan(from: current, to: step.record, caseClass: caseClass, calendar: calendar, at: now))
             }
         }
         return .ok(.init(body: .json(caseBody(step.record, caller: caller, tree: tree, catalog: catalog))))

@@ -214,12 +214,13 @@ extension Store {
 
     /// Takes an action on a case in one transaction: reads the case (locked against other writers),
     /// asks `decide` for the step (the policy and ``CaseLifecycle``; it throws to refuse, and then
-    /// nothing changes), then writes the event, the new projection and the audit entry.
+    /// nothing changes) and what it does to the case's timers (``CaseTimers/plan(from:to:caseClass:calendar:at:)``),
+    /// then writes the event, the new projection, the timers and the audit entry.
     public func act(
         city: String,
         caseID: Int64,
         address: String?,
-        _ decide: @Sendable (CaseRecord, _ now: Int64) throws -> CaseStep
+        _ decide: @Sendable (CaseRecord, _ now: Int64) throws -> (step: CaseStep, timers: CaseTimerPlan)
     ) async throws -> CaseStep {
         let now = nowMilliseconds
         return try await backend.transaction { db in
@@ -229,11 +230,12 @@ extension Store {
             ).first()
             guard let row else { throw StoreError.notFound("no case has the id \(caseID)") }
             let current = try Self.caseRecord(row)
-            var step = try decide(current, now)
+            var (step, timers) = try decide(current, now)
             let hash = Self.chain(current.lastHash, step.event)
             step.record.lastHash = hash
             try await insertEvents([(step.event, current.lastHash, hash)], db: db)
             try await updateCase(step.record, expectedEvents: current.eventCount, db: db)
+            try await applyTimers(timers, city: city, caseID: caseID, at: now, db: db)
             try await appendAudit(
                 AuditRecord(
                     at: now,
@@ -357,7 +359,7 @@ extension Store {
         ).run()
     }
 
-    private func updateCase(_ record: CaseRecord, expectedEvents: Int64, db: any SQLDatabase) async throws {
+    func updateCase(_ record: CaseRecord, expectedEvents: Int64, db: any SQLDatabase) async throws {
         var update = db.update("cases")
         for (column, value) in zip(Self.caseColumns, Self.caseValues(record)) where column != "id" {
             update = update.set(SQLIdentifier(column), to: value)
@@ -366,7 +368,7 @@ extension Store {
         try await update.where("id", .equal, record.id).where("event_count", .equal, expectedEvents).run()
     }
 
-    private func insertEvents(_ events: [(event: CaseEvent, previous: String, hash: String)], db: any SQLDatabase) async throws {
+    func insertEvents(_ events: [(event: CaseEvent, previous: String, hash: String)], db: any SQLDatabase) async throws {
         let rows: [any SQLExpression] = events.map { item in
             SQLGroupExpression([
                 SQLBind(item.event.caseID), SQLBind(item.event.sequence), SQLBind(item.event.at), SQLBind(item.event.actor),
@@ -379,7 +381,7 @@ extension Store {
         ).run()
     }
 
-    private func cases(ids: [Int64], db: any SQLDatabase) async throws -> [Int64: CaseRecord] {
+    func cases(ids: [Int64], db: any SQLDatabase) async throws -> [Int64: CaseRecord] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await db.raw("SELECT \(unsafeRaw: Self.caseColumns.joined(separator: ", ")) FROM cases WHERE id IN (\(binds: ids))").all()
         return Dictionary(
@@ -426,7 +428,7 @@ extension Store {
     }
 
     /// A stored name read back; a name the code does not know means the row was not written by it.
-    private static func known<T: RawRepresentable<String>>(_ text: String, _ column: String) throws -> T {
+    static func known<T: RawRepresentable<String>>(_ text: String, _ column: String) throws -> T {
         guard let value = T(rawValue: text) else {
             throw StoreError.invalidConfiguration("the stored \(column) \(text) is not one this version knows")
         }

@@ -274,5 +274,42 @@ enum Migrations {
             // chain in id order, where a fork breaks the link to the entry before it.
             ["DROP INDEX audit_log_link"]
         },
+        Migration(id: "0011_case_timers") { t in
+            [
+                // The durable scheduler: warnings, overdue supervision and follow-ups, each a row with a
+                // due time, written with the step that set it; a sweep fires each once.
+                """
+                CREATE TABLE case_timers (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    case_id \(t.bigint) NOT NULL REFERENCES cases (id),
+                    kind TEXT NOT NULL,
+                    due_at \(t.bigint) NOT NULL,
+                    reference \(t.bigint) NOT NULL,
+                    done_at \(t.bigint),
+                    outcome TEXT
+                )
+                """,
+                // Only timers still to fire are indexed: a sweep reads the earliest of them.
+                "CREATE INDEX case_timers_due ON case_timers (due_at) WHERE done_at IS NULL",
+                "CREATE INDEX case_timers_case ON case_timers (case_id) WHERE done_at IS NULL",
+                // What the scheduler told people: a department, or an area's command center.
+                """
+                CREATE TABLE case_notices (
+                    id \(t.serialKey),
+                    city_code TEXT NOT NULL,
+                    case_id \(t.bigint) NOT NULL REFERENCES cases (id),
+                    timer_id \(t.bigint) NOT NULL REFERENCES case_timers (id),
+                    kind TEXT NOT NULL,
+                    department_code TEXT,
+                    area_code TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    created_at \(t.bigint) NOT NULL
+                )
+                """,
+                "CREATE INDEX case_notices_department ON case_notices (city_code, department_code, id)",
+                "CREATE INDEX case_notices_area ON case_notices (city_code, area_code, id)",
+            ]
+        },
     ]
 }
