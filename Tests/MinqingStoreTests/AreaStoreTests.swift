@@ -166,13 +166,6 @@ struct AreaStoreTests {
     }
 }
 
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let state = Mutex(Date(timeIntervalSince1970: 1_790_000_000))
-    func now() -> Date { state.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { state.withLock { $0 += seconds } }
-}
-
 /// The departments and case classes a city starts from.
 @Suite(.serialized)
 struct CatalogStoreTests {

@@ -2,7 +2,16 @@ import Foundation
 import Logging
 import MinqingStore
 import SQLKit
+import Synchronization
 import Testing
+
+/// A clock the test moves by hand.
+public final class TestClock: Sendable {
+    private let state: Mutex<Date>
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_790_000_000)) { state = Mutex(start) }
+    public func now() -> Date { state.withLock { $0 } }
+    public func advance(by seconds: TimeInterval) { state.withLock { $0 += seconds } }
+}
 
 /// The databases a store test runs on: SQLite always; PostgreSQL when `MINQING_TEST_POSTGRES_URL`
 /// names a local server (`make test` starts one). `MINQING_REQUIRE_POSTGRES=1` makes its absence a failure.

@@ -83,6 +83,53 @@ extension APIHandler {
         )
     }
 
+    /// The scheduler's notices for the caller: to their department, or to the command centers of
+    /// their area subtree.
+    func listNotices(_ input: Operations.ListNotices.Input) async throws -> Operations.ListNotices.Output {
+        let caller = Caller.current
+        let actor = try caller.actor()
+        let tree = try currentTree()
+        let city = grids.city ?? actor.cityCode
+        try caller.requireRole(for: .readCase, in: city)
+        let limit = input.query.limit ?? 100
+        var found: [StoredCaseNotice] = []
+        var receives = false
+        for grant in actor.grants {
+            switch grant.role {
+            case .departmentHandler, .departmentHead:
+                guard let department = grant.departmentCode else { continue }
+                receives = true
+                found += try await store.caseNotices(city: city, to: .department(department), before: input.query.before, limit: limit)
+            case .commandCenter:
+                receives = true
+                // A city-wide center (no area, or the city itself) hears every area.
+                let areas = grant.areaCode.flatMap { tree.path(code: $0).count > 1 ? tree.subtreeCodes(code: $0) : nil }
+                found += try await store.caseNotices(city: city, to: .commandCenters(areas: areas), before: input.query.before, limit: limit)
+            default:
+                continue
+            }
+        }
+        guard receives else { throw Problem.forbidden("notices go to departments and command centers; \(actor.username) is neither") }
+        let notices = Set(found).sorted { $0.id > $1.id }.prefix(limit)
+        return .ok(
+            .init(
+                body: .json(
+                    notices.map { stored in
+                        .init(
+                            id: stored.id,
+                            _case: stored.caseID,
+                            kind: .init(rawValue: stored.notice.kind.rawValue)!,
+                            department: stored.notice.departmentCode,
+                            area: stored.notice.areaCode,
+                            message: stored.notice.message,
+                            createdAt: Date(milliseconds: stored.createdAt)
+                        )
+                    }
+                )
+            )
+        )
+    }
+
     func actOnCase(_ input: Operations.ActOnCase.Input) async throws -> Operations.ActOnCase.Output {
         guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
         let (caller, actor, tree, record) = try await visibleCase(input.path.id)

@@ -148,15 +148,24 @@ extension Store {
         }
     }
 
-    /// The notices for a department, or for the command centers of some areas, newest first.
-    public func caseNotices(city: String, department: String?, areas: [String]?, before: Int64? = nil, limit: Int = 100) async throws
-        -> [StoredCaseNotice]
-    {
+    /// Who a notice is for.
+    public enum NoticeRecipients: Sendable {
+        case department(String)
+        /// The command centers of these areas; `nil` for every area of the city.
+        case commandCenters(areas: [String]?)
+    }
+
+    /// The notices to some recipients, newest first.
+    public func caseNotices(city: String, to recipients: NoticeRecipients, before: Int64? = nil, limit: Int = 100) async throws -> [StoredCaseNotice] {
         try await backend.read { db in
             var query = db.select().columns("id", "case_id", "kind", "department_code", "area_code", "message", "created_at").from("case_notices")
                 .where("city_code", .equal, city)
-            if let department { query = query.where("department_code", .equal, department) }
-            if let areas { query = query.where("area_code", .in, areas).where("department_code", .is, SQLLiteral.null) }
+            switch recipients {
+            case .department(let code): query = query.where("department_code", .equal, code)
+            case .commandCenters(let areas):
+                query = query.where("department_code", .is, SQLLiteral.null)
+                if let areas { query = query.where("area_code", .in, areas) }
+            }
             if let before { query = query.where("id", .lessThan, before) }
             return try await query.orderBy("id", .descending).limit(limit).all().map { row in
                 StoredCaseNotice(
