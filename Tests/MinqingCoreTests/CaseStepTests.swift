@@ -34,6 +34,31 @@ struct CaseStepTests {
         return record
     }
 
+    /// Takes each action at its time and keeps every step, failing the test on a refusal.
+    static func steps(
+        _ record: CaseRecord,
+        _ steps: [(CaseAction, Role, CaseActionFields, String)],
+        limit: TimeLimit? = fiveDays
+    ) throws -> [CaseStep] {
+        var record = record
+        var taken: [CaseStep] = []
+        for (action, role, fields, time) in steps {
+            let step = try CaseLifecycle.take(
+                action,
+                on: record,
+                by: role,
+                actor: "x",
+                fields: fields,
+                at: at(time),
+                calendar: calendar,
+                limit: limit
+            ).get()
+            taken.append(step)
+            record = step.record
+        }
+        return taken
+    }
+
     static let dispatch = CaseActionFields(leadDepartment: "jtj")
 
     @Test func aDispatchStartsTheHandlingLimitOnTheWorkingCalendar() throws {
@@ -90,6 +115,42 @@ struct CaseStepTests {
         let resumed = try Self.run(suspended, [(.resume, .commandCenter, .init(), "2026-03-05 09:00")])
         #expect(resumed.state == .signed && resumed.pausedAt == nil && resumed.suspendedFrom == nil)
         #expect(resumed.dueAt == Self.at("2026-03-12 09:00"))
+    }
+
+    @Test func everyNewDeadlineIsInTheLog() throws {
+        let taken = try Self.steps(
+            Self.reported(at: "2026-03-02 09:00"),
+            [
+                (.accept, .commandCenter, .init(), "2026-03-02 09:00"),
+                (.dispatch, .commandCenter, Self.dispatch, "2026-03-02 09:00"),
+                // A caller cannot write a deadline of its own into the log.
+                (.sign, .departmentHandler, .init(dueAt: 1), "2026-03-02 10:00"),
+                (.requestExtension, .departmentHandler, .init(reason: "待采购", extensionDays: 2), "2026-03-03 09:00"),
+                (.approveExtension, .commandCenter, .init(), "2026-03-03 10:00"),
+                (.suspend, .commandCenter, .init(reason: "涉诉"), "2026-03-04 09:00"),
+                (.resume, .commandCenter, .init(), "2026-03-05 09:00"),
+                (.handle, .departmentHandler, .init(evidence: ["h1"], result: "已修复"), "2026-03-06 09:00"),
+                (.rework, .gridWorker, .init(reason: "未修复"), "2026-03-06 14:00"),
+                (.handle, .departmentHandler, .init(evidence: ["h2"], result: "已修复"), "2026-03-09 09:00"),
+                (.verify, .gridWorker, .init(evidence: ["v"]), "2026-03-09 10:00"),
+            ]
+        )
+        let due = taken.map(\.event.fields.dueAt)
+        let expected: [String?] = [
+            nil, "2026-03-09 09:00", nil, nil, "2026-03-11 09:00", nil, "2026-03-12 09:00",
+            // Handling sets the verification deadline (one working day); rework a fresh handling limit (five
+            // working days from Friday 14:00, after the lunch break, end at the next Friday's 12:00).
+            "2026-03-09 09:00", "2026-03-13 12:00", "2026-03-10 09:00", nil,
+        ]
+        #expect(due == expected.map { $0.map(Self.at) })
+        // The event's deadline is the record's, wherever a step set one.
+        for step in taken where step.event.fields.dueAt != nil { #expect(step.event.fields.dueAt == step.record.dueAt) }
+        // A resume that does not move the deadline (paused and resumed outside working time) records none.
+        let weekend = try Self.steps(
+            taken[4].record,
+            [(.suspend, .commandCenter, .init(reason: "涉诉"), "2026-03-07 10:00"), (.resume, .commandCenter, .init(), "2026-03-08 10:00")]
+        )
+        #expect(weekend[1].record.dueAt == taken[4].record.dueAt && weekend[1].event.fields.dueAt == nil)
     }
 
     @Test func aReturnIsTimeBoxedAndNamesTheReturningDepartment() throws {
@@ -179,5 +240,11 @@ struct CaseStepTests {
         )
         let fields = CaseActionFields(reason: "r", evidence: ["a"], mergedInto: 3, coDepartments: ["b"], solved: false, extensionDays: 2)
         #expect(CaseActionFields(json: fields.json) == fields)
+        // The deadline is stored only when set, in milliseconds; events written before it read back without one.
+        let dispatched = CaseActionFields(leadDepartment: "jtj", dueAt: Self.at("2026-03-09 09:00"))
+        #expect(dispatched.json.serialized == #"{"due_at":\#(Self.at("2026-03-09 09:00")),"lead_department":"jtj"}"#)
+        #expect(CaseActionFields(json: dispatched.json) == dispatched)
+        let old = try JSONValue(parsing: Array(#"{"lead_department":"jtj"}"#.utf8))
+        #expect(CaseActionFields(json: old).dueAt == nil && CaseActionFields(json: old) == CaseActionFields(leadDepartment: "jtj"))
     }
 }

@@ -183,6 +183,7 @@ extension CaseActionFields {
         if let solved { object["solved"] = .bool(solved) }
         if let satisfied { object["satisfied"] = .bool(satisfied) }
         if let extensionDays { object["extension_days"] = .number(Double(extensionDays)) }
+        if let dueAt { object["due_at"] = .number(Double(dueAt)) }
         return .object(object)
     }
 
@@ -200,7 +201,8 @@ extension CaseActionFields {
             coDepartments: strings("co_departments"),
             solved: bool("solved"),
             satisfied: bool("satisfied"),
-            extensionDays: json["extension_days"]?.number.map { Int($0) }
+            extensionDays: json["extension_days"]?.number.map { Int($0) },
+            dueAt: json["due_at"]?.number.map { Int64($0) }
         )
     }
 }

@@ -92,6 +92,11 @@ public struct CaseActionFields: Sendable, Hashable {
     public var satisfied: Bool?
     /// Extra working days asked for or granted.
     public var extensionDays: Int?
+    /// The deadline the step set (处置时限, or 核查时限 after handling), in milliseconds since 1970:
+    /// written by ``CaseLifecycle/take(_:on:by:actor:fields:at:calendar:limit:)``, never taken from a
+    /// client, so that measures such as on-time handling can be computed from the log alone. Events
+    /// written before it existed have none.
+    public var dueAt: Int64?
 
     public init(
         reason: String? = nil,
@@ -103,7 +108,8 @@ public struct CaseActionFields: Sendable, Hashable {
         coDepartments: [String] = [],
         solved: Bool? = nil,
         satisfied: Bool? = nil,
-        extensionDays: Int? = nil
+        extensionDays: Int? = nil,
+        dueAt: Int64? = nil
     ) {
         self.reason = reason
         self.evidence = evidence
@@ -115,6 +121,7 @@ public struct CaseActionFields: Sendable, Hashable {
         self.solved = solved
         self.satisfied = satisfied
         self.extensionDays = extensionDays
+        self.dueAt = dueAt
     }
 }
 

@@ -13,6 +13,9 @@ extension CaseLifecycle {
 
     /// Takes an action on a case at `now`: checks it with ``apply(_:to:by:fields:suspendedFrom:)``,
     /// then moves the clocks on `calendar` (`limit` is the class's handling limit) and writes the event.
+    /// Every step that sets a new deadline (dispatch, an approved extension, a resume that moves it,
+    /// handling's verification deadline, rework) records it in the event's `due_at`, so that measures
+    /// are computed from the log alone (``CaseFacts``).
     public static func take(
         _ action: CaseAction,
         on record: CaseRecord,
@@ -24,6 +27,8 @@ extension CaseLifecycle {
         limit: TimeLimit?
     ) -> Result<CaseStep, CaseActionRefusal> {
         var fields = fields
+        // The deadline in the log is the lifecycle's, whatever a caller put there.
+        fields.dueAt = nil
         let target: CaseState
         switch apply(action, to: record.state, by: role, fields: fields, suspendedFrom: record.suspendedFrom) {
         case .failure(let refusal): return .failure(refusal)
@@ -51,6 +56,7 @@ extension CaseLifecycle {
             next.coDepartments = fields.coDepartments
             next.dispatchedAt = now
             next.dueAt = limit.map { calendar.deadline(of: $0, from: now) }
+            fields.dueAt = next.dueAt
         case .returnToDispatcher:
             if let dispatchedAt = record.dispatchedAt, now > calendar.deadline(of: returnLimit, from: dispatchedAt) {
                 return .failure(.invalidField("return", "a case is returned within 2 working days of its dispatch; handle it or ask for more time"))
@@ -68,6 +74,7 @@ extension CaseLifecycle {
             fields.extensionDays = days
             next.requestedExtensionDays = nil
             next.dueAt = record.dueAt.map { calendar.adding(workingMinutes: days * calendar.minutesPerDay, to: $0) }
+            fields.dueAt = next.dueAt
         case .denyExtension:
             next.requestedExtensionDays = nil
         case .defer_:
@@ -84,11 +91,14 @@ extension CaseLifecycle {
             }
             next.pausedAt = nil
             next.suspendedFrom = nil
+            if next.dueAt != record.dueAt { fields.dueAt = next.dueAt }
         case .handle:
             next.dueAt = calendar.deadline(of: verifyLimit, from: now)
+            fields.dueAt = next.dueAt
         case .rework:
             // Back to the department with a fresh handling limit; the rework itself is counted.
             next.dueAt = limit.map { calendar.deadline(of: $0, from: now) }
+            fields.dueAt = next.dueAt
         case .rate:
             if fields.solved == false { reopen(&next) }
         case .escalate:
