@@ -23,6 +23,7 @@ public func buildApplication(
     )
     let keys = PersonalDataKeys()
     let cases = CaseCatalog(store: store, calendar: try CaseCatalog.calendar(cityFolder: configuration.calendarDirectory))
+    store.use(calendar: cases.calendar)
     let scheduler = CaseScheduler(
         store: store,
         catalog: cases,
@@ -68,7 +69,13 @@ public func buildApplication(
         try await store.migrate()
         keys.load(try await configuration.personalDataCipher(logger: logger, store: store))
         try await grids.load()
-        if let city = grids.city { try await cases.load(city: city) }
+        if let city = grids.city {
+            try await cases.load(city: city)
+            if try await store.measureCountsMissing(city: city) {
+                logger.info("summing the case log for the measures (cases older than the sums)", metadata: ["city": "\(city)"])
+                try await store.rebuildMeasureCounts(city: city)
+            }
+        }
         scheduler.start()
     }
     return app

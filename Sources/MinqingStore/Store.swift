@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import MinqingCore
 import SQLKit
 import ServiceLifecycle
+import Synchronization
 
 /// All of Minqing's data, on SQLite or PostgreSQL through one SQL code path. A `Service`: in the
 /// server's service group it keeps its connections for the life of the process.
@@ -16,6 +18,8 @@ public final class Store: Service {
     let auditing: Bool
     /// Credentials recently looked up, for this process.
     let credentials = CredentialCache()
+    /// The calendar of ``calendar`` (set by ``use(calendar:)``).
+    let calendarBox = Mutex(WorkingCalendar())
     /// Reports waiting for the next group commit.
     let intakeQueue = IntakeQueue()
 

@@ -38,10 +38,20 @@ struct CaseTimerStoreTests {
 
     /// Takes `action` as the command center or department would, with the timers it sets.
     @discardableResult
-    static func act(_ store: Store, _ id: Int64, _ action: CaseAction, _ role: Role, _ fields: CaseActionFields = .init()) async throws -> CaseRecord {
+    static func act(_ store: Store, _ id: Int64, _ action: CaseAction, _ role: Role, _ fields: CaseActionFields = .init()) async throws -> CaseRecord
+    {
         try await store.act(city: city, caseID: id, address: nil) { current, now in
-            let step = try CaseLifecycle.take(action, on: current, by: role, actor: "tester", fields: fields, at: now, calendar: calendar, limit: urgent.limit)
-                .get()
+            let step = try CaseLifecycle.take(
+                action,
+                on: current,
+                by: role,
+                actor: "tester",
+                fields: fields,
+                at: now,
+                calendar: calendar,
+                limit: urgent.limit
+            )
+            .get()
             return (step, CaseTimers.plan(from: current, to: step.record, caseClass: urgent, calendar: calendar, at: now))
         }.record
     }
@@ -76,7 +86,9 @@ struct CaseTimerStoreTests {
             let timers = try await store.caseTimers(caseID: id).map(\.timer.timer)
             let due = try #require(try await store.caseRecord(city: Self.city, id: id)?.dueAt)
             // 75 % of two clock hours: the warning 30 minutes before the deadline.
-            #expect(timers == [CaseTimer(kind: .warning, dueAt: due - 1_800_000, reference: due), CaseTimer(kind: .overdue, dueAt: due, reference: due)])
+            #expect(
+                timers == [CaseTimer(kind: .warning, dueAt: due - 1_800_000, reference: due), CaseTimer(kind: .overdue, dueAt: due, reference: due)]
+            )
 
             #expect(try await Self.sweepAll(store) == 0)
             clock.advance(by: 95 * 60)
@@ -119,7 +131,12 @@ struct CaseTimerStoreTests {
             // Five paused hours later, the deadline moved by five hours; one hour of the limit is left.
             #expect(resumed.dueAt == due + 5 * 3_600_000)
             let open = try await store.caseTimers(caseID: id).filter { $0.doneAt == nil }.map(\.timer.timer)
-            #expect(open == [CaseTimer(kind: .warning, dueAt: due + 5 * 3_600_000 - 1_800_000, reference: due + 5 * 3_600_000), CaseTimer(kind: .overdue, dueAt: due + 5 * 3_600_000, reference: due + 5 * 3_600_000)])
+            #expect(
+                open == [
+                    CaseTimer(kind: .warning, dueAt: due + 5 * 3_600_000 - 1_800_000, reference: due + 5 * 3_600_000),
+                    CaseTimer(kind: .overdue, dueAt: due + 5 * 3_600_000, reference: due + 5 * 3_600_000),
+                ]
+            )
             // Handled in time: the verification clock replaces the handling clock.
             try await Self.act(store, id, .sign, .departmentHandler)
             try await Self.act(store, id, .handle, .departmentHandler, CaseActionFields(evidence: ["sha256:1"], result: "已处置"))
@@ -171,7 +188,10 @@ struct CaseTimerStoreTests {
                 }
                 #expect(try await Self.count(first, "SELECT COUNT(*) AS n FROM case_events WHERE action = 'supervise'") == cases)
                 #expect(
-                    try await Self.count(first, "SELECT COUNT(*) AS n FROM (SELECT case_id FROM case_events WHERE action = 'supervise' GROUP BY case_id HAVING COUNT(*) > 1) t") == 0
+                    try await Self.count(
+                        first,
+                        "SELECT COUNT(*) AS n FROM (SELECT case_id FROM case_events WHERE action = 'supervise' GROUP BY case_id HAVING COUNT(*) > 1) t"
+                    ) == 0
                 )
                 #expect(try await Self.count(first, "SELECT COUNT(*) AS n FROM case_notices") == cases * 3)
                 #expect(try await Self.count(first, "SELECT COUNT(*) AS n FROM case_timers WHERE done_at IS NULL") == 0)

@@ -97,6 +97,12 @@ public struct WorkingCalendar: Sendable, Hashable {
         return day.weekday <= 5
     }
 
+    /// The local calendar day of an instant (milliseconds since 1970, UTC).
+    public func day(of instant: Int64) -> CalendarDay { local(instant).day }
+
+    /// The instant a local calendar day begins.
+    public func start(of day: CalendarDay) -> Int64 { instant(day, minute: 0) }
+
     /// The calendar day and the minute of the day of an instant (milliseconds since 1970, UTC).
     func local(_ instant: Int64) -> (day: CalendarDay, millisecond: Int64) {
         let shifted = instant + Int64(utcOffset) * 1000

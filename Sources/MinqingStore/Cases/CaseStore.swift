@@ -160,6 +160,7 @@ extension Store {
                 }
                 try await insertCases(steps.map(\.record), db: db)
                 try await insertEvents(steps.map { ($0.event, "", $0.record.lastHash) }, db: db)
+                try await moveCounts(steps.flatMap { countChanges(from: nil, to: ($0.record, [$0.event])) }, db: db)
                 let keyed = fresh.filter { reports[$0].idempotencyKey != nil }
                 if !keyed.isEmpty {
                     let rows: [any SQLExpression] = keyed.map { index in
@@ -233,8 +234,10 @@ extension Store {
             var (step, timers) = try decide(current, now)
             let hash = Self.chain(current.lastHash, step.event)
             step.record.lastHash = hash
+            let log = try await events(caseID: caseID, db: db)
             try await insertEvents([(step.event, current.lastHash, hash)], db: db)
             try await updateCase(step.record, expectedEvents: current.eventCount, db: db)
+            try await moveCounts(countChanges(from: (current, log), to: (step.record, log + [step.event])), db: db)
             try await applyTimers(timers, city: city, caseID: caseID, at: now, db: db)
             try await appendAudit(
                 AuditRecord(
@@ -251,6 +254,13 @@ extension Store {
             )
             return step
         }
+    }
+
+    /// The events of a case, oldest first, in a transaction.
+    func events(caseID: Int64, db: any SQLDatabase) async throws -> [CaseEvent] {
+        try await db.raw(
+            "SELECT case_id, seq, at, actor, action, from_state, to_state, fields, previous_hash, hash FROM case_events WHERE case_id = \(bind: caseID) ORDER BY seq"
+        ).all().map { try Self.logEntry($0).event }
     }
 
     /// A case's log, oldest first.
@@ -435,7 +445,7 @@ extension Store {
         return value
     }
 
-    private static func logEntry(_ row: any SQLRow) throws -> CaseLogEntry {
+    static func logEntry(_ row: any SQLRow) throws -> CaseLogEntry {
         let fields = try JSONValue(parsing: Array(try row.decode(column: "fields", as: String.self).utf8))
         return CaseLogEntry(
             event: CaseEvent(

@@ -103,10 +103,17 @@ extension Store {
                 }
             }
             if !events.isEmpty {
+                var changes: [(CountKey, CaseCounters)] = []
+                for id in Set(events.map(\.event.caseID)) {
+                    let log = try await self.events(caseID: id, db: db)
+                    let added = events.filter { $0.event.caseID == id }.map(\.event)
+                    changes += countChanges(from: (original[id]!, log), to: (records[id]!, log + added))
+                }
                 try await insertEvents(events, db: db)
                 for id in Set(events.map(\.event.caseID)) {
                     try await updateCase(records[id]!, expectedEvents: original[id]!.eventCount, db: db)
                 }
+                try await moveCounts(changes, db: db)
                 try await appendAudit(audit, db: db)
             }
             if !notices.isEmpty {
@@ -156,7 +163,8 @@ extension Store {
     }
 
     /// The notices to some recipients, newest first.
-    public func caseNotices(city: String, to recipients: NoticeRecipients, before: Int64? = nil, limit: Int = 100) async throws -> [StoredCaseNotice] {
+    public func caseNotices(city: String, to recipients: NoticeRecipients, before: Int64? = nil, limit: Int = 100) async throws -> [StoredCaseNotice]
+    {
         try await backend.read { db in
             var query = db.select().columns("id", "case_id", "kind", "department_code", "area_code", "message", "created_at").from("case_notices")
                 .where("city_code", .equal, city)

@@ -311,5 +311,64 @@ enum Migrations {
                 "CREATE INDEX case_notices_area ON case_notices (city_code, area_code, id)",
             ]
         },
+        Migration(id: "0012_case_counts") { t in
+            // The measures' sums (CaseCounters in Core, one column each, written out here so that this
+            // migration never changes): moved by each event's `after − before` in the event's
+            // transaction. By report day, class and department; by area too in the first table (for
+            // any area subtree), not in the second (the whole city, few rows however many cases).
+            let counters = """
+                    reports \(t.bigint) NOT NULL DEFAULT 0,
+                    valid \(t.bigint) NOT NULL DEFAULT 0,
+                    on_the_spot \(t.bigint) NOT NULL DEFAULT 0,
+                    dispatches \(t.bigint) NOT NULL DEFAULT 0,
+                    returns \(t.bigint) NOT NULL DEFAULT 0,
+                    handled \(t.bigint) NOT NULL DEFAULT 0,
+                    handled_on_time \(t.bigint) NOT NULL DEFAULT 0,
+                    extended \(t.bigint) NOT NULL DEFAULT 0,
+                    reworked \(t.bigint) NOT NULL DEFAULT 0,
+                    closed \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_on_time \(t.bigint) NOT NULL DEFAULT 0,
+                    deferred \(t.bigint) NOT NULL DEFAULT 0,
+                    return_calls \(t.bigint) NOT NULL DEFAULT 0,
+                    solved \(t.bigint) NOT NULL DEFAULT 0,
+                    satisfied \(t.bigint) NOT NULL DEFAULT 0,
+                    responded \(t.bigint) NOT NULL DEFAULT 0,
+                    respondable \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_grid \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_village \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_town \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_county \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_city \(t.bigint) NOT NULL DEFAULT 0,
+                    report_to_dispatch_ms \(t.bigint) NOT NULL DEFAULT 0,
+                    report_to_dispatch_count \(t.bigint) NOT NULL DEFAULT 0,
+                    dispatch_to_handle_ms \(t.bigint) NOT NULL DEFAULT 0,
+                    dispatch_to_handle_count \(t.bigint) NOT NULL DEFAULT 0,
+                    handle_to_close_ms \(t.bigint) NOT NULL DEFAULT 0,
+                    handle_to_close_count \(t.bigint) NOT NULL DEFAULT 0
+                """
+            return [
+                """
+                CREATE TABLE case_counts_by_area (
+                    city_code TEXT NOT NULL,
+                    area_code TEXT NOT NULL,
+                    day \(t.bigint) NOT NULL,
+                    class_code TEXT NOT NULL,
+                    department_code TEXT NOT NULL,
+                \(counters),
+                    PRIMARY KEY (city_code, area_code, day, class_code, department_code)
+                )
+                """,
+                """
+                CREATE TABLE case_counts_by_day (
+                    city_code TEXT NOT NULL,
+                    day \(t.bigint) NOT NULL,
+                    class_code TEXT NOT NULL,
+                    department_code TEXT NOT NULL,
+                \(counters),
+                    PRIMARY KEY (city_code, day, class_code, department_code)
+                )
+                """,
+            ]
+        },
     ]
 }

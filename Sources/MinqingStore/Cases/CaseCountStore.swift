@@ -1,0 +1,249 @@
+import Foundation
+import MinqingCore
+import SQLKit
+import Synchronization
+
+/// What the measures are asked about: a period of report days, and optionally an area subtree,
+/// classes and a department.
+public struct MeasureFilter: Sendable, Hashable {
+    /// Report days, from the first to the day before `untilDay`.
+    public var fromDay: CalendarDay
+    public var untilDay: CalendarDay
+    /// The areas of the subtree asked about; `nil` for the whole city.
+    public var areas: [String]?
+    /// The classes asked about (a major class with its subclasses); `nil` for all.
+    public var classes: [String]?
+    public var department: String?
+
+    public init(fromDay: CalendarDay, untilDay: CalendarDay, areas: [String]? = nil, classes: [String]? = nil, department: String? = nil) {
+        self.fromDay = fromDay
+        self.untilDay = untilDay
+        self.areas = areas
+        self.classes = classes
+        self.department = department
+    }
+}
+
+/// One place the measures' sums are kept: a case's report day, area, class and a department (or
+/// `""`), with the counters its facts add there.
+struct CountKey: Hashable {
+    var city: String
+    var area: String
+    var day: Int64
+    var classCode: String
+    var department: String
+}
+
+extension Store {
+    /// The working-time calendar that the measures' facts are counted on (the response limit). The
+    /// server sets the city's calendar before it starts.
+    public var calendar: WorkingCalendar { calendarBox.withLock { $0 } }
+
+    public func use(calendar: WorkingCalendar) { calendarBox.withLock { $0 = calendar } }
+
+    /// How the sums move when a case's log grows from `before` (nil for a new case) to `after`.
+    func countChanges(
+        from before: (record: CaseRecord, events: [CaseEvent])?,
+        to after: (record: CaseRecord, events: [CaseEvent])
+    ) -> [(
+        CountKey, CaseCounters
+    )] {
+        let calendar = self.calendar
+        let old = before.map { CaseFacts(record: $0.record, events: $0.events, calendar: calendar) } ?? CaseFacts()
+        let new = CaseFacts(record: after.record, events: after.events, calendar: calendar)
+        let record = after.record
+        let day = Int64(calendar.day(of: record.reportedAt).number)
+        return new.delta(from: old).map { department, counters in
+            (CountKey(city: record.cityCode, area: record.areaCode, day: day, classCode: record.classCode, department: department), counters)
+        }
+    }
+
+    /// Adds changes to both tables of sums, in the caller's transaction: one statement per table.
+    func moveCounts(_ changes: [(CountKey, CaseCounters)], db: any SQLDatabase) async throws {
+        guard !changes.isEmpty else { return }
+        var byArea: [CountKey: CaseCounters] = [:]
+        var byDay: [CountKey: CaseCounters] = [:]
+        for (key, counters) in changes {
+            byArea[key, default: .zero] += counters
+            var cityWide = key
+            cityWide.area = ""
+            byDay[cityWide, default: .zero] += counters
+        }
+        let columns = CaseCounters.columns
+        for (table, sums, keyColumns) in [
+            ("case_counts_by_area", byArea, ["city_code", "area_code", "day", "class_code", "department_code"]),
+            ("case_counts_by_day", byDay, ["city_code", "day", "class_code", "department_code"]),
+        ] {
+            let rows: [any SQLExpression] = sums.filter { !$0.value.isZero }.map { key, counters in
+                var values: [any SQLExpression] = [SQLBind(key.city)]
+                if table == "case_counts_by_area" { values.append(SQLBind(key.area)) }
+                values += [SQLBind(key.day), SQLBind(key.classCode), SQLBind(key.department)]
+                values += columns.map { SQLBind(counters[keyPath: $0.keyPath]) }
+                return SQLGroupExpression(values)
+            }
+            guard !rows.isEmpty else { continue }
+            let names = columns.map(\.name)
+            let updates = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+            try await db.raw(
+                """
+                INSERT INTO \(ident: table) (\(unsafeRaw: (keyColumns + names).joined(separator: ", "))) VALUES \(SQLList(rows))
+                ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: updates)
+                """
+            ).run()
+        }
+    }
+
+    /// The counters summed over a filter, and the open cases overdue now within it: what
+    /// ``CaseMeasures/init(counters:overdueOpen:)`` needs.
+    public func measureCounts(city: String, _ filter: MeasureFilter) async throws -> (counters: CaseCounters, overdueOpen: Int64) {
+        let now = nowMilliseconds
+        let calendar = self.calendar
+        return try await backend.read { db in
+            let table = filter.areas == nil ? "case_counts_by_day" : "case_counts_by_area"
+            var sums = db.select().from(table).where("city_code", .equal, city)
+                .where("day", .greaterThanOrEqual, Int64(filter.fromDay.number)).where("day", .lessThan, Int64(filter.untilDay.number))
+            for column in CaseCounters.columns {
+                // PostgreSQL sums BIGINTs as NUMERIC: back to BIGINT, which no city's counts outgrow.
+                sums = sums.column(SQLRaw("CAST(COALESCE(SUM(\(column.name)), 0) AS BIGINT) AS \(column.name)"))
+            }
+            var overdue = db.select().column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")).from("cases")
+                .where("city_code", .equal, city)
+                .where("state", .in, [CaseState.dispatched, .signed, .extensionRequested].map(\.rawValue))
+                .where("paused_at", .is, SQLLiteral.null)
+                .where("due_at", .lessThan, now)
+                .where("reported_at", .greaterThanOrEqual, calendar.start(of: filter.fromDay))
+                .where("reported_at", .lessThan, calendar.start(of: filter.untilDay))
+            if let areas = filter.areas {
+                sums = sums.where("area_code", .in, areas)
+                overdue = overdue.where("area_code", .in, areas)
+            }
+            if let classes = filter.classes {
+                sums = sums.where("class_code", .in, classes)
+                overdue = overdue.where("class_code", .in, classes)
+            }
+            if let department = filter.department {
+                sums = sums.where("department_code", .equal, department)
+                overdue = overdue.where("lead_department", .equal, department)
+            }
+            var counters = CaseCounters.zero
+            if let row = try await sums.first() {
+                for column in CaseCounters.columns { counters[keyPath: column.keyPath] = try row.decode(column: column.name, as: Int64.self) }
+            }
+            let overdueOpen = try await overdue.first()?.decode(column: "n", as: Int64.self) ?? 0
+            return (counters, overdueOpen)
+        }
+    }
+
+    /// The sums as the log says they should be: every case's facts computed afresh from its events.
+    /// Compared with the kept sums by ``checkMeasureCounts(city:)``; written by ``rebuildMeasureCounts(city:)``.
+    func recountFromLog(city: String, db: any SQLDatabase) async throws -> [CountKey: CaseCounters] {
+        var sums: [CountKey: CaseCounters] = [:]
+        var lastID: Int64 = 0
+        while true {
+            // A page of cases at a time, with their events.
+            let records = try await db.raw(
+                """
+                SELECT \(unsafeRaw: Self.caseColumns.joined(separator: ", ")) FROM cases
+                WHERE city_code = \(bind: city) AND id > \(bind: lastID) ORDER BY id LIMIT 2000
+                """
+            ).all().map(Self.caseRecord)
+            guard let last = records.last else { return sums }
+            lastID = last.id
+            let events = try await db.raw(
+                """
+                SELECT case_id, seq, at, actor, action, from_state, to_state, fields, previous_hash, hash FROM case_events
+                WHERE case_id IN (\(binds: records.map(\.id))) ORDER BY case_id, seq
+                """
+            ).all().map { try Self.logEntry($0).event }
+            let byCase = Dictionary(grouping: events, by: \.caseID)
+            for record in records {
+                for (key, counters) in countChanges(from: nil, to: (record, byCase[record.id] ?? [])) {
+                    sums[key, default: .zero] += counters
+                }
+            }
+        }
+    }
+
+    /// The kept sums, by area (the finer table), without rows that sum to nothing.
+    private func keptCounts(city: String, db: any SQLDatabase) async throws -> [CountKey: CaseCounters] {
+        let rows = try await db.raw("SELECT * FROM case_counts_by_area WHERE city_code = \(bind: city)").all()
+        var kept: [CountKey: CaseCounters] = [:]
+        for row in rows {
+            var counters = CaseCounters.zero
+            for column in CaseCounters.columns { counters[keyPath: column.keyPath] = try row.decode(column: column.name, as: Int64.self) }
+            guard !counters.isZero else { continue }
+            let key = CountKey(
+                city: city,
+                area: try row.decode(column: "area_code", as: String.self),
+                day: try row.decode(column: "day", as: Int64.self),
+                classCode: try row.decode(column: "class_code", as: String.self),
+                department: try row.decode(column: "department_code", as: String.self)
+            )
+            kept[key] = counters
+        }
+        return kept
+    }
+
+    /// Whether the kept sums are exactly what the log says, in both tables; the first difference if not.
+    public func checkMeasureCounts(city: String) async throws -> String? {
+        try await backend.read { db in
+            let expected = try await recountFromLog(city: city, db: db).filter { !$0.value.isZero }
+            let kept = try await keptCounts(city: city, db: db)
+            for key in Set(expected.keys).union(kept.keys) where expected[key] != kept[key] {
+                return
+                    "area \(key.area), day \(key.day), class \(key.classCode), department '\(key.department)': the log says \(expected[key] ?? .zero), the sums hold \(kept[key] ?? .zero)"
+            }
+            // The city-wide table is the area table summed over areas.
+            var byDay: [CountKey: CaseCounters] = [:]
+            for (key, counters) in kept {
+                var cityWide = key
+                cityWide.area = ""
+                byDay[cityWide, default: .zero] += counters
+            }
+            let rows = try await db.raw("SELECT * FROM case_counts_by_day WHERE city_code = \(bind: city)").all()
+            var dayKept: [CountKey: CaseCounters] = [:]
+            for row in rows {
+                var counters = CaseCounters.zero
+                for column in CaseCounters.columns { counters[keyPath: column.keyPath] = try row.decode(column: column.name, as: Int64.self) }
+                guard !counters.isZero else { continue }
+                let key = CountKey(
+                    city: city,
+                    area: "",
+                    day: try row.decode(column: "day", as: Int64.self),
+                    classCode: try row.decode(column: "class_code", as: String.self),
+                    department: try row.decode(column: "department_code", as: String.self)
+                )
+                dayKept[key] = counters
+            }
+            for key in Set(byDay.keys).union(dayKept.keys) where byDay[key] != dayKept[key] {
+                return
+                    "city-wide, day \(key.day), class \(key.classCode), department '\(key.department)': the areas sum to \(byDay[key] ?? .zero), the city-wide sums hold \(dayKept[key] ?? .zero)"
+            }
+            return nil
+        }
+    }
+
+    /// Writes the sums afresh from the log: for a database whose cases predate the sums, or after a
+    /// restore. Run it before serving (the server does, when the sums are missing): an action
+    /// committed by another process meanwhile would be counted by the rebuild or not at all.
+    public func rebuildMeasureCounts(city: String) async throws {
+        try await backend.transaction { db in
+            try await db.raw("DELETE FROM case_counts_by_area WHERE city_code = \(bind: city)").run()
+            try await db.raw("DELETE FROM case_counts_by_day WHERE city_code = \(bind: city)").run()
+            let sums = try await recountFromLog(city: city, db: db)
+            let changes = Array(sums)
+            for start in stride(from: 0, to: changes.count, by: 500) {
+                try await moveCounts(Array(changes[start..<min(start + 500, changes.count)]), db: db)
+            }
+        }
+    }
+
+    /// Whether a city has cases but no sums yet (a database migrated from before the sums).
+    public func measureCountsMissing(city: String) async throws -> Bool {
+        try await backend.read { db in
+            let cases = try await db.raw("SELECT 1 AS x FROM cases WHERE city_code = \(bind: city) LIMIT 1").first()
+            let sums = try await db.raw("SELECT 1 AS x FROM case_counts_by_day WHERE city_code = \(bind: city) LIMIT 1").first()
+            return cases != nil && sums == nil
+        }
+    }
+}
