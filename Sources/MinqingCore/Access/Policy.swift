@@ -138,7 +138,7 @@ public enum Policy {
     }
 
     /// What each role may do, before scope.
-    static func actions(of role: Role) -> Set<Action> { actionTable[role]! }
+    public static func actions(of role: Role) -> Set<Action> { actionTable[role]! }
 
     private static let actionTable = Dictionary(uniqueKeysWithValues: Role.allCases.map { ($0, listedActions(of: $0)) })
 

@@ -28,8 +28,11 @@ extension APIHandler {
         guard last.number - first.number < Self.maximumMeasureDays else {
             throw Problem.badRequest("from: a period is at most \(Self.maximumMeasureDays) days long")
         }
+        // Without an area, the caller's own: a town's center asks about its town.
+        let own = actor.grants.first { Policy.actions(of: $0.role).contains(.readMeasures) && $0.departmentCode == nil }?.areaCode
+        let asked = query.area.flatMap { $0.isEmpty ? nil : $0 } ?? own
         var areas: [String]?
-        if let area = query.area, !area.isEmpty {
+        if let area = asked {
             guard tree.area(code: area) != nil else { throw Problem.notFound("no area has the code \(area)") }
             // The city itself is every area: the city-wide sums answer it without a list of areas.
             if tree.path(code: area).count > 1 { areas = tree.subtreeCodes(code: area) }
@@ -46,9 +49,9 @@ extension APIHandler {
         }
         try caller.authorize(
             .readMeasures,
-            Resource(city: city, area: query.area.flatMap { $0.isEmpty ? nil : $0 } ?? city, department: department),
+            Resource(city: city, area: asked ?? city, department: department),
             areas: tree,
-            notFound: "no area has the code \(query.area ?? city)"
+            notFound: "no area has the code \(asked ?? city)"
         )
         let filter = MeasureFilter(
             fromDay: first,
@@ -65,7 +68,7 @@ extension APIHandler {
                     .init(
                         from: first.description,
                         to: last.description,
-                        area: query.area,
+                        area: asked,
                         department: department,
                         _class: query._class,
                         counters: .init(
