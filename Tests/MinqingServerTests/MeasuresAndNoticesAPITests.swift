@@ -22,7 +22,8 @@ struct MeasuresAndNoticesAPITests {
     @Test(arguments: TestDatabase.enabled)
     func anOverdueCaseIsSupervisedOnceByTheLevelAboveAndItsPeopleAreTold(_ database: TestDatabase) async throws {
         let clock = TestClock()
-        try await ServerHarness.withServer(database, configure: { $0.schedulerIntervalMilliseconds = 20 }, now: clock.now) { server in
+        let quickSweeps: @Sendable (inout ServerConfiguration) -> Void = { $0.schedulerIntervalMilliseconds = 20 }
+        try await ServerHarness.withServer(database, configure: quickSweeps, now: clock.now) { server in
             let people = try await Loop.people(server)
             let county = Loop.tree.path(code: Loop.grid.code)[3].code
             let countyCenter = try await server.key(for: "zhzx-\(county)")

@@ -180,7 +180,8 @@ struct SessionAPITests {
     @Test(arguments: TestDatabase.enabled)
     func limitsSignInAttemptsFromOneAddress(_ database: TestDatabase) async throws {
         // A refill slow enough that no attempt comes back while the test runs, however loaded the machine.
-        try await ServerHarness.withServer(database, configure: { $0.signInRefillSeconds = 3600 }) { server in
+        let slowRefill: @Sendable (inout ServerConfiguration) -> Void = { $0.signInRefillSeconds = 3600 }
+        try await ServerHarness.withServer(database, configure: slowRefill) { server in
             // Unknown names never lock an account; the address limit still stops the guessing.
             for attempt in 0..<10 {
                 #expect(try await Self.signIn(server, "guess-\(attempt)", "x").status == .unauthorized)
