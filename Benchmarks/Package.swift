@@ -48,6 +48,17 @@ let package = Package(
             path: "Sources/intake-bench-server"
         ),
         .executableTarget(
+            name: "scheduler-bench",
+            dependencies: [
+                .product(name: "MinqingCore", package: root),
+                .product(name: "MinqingStore", package: root),
+                .product(name: "MinqingServer", package: root),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Sources/scheduler-bench"
+        ),
+        .executableTarget(
             name: "bench-data",
             dependencies: [.product(name: "MinqingCore", package: root)],
             path: "Sources/bench-data"

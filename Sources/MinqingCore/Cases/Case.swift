@@ -118,9 +118,9 @@ public struct CaseRecord: Sendable, Hashable {
 
     /// The light of the running clock at `now` (a paused clock shows where it stopped): yellow at
     /// 75 % of the stage's limit used, red when overdue; `nil` when no clock runs. `limit` is the
-    /// class's handling limit; a handled case runs on ``CaseLifecycle/verifyLimit``.
+    /// limit of the stage the case is in (``CaseClass/stageLimit(in:)``).
     public func light(at now: Int64, calendar: WorkingCalendar, limit: TimeLimit?) -> DeadlineLight? {
-        guard let dueAt, let limit = state == .handled ? CaseLifecycle.verifyLimit : limit else { return nil }
+        guard let dueAt, let limit else { return nil }
         let reference = pausedAt ?? now
         let total = calendar.used(of: limit, from: 0, at: 0).limit
         if reference > dueAt { return .red }

@@ -37,15 +37,22 @@ public enum Urgency: String, Sendable, Codable, CaseIterable {
     case critical
 }
 
-/// A kind of case, with its conditions and the limit for handling it.
+/// A kind of case, with its conditions and its limits per stage: sign, handle, verify.
 public struct CaseClass: Sendable, Hashable {
     public var code: String
     public var name: String
     public var category: CaseCategory
     /// The major class it belongs to; `nil` for a major class.
     public var parentCode: String?
-    /// 处置时限: the handling limit; major classes carry none.
+    /// 处置时限: the handling limit, from dispatch; major classes carry none.
     public var limit: TimeLimit?
+    /// 签收时限: the time a department has to sign for a dispatched case; `nil` sets no sign clock.
+    public var signLimit: TimeLimit?
+    /// 核查时限: the time to verify a handled case on site; `nil` for ``CaseLifecycle/verifyLimit``.
+    public var verifyLimit: TimeLimit?
+    /// 持续跟踪: days after closure at which the case is checked again; `nil` for the category's
+    /// default (``CaseTimers/followUpDays(for:)``).
+    public var followUpDays: [Int]?
     public var urgency: Urgency
     /// The department that answers by default, where an area sets no other.
     public var departmentCode: String?
@@ -63,8 +70,14 @@ public struct CaseClass: Sendable, Hashable {
         urgency: Urgency = .routine,
         departmentCode: String? = nil,
         openingCondition: String? = nil,
-        closingCondition: String? = nil
+        closingCondition: String? = nil,
+        signLimit: TimeLimit? = nil,
+        verifyLimit: TimeLimit? = nil,
+        followUpDays: [Int]? = nil
     ) {
+        self.signLimit = signLimit
+        self.verifyLimit = verifyLimit
+        self.followUpDays = followUpDays
         self.code = code
         self.name = name
         self.category = category
@@ -74,6 +87,11 @@ public struct CaseClass: Sendable, Hashable {
         self.departmentCode = departmentCode
         self.openingCondition = openingCondition
         self.closingCondition = closingCondition
+    }
+
+    /// The limit of the stage a case in `state` is in: verification once handled, else handling.
+    public func stageLimit(in state: CaseState) -> TimeLimit? {
+        state == .handled ? verifyLimit ?? CaseLifecycle.verifyLimit : limit
     }
 }
 

@@ -93,7 +93,7 @@ public struct CaseActionFields: Sendable, Hashable {
     /// Extra working days asked for or granted.
     public var extensionDays: Int?
     /// The deadline the step set (处置时限, or 核查时限 after handling), in milliseconds since 1970:
-    /// written by ``CaseLifecycle/take(_:on:by:actor:fields:at:calendar:limit:)``, never taken from a
+    /// written by ``CaseLifecycle/take(_:on:by:actor:fields:at:calendar:limit:verifyLimit:)``, never taken from a
     /// client, so that measures such as on-time handling can be computed from the log alone. Events
     /// written before it existed have none.
     public var dueAt: Int64?

@@ -12,7 +12,8 @@ extension CaseLifecycle {
     public static let verifyLimit = TimeLimit(1, .workingDays)
 
     /// Takes an action on a case at `now`: checks it with ``apply(_:to:by:fields:suspendedFrom:)``,
-    /// then moves the clocks on `calendar` (`limit` is the class's handling limit) and writes the event.
+    /// then moves the clocks on `calendar` (`limit` is the class's handling limit, `verifyLimit` its
+    /// verification limit) and writes the event.
     /// Every step that sets a new deadline (dispatch, an approved extension, a resume that moves it,
     /// handling's verification deadline, rework) records it in the event's `due_at`, so that measures
     /// are computed from the log alone (``CaseFacts``).
@@ -24,7 +25,8 @@ extension CaseLifecycle {
         fields: CaseActionFields,
         at now: Int64,
         calendar: WorkingCalendar,
-        limit: TimeLimit?
+        limit: TimeLimit?,
+        verifyLimit: TimeLimit = CaseLifecycle.verifyLimit
     ) -> Result<CaseStep, CaseActionRefusal> {
         var fields = fields
         // The deadline in the log is the lifecycle's, whatever a caller put there.

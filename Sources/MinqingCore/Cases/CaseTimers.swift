@@ -7,6 +7,9 @@ public enum CaseTimerKind: String, Sendable, Codable, CaseIterable, Hashable {
     case overdue
     /// 持续跟踪: a closed case is checked again some days after closure (disputes at 7 and 30 days).
     case followUp = "follow_up"
+    /// 签收超时: a dispatched case was not signed for within its class's sign limit; the department
+    /// and the dispatching command center are told.
+    case signOverdue = "sign_overdue"
 }
 
 /// A row of the durable scheduler: something to do to a case at a time. Timers live in the database
@@ -17,7 +20,8 @@ public struct CaseTimer: Sendable, Hashable {
     /// When it fires.
     public var dueAt: Int64
     /// For a warning or an overdue timer, the case's deadline it was set for: a timer whose case has
-    /// another deadline by now is moot. For a follow-up, the days after closure.
+    /// another deadline by now is moot. For a follow-up, the days after closure. For a sign timer,
+    /// the dispatch it was set for.
     public var reference: Int64
 
     public init(kind: CaseTimerKind, dueAt: Int64, reference: Int64) {
@@ -92,11 +96,6 @@ public enum CaseTimers {
         }
     }
 
-    /// The limit of the stage a case is in: verification once handled, else the class's handling limit.
-    public static func stageLimit(of record: CaseRecord, classLimit: TimeLimit?) -> TimeLimit? {
-        record.state == .handled ? CaseLifecycle.verifyLimit : classLimit
-    }
-
     /// The timers a step from `before` to `after` sets, and whether it ends the case's open
     /// deadline timers (the deadline moved, stopped or ended). Closing sets the follow-ups;
     /// reopening ends them.
@@ -110,16 +109,21 @@ public enum CaseTimers {
         var add: [CaseTimer] = []
         let clockChanged = before.dueAt != after.dueAt || before.pausedAt != after.pausedAt
         if clockChanged, let due = after.dueAt, after.pausedAt == nil {
-            if let limit = stageLimit(of: after, classLimit: caseClass?.limit),
+            if let limit = caseClass?.stageLimit(in: after.state) ?? (after.state == .handled ? CaseLifecycle.verifyLimit : nil),
                 let warning = warningTime(deadline: due, limit: limit, calendar: calendar), warning > now
             {
                 add.append(CaseTimer(kind: .warning, dueAt: warning, reference: due))
             }
             add.append(CaseTimer(kind: .overdue, dueAt: due, reference: due))
         }
+        if after.state == .dispatched, after.dispatchedAt != before.dispatchedAt, let dispatchedAt = after.dispatchedAt,
+            let limit = caseClass?.signLimit
+        {
+            add.append(CaseTimer(kind: .signOverdue, dueAt: calendar.deadline(of: limit, from: dispatchedAt), reference: dispatchedAt))
+        }
         let closedNow = after.closedAt != nil && before.closedAt == nil && [.closed, .resolvedOnSite].contains(after.state)
-        if closedNow, let category = caseClass?.category {
-            for days in followUpDays(for: category) {
+        if closedNow, let caseClass {
+            for days in caseClass.followUpDays ?? followUpDays(for: caseClass.category) {
                 add.append(CaseTimer(kind: .followUp, dueAt: now + Int64(days) * 86_400_000, reference: Int64(days)))
             }
         }
@@ -195,6 +199,15 @@ public enum CaseTimers {
                 )
             }
             return CaseTimerOutcome(supervision: supervision, notices: notices)
+        case .signOverdue:
+            guard record.state == .dispatched, record.dispatchedAt == timer.reference else { return .moot }
+            var notices = [CaseNotice(kind: .signOverdue, departmentCode: nil, areaCode: record.areaCode, message: "案件 \(record.id) 派遣后未按时签收")]
+            if let department {
+                notices.append(
+                    CaseNotice(kind: .signOverdue, departmentCode: department, areaCode: record.areaCode, message: "案件 \(record.id) 超过签收时限，请立即签收")
+                )
+            }
+            return CaseTimerOutcome(supervision: nil, notices: notices)
         case .followUp:
             guard [.closed, .rated, .resolvedOnSite].contains(record.state) else { return .moot }
             let notice = CaseNotice(

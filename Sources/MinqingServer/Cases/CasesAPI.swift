@@ -173,7 +173,8 @@ extension APIHandler {
                 fields: given,
                 at: now,
                 calendar: calendar,
-                limit: caseClass?.limit
+                limit: caseClass?.limit,
+                verifyLimit: caseClass?.verifyLimit ?? CaseLifecycle.verifyLimit
             )
             switch taken {
             case .failure(let refusal):
@@ -231,7 +232,7 @@ extension APIHandler {
                 return Self.resources(of: record).contains { Policy.decide(single, permission, $0, purpose: "-", areas: tree).isAllowed }
             }
         }
-        let light = record.light(at: now, calendar: cases.calendar, limit: catalog.classes[record.classCode]?.limit)
+        let light = record.light(at: now, calendar: cases.calendar, limit: catalog.classes[record.classCode]?.stageLimit(in: record.state))
         return .init(
             id: record.id,
             _class: record.classCode,
