@@ -20,7 +20,7 @@ struct PolicyTests {
 
     /// What each role may do to a resource in its scope (purpose stated).
     static let expected: [Role: Set<String>] = [
-        .systemAdmin: ["areas.read", "grids.import", "accounts.manage", "api_keys.manage", "measures.read"],
+        .systemAdmin: ["areas.read", "grids.import", "accounts.manage", "api_keys.manage", "case_catalog.manage", "measures.read"],
         .commandCenter: [
             "areas.read", "cases.report", "cases.read", "cases.dispatch", "cases.verify", "cases.supervise", "persons.read",
             "persons.read_full", "measures.read", "data.export",

@@ -40,6 +40,8 @@ public enum Action: String, CaseIterable, Sendable, Codable {
     case importGrids = "grids.import"
     case manageAccounts = "accounts.manage"
     case manageAPIKeys = "api_keys.manage"
+    /// Case classes with their limits, and the routes of classes to departments.
+    case manageCaseCatalog = "case_catalog.manage"
     case reportCase = "cases.report"
     case readCase = "cases.read"
     case dispatchCase = "cases.dispatch"
@@ -144,7 +146,7 @@ public enum Policy {
 
     private static func listedActions(of role: Role) -> Set<Action> {
         switch role {
-        case .systemAdmin: [.readAreas, .importGrids, .manageAccounts, .manageAPIKeys, .readMeasures]
+        case .systemAdmin: [.readAreas, .importGrids, .manageAccounts, .manageAPIKeys, .manageCaseCatalog, .readMeasures]
         case .commandCenter:
             [
                 .readAreas, .reportCase, .readCase, .dispatchCase, .verifyCase, .superviseCase, .readPerson, .readPersonInFull, .readMeasures,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The four families of case classes (GB/T 30428.2 and the social-governance taxonomy).
 public enum CaseCategory: String, Sendable, Codable, CaseIterable {
     /// 部件: a physical asset is damaged or missing; the owning department answers first (先属主).
@@ -128,5 +130,57 @@ public struct CaseRoutes: Sendable, Hashable {
             }
         }
         return caseClass.departmentCode
+    }
+}
+
+/// The checks a class must pass before the catalog takes it (the administrators' API); each problem
+/// names its field.
+public enum CaseClassRules {
+    /// The largest limit a class may set, in its unit: a year of working days, or 1,000 hours.
+    public static func maximum(_ unit: TimeLimitUnit) -> Int { unit == .workingDays ? 250 : 1000 }
+
+    public static func problem(_ caseClass: CaseClass, classes: [String: CaseClass], departments: Set<String>) -> FieldProblem? {
+        let code = caseClass.code
+        if code.isEmpty || code.count > 16 || !code.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) })
+            || !("A"..."Z").contains(code.unicodeScalars.first!)
+        {
+            return FieldProblem("code", "1–16 capital letters and digits, starting with a letter (C0101), not \(code)")
+        }
+        let name = caseClass.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty || name.count > 40 || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return FieldProblem("name", "1–40 characters without control characters")
+        }
+        for (field, text) in [("opening_condition", caseClass.openingCondition), ("closing_condition", caseClass.closingCondition)] {
+            if let text, text.count > 500 { return FieldProblem(field, "at most 500 characters, not \(text.count)") }
+        }
+        if let parentCode = caseClass.parentCode {
+            guard let parent = classes[parentCode] else { return FieldProblem("parent", "no class has the code \(parentCode)") }
+            if parent.parentCode != nil { return FieldProblem("parent", "\(parentCode) is itself a subclass: classes have two levels") }
+            if parent.category != caseClass.category {
+                return FieldProblem("category", "a subclass is of its major class's category, \(parent.category.rawValue)")
+            }
+            if caseClass.limit == nil { return FieldProblem("limit", "a subclass needs its handling limit") }
+        } else {
+            if caseClass.limit != nil || caseClass.signLimit != nil || caseClass.verifyLimit != nil {
+                return FieldProblem("limit", "a major class carries no limits: its subclasses do")
+            }
+            if let child = classes.values.first(where: { $0.parentCode == code && $0.category != caseClass.category }) {
+                return FieldProblem("category", "its subclass \(child.code) is of the category \(child.category.rawValue)")
+            }
+        }
+        for (field, limit) in [("limit", caseClass.limit), ("sign_limit", caseClass.signLimit), ("verify_limit", caseClass.verifyLimit)] {
+            if let limit, !(1...maximum(limit.unit)).contains(limit.value) {
+                return FieldProblem(field, "from 1 to \(maximum(limit.unit)) \(limit.unit.rawValue), not \(limit.value)")
+            }
+        }
+        if let department = caseClass.departmentCode, !departments.contains(department) {
+            return FieldProblem("department", "no department has the code \(department)")
+        }
+        if let days = caseClass.followUpDays {
+            if days.count > 5 { return FieldProblem("follow_up_days", "at most 5 checks, not \(days.count)") }
+            if days.contains(where: { !(1...365).contains($0) }) { return FieldProblem("follow_up_days", "each from 1 to 365 days after closure") }
+            if days != Array(Set(days)).sorted() { return FieldProblem("follow_up_days", "in increasing order, each once") }
+        }
+        return nil
     }
 }

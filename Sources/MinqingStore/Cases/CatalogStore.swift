@@ -21,35 +21,64 @@ extension Store {
                 }
             )
             for item in classes where !knownClasses.contains(item.code) {
-                try await db.insert(into: "case_classes")
-                    .columns(
-                        "city_code",
-                        "code",
-                        "name",
-                        "category",
-                        "parent_code",
-                        "time_limit",
-                        "time_unit",
-                        "urgency",
-                        "department_code",
-                        "opening_condition",
-                        "closing_condition"
-                    )
-                    .values(
-                        SQLBind(city),
-                        SQLBind(item.code),
-                        SQLBind(item.name),
-                        SQLBind(item.category.rawValue),
-                        SQLBind(item.parentCode),
-                        SQLBind(item.limit.map { Int64($0.value) }),
-                        SQLBind(item.limit?.unit.rawValue),
-                        SQLBind(item.urgency.rawValue),
-                        SQLBind(item.departmentCode),
-                        SQLBind(item.openingCondition),
-                        SQLBind(item.closingCondition)
-                    )
-                    .run()
+                try await insertClass(item, city: city, db: db)
             }
+        }
+    }
+
+    /// The columns of a class, after `city_code`.
+    static let classColumns = [
+        "code", "name", "category", "parent_code", "time_limit", "time_unit", "urgency", "department_code", "opening_condition",
+        "closing_condition", "sign_limit", "sign_unit", "verify_limit", "verify_unit", "follow_up_days",
+    ]
+
+    private static func classValues(_ item: CaseClass) -> [any SQLExpression] {
+        [
+            SQLBind(item.code), SQLBind(item.name), SQLBind(item.category.rawValue), SQLBind(item.parentCode),
+            SQLBind(item.limit.map { Int64($0.value) }), SQLBind(item.limit?.unit.rawValue), SQLBind(item.urgency.rawValue),
+            SQLBind(item.departmentCode), SQLBind(item.openingCondition), SQLBind(item.closingCondition),
+            SQLBind(item.signLimit.map { Int64($0.value) }), SQLBind(item.signLimit?.unit.rawValue),
+            SQLBind(item.verifyLimit.map { Int64($0.value) }), SQLBind(item.verifyLimit?.unit.rawValue),
+            SQLBind(item.followUpDays.map { JSONValue.array($0.map { .number(Double($0)) }).serialized }),
+        ]
+    }
+
+    private func insertClass(_ item: CaseClass, city: String, db: any SQLDatabase) async throws {
+        try await db.raw(
+            "INSERT INTO case_classes (city_code, \(unsafeRaw: Self.classColumns.joined(separator: ", "))) VALUES \(SQLGroupExpression([SQLBind(city)] + Self.classValues(item)))"
+        ).run()
+    }
+
+    /// Adds a class (`replacing: false`) or replaces one (`true`), audited; the caller checked it
+    /// (``CaseClassRules``). A new code that exists, or a replaced one that does not, is a conflict or
+    /// not found, and nothing changes.
+    public func saveCaseClass(_ item: CaseClass, city: String, replacing: Bool, actor: String, address: String?) async throws {
+        try await backend.transaction { db in
+            let exists =
+                try await db.raw("SELECT 1 AS x FROM case_classes WHERE city_code = \(bind: city) AND code = \(bind: item.code)").first() != nil
+            if replacing {
+                guard exists else { throw StoreError.notFound("no class has the code \(item.code)") }
+                var update = db.update("case_classes")
+                for (column, value) in zip(Self.classColumns, Self.classValues(item)) where column != "code" {
+                    update = update.set(SQLIdentifier(column), to: value)
+                }
+                try await update.where("city_code", .equal, city).where("code", .equal, item.code).run()
+            } else {
+                guard !exists else { throw StoreError.conflict("a class with the code \(item.code) exists") }
+                try await insertClass(item, city: city, db: db)
+            }
+            try await appendAudit(
+                AuditRecord(
+                    at: nowMilliseconds,
+                    cityCode: city,
+                    actor: actor,
+                    action: replacing ? "case_classes.replace" : "case_classes.add",
+                    target: "case_classes/\(item.code)",
+                    address: address,
+                    detail: item.name
+                ),
+                db: db
+            )
         }
     }
 
@@ -64,23 +93,29 @@ extension Store {
     public func caseClasses(city: String) async throws -> [CaseClass] {
         try await backend.read { db in
             try await db.raw(
-                """
-                SELECT code, name, category, parent_code, time_limit, time_unit, urgency, department_code, opening_condition, closing_condition
-                FROM case_classes WHERE city_code = \(bind: city) ORDER BY code
-                """
+                "SELECT \(unsafeRaw: Self.classColumns.joined(separator: ", ")) FROM case_classes WHERE city_code = \(bind: city) ORDER BY code"
             ).all().map { row in
-                let value = try row.decode(column: "time_limit", as: Int64?.self)
-                let unit = try row.decode(column: "time_unit", as: String?.self).flatMap(TimeLimitUnit.init(rawValue:))
+                func limit(_ value: String, _ unit: String) throws -> TimeLimit? {
+                    let amount = try row.decode(column: value, as: Int64?.self)
+                    let unit = try row.decode(column: unit, as: String?.self).flatMap(TimeLimitUnit.init(rawValue:))
+                    return amount.flatMap { amount in unit.map { TimeLimit(Int(amount), $0) } }
+                }
+                let days = try row.decode(column: "follow_up_days", as: String?.self).map { text in
+                    try JSONValue(parsing: Array(text.utf8)).array?.compactMap { $0.number.map { Int($0) } } ?? []
+                }
                 return CaseClass(
                     code: try row.decode(column: "code", as: String.self),
                     name: try row.decode(column: "name", as: String.self),
                     category: CaseCategory(rawValue: try row.decode(column: "category", as: String.self)) ?? .event,
                     parentCode: try row.decode(column: "parent_code", as: String?.self),
-                    limit: value.flatMap { value in unit.map { TimeLimit(Int(value), $0) } },
+                    limit: try limit("time_limit", "time_unit"),
                     urgency: Urgency(rawValue: try row.decode(column: "urgency", as: String.self)) ?? .routine,
                     departmentCode: try row.decode(column: "department_code", as: String?.self),
                     openingCondition: try row.decode(column: "opening_condition", as: String?.self),
-                    closingCondition: try row.decode(column: "closing_condition", as: String?.self)
+                    closingCondition: try row.decode(column: "closing_condition", as: String?.self),
+                    signLimit: try limit("sign_limit", "sign_unit"),
+                    verifyLimit: try limit("verify_limit", "verify_unit"),
+                    followUpDays: days
                 )
             }
         }
@@ -103,7 +138,14 @@ extension Store {
     }
 
     /// Routes a class to a department within an area's subtree, replacing any route there before; audited.
-    public func setCaseRoute(city: String, classCode: String, areaCode: String, departmentCode: String, actor: String) async throws {
+    public func setCaseRoute(
+        city: String,
+        classCode: String,
+        areaCode: String,
+        departmentCode: String,
+        actor: String,
+        address: String? = nil
+    ) async throws {
         try await backend.transaction { db in
             try await appendAudit(
                 AuditRecord(
@@ -113,6 +155,7 @@ extension Store {
                     action: "case_routes.set",
                     target: "case_routes/\(classCode)/\(areaCode)",
                     areaCode: areaCode,
+                    address: address,
                     detail: departmentCode
                 ),
                 db: db
@@ -122,6 +165,33 @@ extension Store {
             ).run()
             try await db.insert(into: "case_routes").columns("city_code", "class_code", "area_code", "department_code")
                 .values(SQLBind(city), SQLBind(classCode), SQLBind(areaCode), SQLBind(departmentCode)).run()
+        }
+    }
+
+    /// Removes the route of a class within an area's subtree, audited; `false` when there was none
+    /// (and nothing changes).
+    public func removeCaseRoute(city: String, classCode: String, areaCode: String, actor: String, address: String?) async throws -> Bool {
+        try await backend.transaction { db in
+            let found = try await db.raw(
+                "SELECT 1 AS x FROM case_routes WHERE city_code = \(bind: city) AND class_code = \(bind: classCode) AND area_code = \(bind: areaCode)"
+            ).first()
+            guard found != nil else { return false }
+            try await db.raw(
+                "DELETE FROM case_routes WHERE city_code = \(bind: city) AND class_code = \(bind: classCode) AND area_code = \(bind: areaCode)"
+            ).run()
+            try await appendAudit(
+                AuditRecord(
+                    at: nowMilliseconds,
+                    cityCode: city,
+                    actor: actor,
+                    action: "case_routes.remove",
+                    target: "case_routes/\(classCode)/\(areaCode)",
+                    areaCode: areaCode,
+                    address: address
+                ),
+                db: db
+            )
+            return true
         }
     }
 }

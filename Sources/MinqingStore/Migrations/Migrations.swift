@@ -370,5 +370,15 @@ enum Migrations {
                 """,
             ]
         },
+        Migration(id: "0013_case_class_stage_limits") { t in
+            // Each class's limits per stage beside its handling limit, and its follow-up days.
+            [
+                "ALTER TABLE case_classes ADD COLUMN sign_limit \(t.bigint)",
+                "ALTER TABLE case_classes ADD COLUMN sign_unit TEXT",
+                "ALTER TABLE case_classes ADD COLUMN verify_limit \(t.bigint)",
+                "ALTER TABLE case_classes ADD COLUMN verify_unit TEXT",
+                "ALTER TABLE case_classes ADD COLUMN follow_up_days TEXT",
+            ]
+        },
     ]
 }

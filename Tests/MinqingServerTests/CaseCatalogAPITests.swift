@@ -1,0 +1,174 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MinqingCore
+import MinqingServer
+import MinqingStore
+import MinqingTestSupport
+import NIOCore
+import SQLKit
+import Testing
+
+/// The case catalog through the API: classes with limits per stage and routes by area, changed by
+/// administrators only, every bad change refused by field with nothing written; and the limits at
+/// work in the loop (sign clock, verification limit, follow-up days).
+struct CaseCatalogAPITests {
+    typealias Loop = CasesAPITests
+
+    static let newClass = #"""
+        {"code": "E0599", "name": "共享单车堆放", "category": "event", "parent": "E05", "urgency": "routine", "department": "cgj",
+         "opening_condition": "单车堆放阻碍通行", "closing_condition": "单车清运", "limit": {"value": 2, "unit": "working_days"},
+         "sign_limit": {"value": 1, "unit": "working_hours"}, "verify_limit": {"value": 4, "unit": "working_hours"}, "follow_up_days": [3]}
+        """#
+
+    static func auditCount(_ server: ServerHarness.Context, _ action: String) async throws -> Int {
+        try await server.store.backend.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = \(bind: action)").first()!.decode(column: "n", as: Int.self)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func administratorsChangeClassesAndRoutesAndEveryBadChangeIsRefusedByField(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let listed = try await server.request("/api/v1/case-classes", key: people.center)
+            #expect(listed.status == .ok)
+            let classes = try #require(try JSONSerialization.jsonObject(with: Data(listed.body.readableBytesView)) as? [[String: Any]])
+            let manhole = try #require(classes.first { $0["code"] as? String == "C0101" })
+            #expect((manhole["limit"] as? [String: Any])?["unit"] as? String == "working_hours")
+            #expect((manhole["limit"] as? [String: Any])?["value"] as? Int == 4)
+
+            #expect(try await server.request("/api/v1/case-classes", .post, key: people.center, json: Self.newClass).status == .forbidden)
+            for (body, detail) in [
+                (
+                    Self.newClass.replacingOccurrences(of: "\"E0599\"", with: "\"e0599\""),
+                    "code: 1–16 capital letters and digits, starting with a letter (C0101), not e0599"
+                ),
+                (Self.newClass.replacingOccurrences(of: "\"parent\": \"E05\"", with: "\"parent\": \"E77\""), "parent: no class has the code E77"),
+                (
+                    Self.newClass.replacingOccurrences(of: "\"parent\": \"E05\"", with: "\"parent\": \"E0501\""),
+                    "parent: E0501 is itself a subclass: classes have two levels"
+                ),
+                (
+                    Self.newClass.replacingOccurrences(of: "\"category\": \"event\"", with: "\"category\": \"dispute\""),
+                    "category: a subclass is of its major class's category, event"
+                ),
+                (
+                    Self.newClass.replacingOccurrences(
+                        of: "\"value\": 2, \"unit\": \"working_days\"",
+                        with: "\"value\": 0, \"unit\": \"working_days\""
+                    ), "limit: from 1 to 250 working_days, not 0"
+                ),
+                (
+                    Self.newClass.replacingOccurrences(of: "\"department\": \"cgj\"", with: "\"department\": \"nope\""),
+                    "department: no department has the code nope"
+                ),
+                (Self.newClass.replacingOccurrences(of: "[3]", with: "[30, 7]"), "follow_up_days: in increasing order, each once"),
+                (
+                    Self.newClass.replacingOccurrences(of: "\"name\": \"共享单车堆放\"", with: "\"name\": \"  \""),
+                    "name: 1–40 characters without control characters"
+                ),
+                (
+                    #"{"code": "X", "name": "大类", "category": "event", "urgency": "routine", "limit": {"value": 2, "unit": "working_days"}}"#,
+                    "limit: a major class carries no limits: its subclasses do"
+                ),
+            ] {
+                let refused = try await server.request("/api/v1/case-classes", .post, json: body)
+                #expect(refused.status == .badRequest, "\(detail): \(refused.text)")
+                #expect(try refused.problem().detail == detail)
+            }
+            #expect(try await Self.auditCount(server, "case_classes.add") == 0)
+
+            let created = try await server.request("/api/v1/case-classes", .post, json: Self.newClass)
+            #expect(created.status == .created, "\(created.text)")
+            #expect((try created.json()["verify_limit"] as? [String: Any])?["value"] as? Int == 4)
+            #expect(try await server.request("/api/v1/case-classes", .post, json: Self.newClass).status == .conflict)
+            let renamed = Self.newClass.replacingOccurrences(of: "共享单车堆放", with: "共享单车乱停放")
+            let replaced = try await server.request("/api/v1/case-classes/E0599", .put, json: renamed)
+            #expect(try replaced.json()["name"] as? String == "共享单车乱停放")
+            #expect(try await server.request("/api/v1/case-classes/E0598", .put, json: renamed).status == .badRequest)
+            #expect(
+                try await server.request("/api/v1/case-classes/E0598", .put, json: renamed.replacingOccurrences(of: "E0599", with: "E0598")).status
+                    == .notFound
+            )
+            #expect(try await Self.auditCount(server, "case_classes.add") == 1)
+            #expect(try await Self.auditCount(server, "case_classes.replace") == 1)
+
+            // A route for the town: the same class goes to another department there.
+            let route = #"{"class": "C0101", "area": "\#(Loop.town)", "department": "gaj"}"#
+            #expect(try await server.request("/api/v1/case-routes", .put, key: people.center, json: route).status == .forbidden)
+            for (body, detail) in [
+                (#"{"class": "C01", "area": "\#(Loop.town)", "department": "gaj"}"#, "class: C01 is a major class; route its subclasses"),
+                (#"{"class": "Q1", "area": "\#(Loop.town)", "department": "gaj"}"#, "class: no class has the code Q1"),
+                (#"{"class": "C0101", "area": "000", "department": "gaj"}"#, "area: no area has the code 000"),
+                (#"{"class": "C0101", "area": "\#(Loop.town)", "department": "nope"}"#, "department: no department has the code nope"),
+            ] {
+                let refused = try await server.request("/api/v1/case-routes", .put, json: body)
+                #expect(refused.status == .badRequest, "\(detail): \(refused.text)")
+                #expect(try refused.problem().detail == detail)
+            }
+            #expect(try await server.request("/api/v1/case-routes", .put, json: route).status == .ok)
+            let routes = try await server.request("/api/v1/case-routes", key: people.center)
+            #expect(routes.text.contains(#""department":"gaj""#))
+            let id = try await Loop.report(server, people)
+            try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+            let dispatched = try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)
+            #expect(dispatched["lead_department"] as? String == "gaj")
+
+            let removal = "/api/v1/case-routes?class=C0101&area=\(Loop.town)"
+            #expect(try await server.request(removal, .delete).status == .noContent)
+            #expect(try await server.request(removal, .delete).status == .notFound)
+            #expect(try await Self.auditCount(server, "case_routes.set") == 1)
+            #expect(try await Self.auditCount(server, "case_routes.remove") == 1)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aClassesStageLimitsRunTheLoop(_ database: TestDatabase) async throws {
+        let clock = TestClock()
+        let quickSweeps: @Sendable (inout ServerConfiguration) -> Void = { $0.schedulerIntervalMilliseconds = 20 }
+        try await ServerHarness.withServer(database, configure: quickSweeps, now: clock.now) { server in
+            let people = try await Loop.people(server)
+            #expect(try await server.request("/api/v1/case-classes", .post, json: Self.newClass).status == .created)
+            func dispatched(_ classCode: String) async throws -> Int64 {
+                let created = try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody(classCode: classCode))
+                let id = try #require((try created.json()["id"] as? NSNumber)?.int64Value)
+                try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+                try await Loop.act(server, id, people.center, #"{"action": "dispatch", "lead_department": "cgj"}"#)
+                return id
+            }
+            let ours = try await dispatched("E0599")
+            let standard = try await dispatched("E0501")
+            let timers = try await server.store.caseTimers(caseID: ours).map(\.timer.timer.kind)
+            #expect(timers.contains(.signOverdue))
+            #expect(try await server.store.caseTimers(caseID: standard).map(\.timer.timer.kind).contains(.signOverdue) == false)
+
+            // Not signed two days later: the department and the command center are told.
+            clock.advance(by: 2 * 86_400)
+            var toDepartment: [[String: Any]] = []
+            for _ in 0..<500 {
+                toDepartment = try await MeasuresAndNoticesAPITests.notices(server, key: people.department)
+                if toDepartment.contains(where: { $0["kind"] as? String == "sign_overdue" }) { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(toDepartment.filter { $0["kind"] as? String == "sign_overdue" }.map { ($0["case"] as? NSNumber)?.int64Value } == [ours])
+
+            // Handled at the same moment: 4 working hours to verify ours, a working day the standard one.
+            var due: [Int64: Date] = [:]
+            for id in [ours, standard] {
+                try await Loop.act(server, id, people.department, #"{"action": "sign"}"#)
+                let handled = try await Loop.act(server, id, people.department, #"{"action": "handle", "result": "已清运", "evidence": ["sha256:1"]}"#)
+                due[id] = try #require((handled["due_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            }
+            #expect(due[ours]! < due[standard]!)
+            // Closed: followed up after 3 days, as the class says, where an event's default is none.
+            for id in [ours, standard] {
+                try await Loop.act(server, id, people.center, #"{"action": "verify", "evidence": ["sha256:2"]}"#)
+                try await Loop.act(server, id, people.center, #"{"action": "close"}"#)
+            }
+            let followUps = try await server.store.caseTimers(caseID: ours).filter { $0.timer.timer.kind == .followUp }
+            #expect(followUps.map(\.timer.timer.reference) == [3])
+            #expect(try await server.store.caseTimers(caseID: standard).contains { $0.timer.timer.kind == .followUp } == false)
+        }
+    }
+}
