@@ -36,4 +36,13 @@ extension ColumnTypes {
 
     /// What an INSERT naming the ids of an identity column needs in PostgreSQL.
     var givenIdentity: String { dialect == .postgres ? "OVERRIDING SYSTEM VALUE" : "" }
+
+    /// After rows were inserted with their ids given: the identity's next value follows the largest
+    /// (PostgreSQL; SQLite's AUTOINCREMENT follows by itself).
+    func advanceIdentity(_ table: String, db: any SQLDatabase) async throws {
+        guard dialect == .postgres else { return }
+        try await db.raw(
+            "SELECT setval(pg_get_serial_sequence(\(bind: table), 'id'), (SELECT COALESCE(MAX(id), 1) FROM \(ident: table)))"
+        ).run()
+    }
 }

@@ -14,10 +14,15 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Port to listen on. Env: MINQING_PORT. Default: 8080") var port: Int?
     @Option(help: "Divide the city by this at every level below the counties, for a quick try (1 = reference scale).") var scale = 1
     @Option(help: "The seed: the same seed draws the same city.") var seed: UInt64 = 2026
+    @Option(help: "Cases of history, a year up to now (300,000 at the reference scale, fewer in proportion in a smaller city).")
+    var historyCases: Int?
     @Flag(help: "Build the city and exit without serving.") var noServe = false
 
     func validate() throws {
         guard (1...100).contains(scale) else { throw ValidationError("--scale must be from 1 to 100, not \(scale)") }
+        if let historyCases, !(0...10_000_000).contains(historyCases) {
+            throw ValidationError("--history-cases must be from 0 to 10,000,000, not \(historyCases)")
+        }
     }
 
     func run() async throws {
@@ -30,7 +35,12 @@ struct Demo: AsyncParsableCommand {
         plan.seed = seed
         configuration.city = plan.cityCode
         let started = ContinuousClock.now
-        let (dataDirectory, setup) = (configuration.dataDirectory, DemoSetup(plan: plan))
+        let dataDirectory = configuration.dataDirectory
+        let setup = {
+            var setup = DemoSetup(plan: plan)
+            setup.historyCases = historyCases
+            return setup
+        }()
         var credentials = try await Store.with(configuration.databaseLocation, logger: logger) { store in
             try await store.migrate()
             return try await setup.run(store: store, dataDirectory: dataDirectory, logger: logger)

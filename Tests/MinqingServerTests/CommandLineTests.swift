@@ -94,6 +94,7 @@ struct CommandLineTests {
             (["migrate", "--log-level", "loud", "--data", folder], [:], "--log-level must be one of"),
             (["serve", "--data", folder], ["MINQING_PORT": "eighty"], "MINQING_PORT must be a whole number, not eighty"),
             (["demo", "--scale", "0", "--data", folder], [:], "--scale must be from 1 to 100, not 0"),
+            (["demo", "--history-cases", "20000000", "--data", folder], [:], "--history-cases must be from 0 to 10,000,000, not 20000000"),
         ]
         for (arguments, environment, message) in cases {
             let run = try Self.minqing(arguments, environment: environment)

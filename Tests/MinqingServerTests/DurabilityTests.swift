@@ -66,7 +66,7 @@ struct DurabilityTests {
             let port = Int.random(in: 20_000..<40_000)
             let server = Process()
             server.executableURL = CommandLineTests.executable
-            server.arguments = ["demo", "--scale", "40", "--port", "\(port)"] + common
+            server.arguments = ["demo", "--scale", "40", "--history-cases", "0", "--port", "\(port)"] + common
             server.standardOutput = FileHandle.nullDevice
             try server.run()
             defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }

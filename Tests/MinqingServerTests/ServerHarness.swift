@@ -57,6 +57,8 @@ enum ServerHarness {
             let setup = {
                 var setup = DemoSetup(plan: plan)
                 setup.bcryptCost = 4
+                // Tests make their own cases; DemoHistoryTests covers the history.
+                setup.historyCases = 0
                 return setup
             }()
             let credentials = try await Store.with(location, logger: TestDatabase.logger) { store in

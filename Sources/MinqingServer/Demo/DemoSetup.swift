@@ -38,6 +38,9 @@ public struct DemoSetup: Sendable {
     public var plan: DemoCityPlan
     /// bcrypt cost for the demo's passwords; each role's accounts share one password, hashed once.
     public var bcryptCost: UInt8 = 10
+    /// How many cases of history the demo city gets (the year up to now); `nil` for 300,000 at the
+    /// reference scale, fewer in proportion to the grids in a smaller city.
+    public var historyCases: Int?
 
     public init(plan: DemoCityPlan) {
         self.plan = plan
@@ -73,10 +76,46 @@ public struct DemoSetup: Sendable {
         started = clock.now
         let credentials = try await createAccounts(store: store, areas: areas)
         logger.info("demo accounts created", metadata: ["duration": "\(clock.now - started)"])
+        started = clock.now
+        let cases = try await writeHistory(store: store, areas: areas, dataDirectory: dataDirectory)
+        logger.info("demo case history written", metadata: ["cases": "\(cases)", "duration": "\(clock.now - started)"])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try SecretFile.write(try encoder.encode(credentials), to: credentialsPath, replacing: true)
         return credentials
+    }
+
+    /// A year of cases up to now (``DemoHistory``), generated a batch ahead of the one being written,
+    /// so that generating and writing share the machine's cores.
+    private func writeHistory(store: Store, areas: [Area], dataDirectory: String) async throws -> Int {
+        let count = historyCases ?? 300_000 * plan.grids / DemoCityPlan.reference.grids
+        guard count > 0 else { return 0 }
+        let end = store.nowMilliseconds
+        let history = DemoHistory(
+            plan: plan,
+            grids: areas.filter { $0.level == .grid },
+            classes: StandardCatalog.caseClasses,
+            routes: try await store.caseRoutes(city: plan.cityCode),
+            tree: AreaTree(areas: areas),
+            calendar: try CaseCatalog.calendar(cityFolder: dataDirectory + "/calendars"),
+            start: end - 365 * 86_400_000,
+            end: end,
+            count: count
+        )
+        let batch = 10_000
+        func generate(_ start: Int) -> Task<[HistoricCase], Never>? {
+            guard start < count else { return nil }
+            return Task.detached { history.cases(start..<min(start + batch, count)).map { HistoricCase(record: $0.record, events: $0.events) } }
+        }
+        var next = generate(0)
+        var start = 0
+        while let pending = next {
+            let cases = await pending.value
+            start += batch
+            next = generate(start)
+            try await store.importCases(cases, city: plan.cityCode, actor: "demo", now: end)
+        }
+        return count
     }
 
     private func createAccounts(store: Store, areas: [Area]) async throws -> DemoCredentials {

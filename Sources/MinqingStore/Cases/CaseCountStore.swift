@@ -81,15 +81,18 @@ extension Store {
                 values += columns.map { SQLBind(counters[keyPath: $0.keyPath]) }
                 return SQLGroupExpression(values)
             }
-            guard !rows.isEmpty else { continue }
             let names = columns.map(\.name)
             let updates = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
-            try await db.raw(
-                """
-                INSERT INTO \(ident: table) (\(unsafeRaw: (keyColumns + names).joined(separator: ", "))) VALUES \(SQLList(rows))
-                ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: updates)
-                """
-            ).run()
+            // At most 900 rows of 33 values a statement: under SQLite's 32,766 bound values.
+            for start in stride(from: 0, to: rows.count, by: 900) {
+                try await db.raw(
+                    """
+                    INSERT INTO \(ident: table) (\(unsafeRaw: (keyColumns + names).joined(separator: ", ")))
+                    VALUES \(SQLList(Array(rows[start..<min(start + 900, rows.count)])))
+                    ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: updates)
+                    """
+                ).run()
+            }
         }
     }
 
@@ -231,10 +234,7 @@ extension Store {
             try await db.raw("DELETE FROM case_counts_by_area WHERE city_code = \(bind: city)").run()
             try await db.raw("DELETE FROM case_counts_by_day WHERE city_code = \(bind: city)").run()
             let sums = try await recountFromLog(city: city, db: db)
-            let changes = Array(sums)
-            for start in stride(from: 0, to: changes.count, by: 500) {
-                try await moveCounts(Array(changes[start..<min(start + 500, changes.count)]), db: db)
-            }
+            try await moveCounts(Array(sums), db: db)
         }
     }
 

@@ -360,7 +360,7 @@ extension Store {
         ]
     }
 
-    private func insertCases(_ records: [CaseRecord], db: any SQLDatabase) async throws {
+    func insertCases(_ records: [CaseRecord], db: any SQLDatabase) async throws {
         try await db.raw(
             """
             INSERT INTO cases (\(unsafeRaw: Self.caseColumns.joined(separator: ", "))) \(unsafeRaw: types.givenIdentity)
