@@ -414,3 +414,40 @@ struct CasesAPITests {
         }
     }
 }
+
+/// 疑似重复 and 复发 over real HTTP.
+struct CaseProximityAPITests {
+    typealias Loop = CasesAPITests
+
+    @Test(arguments: TestDatabase.enabled)
+    func duplicatesAreSuggestedAndARecurrenceIsLinked(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let first = try await Loop.report(server, people)
+            let second = try await Loop.report(server, people)
+            func duplicates(of id: Int64) async throws -> [Int64] {
+                let response = try await server.request("/api/v1/cases/\(id)/duplicates", key: people.center)
+                #expect(response.status == .ok, "\(response.text)")
+                let list = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]] ?? []
+                return list.compactMap { ($0["id"] as? NSNumber)?.int64Value }
+            }
+            #expect(try await duplicates(of: second) == [first])
+            #expect(try await duplicates(of: first) == [])
+            #expect(try await server.request("/api/v1/cases/\(second)/duplicates", key: people.otherDepartment).status == .notFound)
+            let merged = try await Loop.act(server, second, people.center, #"{"action": "merge", "merged_into": \#(first)}"#)
+            #expect(merged["state"] as? String == "merged")
+
+            // The first is fixed on the spot; the same problem reported here again is linked to it.
+            try await Loop.act(server, first, people.worker, #"{"action": "resolve_on_site", "evidence": ["sha256:1"]}"#)
+            let again = try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody())
+            #expect(try again.json()["linked_to"] as? Int == Int(first))
+            let againID = try #require((try again.json()["id"] as? NSNumber)?.int64Value)
+            let log = try await Loop.history(server, againID, key: people.center)
+            #expect((log.first?["fields"] as? [String: Any])?["linked_to"] as? Int == Int(first))
+            // Another class at the same place is no recurrence.
+            let other = try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody("路灯不亮", classCode: "C0102"))
+            #expect(other.status == .created, "\(other.text)")
+            #expect(try other.json()["linked_to"] == nil)
+        }
+    }
+}

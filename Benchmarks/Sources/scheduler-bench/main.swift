@@ -33,7 +33,7 @@ if arguments[1].hasPrefix("postgres") {
 }
 let location = configuration.databaseLocation
 
-func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
 // The window opens `lead` seconds after the start: enough to write the rows first.
 let lead: Int64 = 30 + Int64(total / 25_000)
@@ -96,8 +96,8 @@ print("wrote \(total) open deadlines in \(written); \(dueCount) fall due in the 
 // The real server, its scheduler sweeping; a reader watching.
 let store = try await Store.open(location, logger: logger)
 let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
-var worstMissed = 0
 try await Store.with(location, logger: logger) { reader in
+    var worstMissed = 0
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await app.runService() }
         while now() < windowStart + window * 1000 + 2000 {

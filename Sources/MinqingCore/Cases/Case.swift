@@ -184,6 +184,7 @@ extension CaseActionFields {
         if let satisfied { object["satisfied"] = .bool(satisfied) }
         if let extensionDays { object["extension_days"] = .number(Double(extensionDays)) }
         if let dueAt { object["due_at"] = .number(Double(dueAt)) }
+        if let linkedTo { object["linked_to"] = .number(Double(linkedTo)) }
         return .object(object)
     }
 
@@ -202,7 +203,8 @@ extension CaseActionFields {
             solved: bool("solved"),
             satisfied: bool("satisfied"),
             extensionDays: json["extension_days"]?.number.map { Int($0) },
-            dueAt: json["due_at"]?.number.map { Int64($0) }
+            dueAt: json["due_at"]?.number.map { Int64($0) },
+            linkedTo: json["linked_to"]?.number.map { Int64($0) }
         )
     }
 }
@@ -223,6 +225,8 @@ public struct CaseReport: Sendable, Hashable {
     public var idempotencyKey: String?
     /// The client's address, for the audit log.
     public var address: String?
+    /// The closed case this one recurs, if any (``CaseProximity/recurrence(of:at:among:)``).
+    public var linkedTo: Int64?
 
     public init(
         cityCode: String,
@@ -236,8 +240,10 @@ public struct CaseReport: Sendable, Hashable {
         reporter: String,
         reporterAccountID: Int64? = nil,
         idempotencyKey: String? = nil,
-        address: String? = nil
+        address: String? = nil,
+        linkedTo: Int64? = nil
     ) {
+        self.linkedTo = linkedTo
         self.cityCode = cityCode
         self.classCode = classCode
         self.source = source
@@ -262,7 +268,16 @@ public struct CaseReport: Sendable, Hashable {
 
     /// The case it becomes, with its first event, once it has an id.
     public func opened(id: Int64, at now: Int64) -> CaseStep {
-        let event = CaseEvent(caseID: id, sequence: 0, at: now, actor: reporter, action: CaseEvent.report, from: nil, to: .reported, fields: .init())
+        let event = CaseEvent(
+            caseID: id,
+            sequence: 0,
+            at: now,
+            actor: reporter,
+            action: CaseEvent.report,
+            from: nil,
+            to: .reported,
+            fields: CaseActionFields(linkedTo: linkedTo)
+        )
         let record = CaseRecord(
             id: id,
             cityCode: cityCode,
@@ -276,6 +291,7 @@ public struct CaseReport: Sendable, Hashable {
             description: description,
             reporter: reporter,
             reporterAccountID: reporterAccountID,
+            linkedTo: linkedTo,
             reportedAt: now,
             updatedAt: now,
             eventCount: 1,

@@ -97,6 +97,8 @@ public struct CaseActionFields: Sendable, Hashable {
     /// client, so that measures such as on-time handling can be computed from the log alone. Events
     /// written before it existed have none.
     public var dueAt: Int64?
+    /// On a report: the closed case this one recurs (复发), found by ``CaseProximity``.
+    public var linkedTo: Int64?
 
     public init(
         reason: String? = nil,
@@ -109,7 +111,8 @@ public struct CaseActionFields: Sendable, Hashable {
         solved: Bool? = nil,
         satisfied: Bool? = nil,
         extensionDays: Int? = nil,
-        dueAt: Int64? = nil
+        dueAt: Int64? = nil,
+        linkedTo: Int64? = nil
     ) {
         self.reason = reason
         self.evidence = evidence
@@ -122,6 +125,7 @@ public struct CaseActionFields: Sendable, Hashable {
         self.satisfied = satisfied
         self.extensionDays = extensionDays
         self.dueAt = dueAt
+        self.linkedTo = linkedTo
     }
 }
 

@@ -197,7 +197,7 @@ public struct Edge: Sendable {
 /// Planar helpers in a local metric projection: good to well under a metre over a city.
 public enum Planar {
     static let earthRadius = 6_371_008.8
-    static let metresPerDegree = earthRadius * .pi / 180
+    public static let metresPerDegree = earthRadius * .pi / 180
 
     /// Shoelace area in square metres, positive for counter-clockwise rings.
     public static func signedArea(_ ring: [GeoPoint]) -> Double {

@@ -28,6 +28,14 @@ extension APIHandler {
         try caller.authorize(.reportCase, Resource(city: city, area: area), areas: tree)
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
+        // 复发: a case of the class closed here lately is the one this recurs.
+        let now = store.nowMilliseconds
+        let nearby = try await store.nearbyCases(
+            city: city,
+            classCode: caseClass.code,
+            around: point,
+            since: now - Int64(CaseProximity.recurrenceDays) * 86_400_000
+        )
         let outcome = try await store.report(
             CaseReport(
                 cityCode: city,
@@ -41,7 +49,8 @@ extension APIHandler {
                 reporter: actor.username,
                 reporterAccountID: actor.accountID,
                 idempotencyKey: input.headers.idempotencyKey,
-                address: caller.address
+                address: caller.address,
+                linkedTo: CaseProximity.recurrence(of: point, at: now, among: nearby)
             )
         )
         let replayed: Operations.CreateCase.Output.Created.Headers.IdempotencyReplayedPayload
@@ -128,6 +137,27 @@ extension APIHandler {
                 )
             )
         )
+    }
+
+    func getCaseDuplicates(_ input: Operations.GetCaseDuplicates.Input) async throws -> Operations.GetCaseDuplicates.Output {
+        let (caller, _, tree, record) = try await visibleCase(input.path.id)
+        let point = GeoPoint(longitude: record.longitude, latitude: record.latitude)
+        let nearby = try await store.nearbyCases(
+            city: record.cityCode,
+            classCode: record.classCode,
+            around: point,
+            since: record.reportedAt - Int64(CaseProximity.duplicateDays) * 86_400_000
+        )
+        let ids = CaseProximity.duplicates(of: point, at: record.reportedAt, among: nearby.filter { $0.id != record.id })
+        let catalog = cases.current
+        var found: [Components.Schemas.Case] = []
+        for id in ids {
+            guard let candidate = try await store.caseRecord(city: record.cityCode, id: id),
+                Self.resources(of: candidate).contains(where: { caller.authorizes(.readCase, $0, areas: tree) })
+            else { continue }
+            found.append(caseBody(candidate, caller: caller, tree: tree, catalog: catalog))
+        }
+        return .ok(.init(body: .json(found)))
     }
 
     func actOnCase(_ input: Operations.ActOnCase.Input) async throws -> Operations.ActOnCase.Output {

@@ -463,3 +463,32 @@ extension Store {
         )
     }
 }
+
+extension Store {
+    /// Cases of a class around a point (``CaseProximity/box(around:)``) reported or closed since
+    /// `since`: the candidates for duplicates and recurrences.
+    public func nearbyCases(city: String, classCode: String, around point: GeoPoint, since: Int64) async throws -> [NearbyCase] {
+        let box = CaseProximity.box(around: point)
+        return try await backend.read { db in
+            try await db.raw(
+                """
+                SELECT id, lng, lat, state, reported_at, closed_at FROM cases
+                WHERE city_code = \(bind: city) AND class_code = \(bind: classCode)
+                AND lat BETWEEN \(bind: box.latitude.lowerBound) AND \(bind: box.latitude.upperBound)
+                AND lng BETWEEN \(bind: box.longitude.lowerBound) AND \(bind: box.longitude.upperBound)
+                AND (reported_at >= \(bind: since) OR closed_at >= \(bind: since))
+                LIMIT 200
+                """
+            ).all().map { row in
+                NearbyCase(
+                    id: try row.decode(column: "id", as: Int64.self),
+                    longitude: try row.decode(column: "lng", as: Double.self),
+                    latitude: try row.decode(column: "lat", as: Double.self),
+                    state: try Self.known(try row.decode(column: "state", as: String.self), "state"),
+                    reportedAt: try row.decode(column: "reported_at", as: Int64.self),
+                    closedAt: try row.decode(column: "closed_at", as: Int64?.self)
+                )
+            }
+        }
+    }
+}

@@ -380,5 +380,9 @@ enum Migrations {
                 "ALTER TABLE case_classes ADD COLUMN follow_up_days TEXT",
             ]
         },
+        Migration(id: "0014_cases_nearby") { _ in
+            // Cases of a class near a point (duplicates, recurrences): by class, then a band of latitude.
+            ["CREATE INDEX cases_nearby ON cases (city_code, class_code, lat)"]
+        },
     ]
 }
