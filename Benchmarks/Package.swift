@@ -59,6 +59,14 @@ let package = Package(
             path: "Sources/scheduler-bench"
         ),
         .executableTarget(
+            name: "measures-bench",
+            dependencies: [
+                .product(name: "MinqingCore", package: root),
+                .product(name: "MinqingStore", package: root),
+            ],
+            path: "Sources/measures-bench"
+        ),
+        .executableTarget(
             name: "bench-data",
             dependencies: [.product(name: "MinqingCore", package: root)],
             path: "Sources/bench-data"
