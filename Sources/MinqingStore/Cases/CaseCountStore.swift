@@ -58,38 +58,62 @@ extension Store {
         }
     }
 
-    /// Adds changes to both tables of sums, in the caller's transaction: one statement per table.
+    /// One table of sums: its key columns, and what of a case's place it keeps (the rest summed over).
+    struct SumTable: Sendable {
+        var name: String
+        var keyColumns: [String]
+
+        /// The key a case's place sums into here: columns the table lacks are left empty.
+        func project(_ key: CountKey) -> CountKey {
+            CountKey(
+                city: key.city,
+                area: keyColumns.contains("area_code") ? key.area : "",
+                day: key.day,
+                classCode: keyColumns.contains("class_code") ? key.classCode : "",
+                department: keyColumns.contains("department_code") ? key.department : ""
+            )
+        }
+
+        func values(_ key: CountKey) -> [any SQLExpression] {
+            keyColumns.map { column -> any SQLExpression in
+                switch column {
+                case "city_code": SQLBind(key.city)
+                case "area_code": SQLBind(key.area)
+                case "day": SQLBind(key.day)
+                case "class_code": SQLBind(key.classCode)
+                default: SQLBind(key.department)
+                }
+            }
+        }
+    }
+
+    /// By area for any area subtree; by class and department for the whole city; by day alone for
+    /// the city's own figures, whose rows do not grow with the number of cases (366 a year).
+    static let sumTables = [
+        SumTable(name: "case_counts_by_area", keyColumns: ["city_code", "area_code", "day", "class_code", "department_code"]),
+        SumTable(name: "case_counts_by_day", keyColumns: ["city_code", "day", "class_code", "department_code"]),
+        SumTable(name: "case_counts_by_city_day", keyColumns: ["city_code", "day"]),
+    ]
+
+    /// Adds changes to every table of sums, in the caller's transaction.
     func moveCounts(_ changes: [(CountKey, CaseCounters)], db: any SQLDatabase) async throws {
         guard !changes.isEmpty else { return }
-        var byArea: [CountKey: CaseCounters] = [:]
-        var byDay: [CountKey: CaseCounters] = [:]
-        for (key, counters) in changes {
-            byArea[key, default: .zero] += counters
-            var cityWide = key
-            cityWide.area = ""
-            byDay[cityWide, default: .zero] += counters
-        }
         let columns = CaseCounters.columns
-        for (table, sums, keyColumns) in [
-            ("case_counts_by_area", byArea, ["city_code", "area_code", "day", "class_code", "department_code"]),
-            ("case_counts_by_day", byDay, ["city_code", "day", "class_code", "department_code"]),
-        ] {
+        let names = columns.map(\.name)
+        for table in Self.sumTables {
+            var sums: [CountKey: CaseCounters] = [:]
+            for (key, counters) in changes { sums[table.project(key), default: .zero] += counters }
             let rows: [any SQLExpression] = sums.filter { !$0.value.isZero }.map { key, counters in
-                var values: [any SQLExpression] = [SQLBind(key.city)]
-                if table == "case_counts_by_area" { values.append(SQLBind(key.area)) }
-                values += [SQLBind(key.day), SQLBind(key.classCode), SQLBind(key.department)]
-                values += columns.map { SQLBind(counters[keyPath: $0.keyPath]) }
-                return SQLGroupExpression(values)
+                SQLGroupExpression(table.values(key) + columns.map { SQLBind(counters[keyPath: $0.keyPath]) })
             }
-            let names = columns.map(\.name)
-            let updates = names.map { "\($0) = \(table).\($0) + excluded.\($0)" }.joined(separator: ", ")
+            let updates = names.map { "\($0) = \(table.name).\($0) + excluded.\($0)" }.joined(separator: ", ")
             // At most 900 rows of 33 values a statement: under SQLite's 32,766 bound values.
             for start in stride(from: 0, to: rows.count, by: 900) {
                 try await db.raw(
                     """
-                    INSERT INTO \(ident: table) (\(unsafeRaw: (keyColumns + names).joined(separator: ", ")))
+                    INSERT INTO \(ident: table.name) (\(unsafeRaw: (table.keyColumns + names).joined(separator: ", ")))
                     VALUES \(SQLList(Array(rows[start..<min(start + 900, rows.count)])))
-                    ON CONFLICT (\(unsafeRaw: keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: updates)
+                    ON CONFLICT (\(unsafeRaw: table.keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: updates)
                     """
                 ).run()
             }
@@ -102,7 +126,9 @@ extension Store {
         let now = nowMilliseconds
         let calendar = self.calendar
         return try await backend.read { db in
-            let table = filter.areas == nil ? "case_counts_by_day" : "case_counts_by_area"
+            let table =
+                filter.areas != nil
+                ? "case_counts_by_area" : filter.classes == nil && filter.department == nil ? "case_counts_by_city_day" : "case_counts_by_day"
             var sums = db.select().from(table).where("city_code", .equal, city)
                 .where("day", .greaterThanOrEqual, Int64(filter.fromDay.number)).where("day", .lessThan, Int64(filter.untilDay.number))
             for column in CaseCounters.columns {
@@ -167,60 +193,43 @@ extension Store {
         }
     }
 
-    /// The kept sums, by area (the finer table), without rows that sum to nothing.
-    private func keptCounts(city: String, db: any SQLDatabase) async throws -> [CountKey: CaseCounters] {
-        let rows = try await db.raw("SELECT * FROM case_counts_by_area WHERE city_code = \(bind: city)").all()
+    /// The sums a table keeps, without rows that sum to nothing.
+    private func keptCounts(_ table: SumTable, city: String, db: any SQLDatabase) async throws -> [CountKey: CaseCounters] {
+        let rows = try await db.raw("SELECT * FROM \(ident: table.name) WHERE city_code = \(bind: city)").all()
         var kept: [CountKey: CaseCounters] = [:]
         for row in rows {
             var counters = CaseCounters.zero
             for column in CaseCounters.columns { counters[keyPath: column.keyPath] = try row.decode(column: column.name, as: Int64.self) }
             guard !counters.isZero else { continue }
+            func text(_ column: String) throws -> String {
+                table.keyColumns.contains(column) ? try row.decode(column: column, as: String.self) : ""
+            }
             let key = CountKey(
                 city: city,
-                area: try row.decode(column: "area_code", as: String.self),
+                area: try text("area_code"),
                 day: try row.decode(column: "day", as: Int64.self),
-                classCode: try row.decode(column: "class_code", as: String.self),
-                department: try row.decode(column: "department_code", as: String.self)
+                classCode: try text("class_code"),
+                department: try text("department_code")
             )
             kept[key] = counters
         }
         return kept
     }
 
-    /// Whether the kept sums are exactly what the log says, in both tables; the first difference if not.
+    /// Whether every table of sums holds exactly what the log says; the first difference if not.
     public func checkMeasureCounts(city: String) async throws -> String? {
         try await backend.read { db in
-            let expected = try await recountFromLog(city: city, db: db).filter { !$0.value.isZero }
-            let kept = try await keptCounts(city: city, db: db)
-            for key in Set(expected.keys).union(kept.keys) where expected[key] != kept[key] {
-                return
-                    "area \(key.area), day \(key.day), class \(key.classCode), department '\(key.department)': the log says \(expected[key] ?? .zero), the sums hold \(kept[key] ?? .zero)"
-            }
-            // The city-wide table is the area table summed over areas.
-            var byDay: [CountKey: CaseCounters] = [:]
-            for (key, counters) in kept {
-                var cityWide = key
-                cityWide.area = ""
-                byDay[cityWide, default: .zero] += counters
-            }
-            let rows = try await db.raw("SELECT * FROM case_counts_by_day WHERE city_code = \(bind: city)").all()
-            var dayKept: [CountKey: CaseCounters] = [:]
-            for row in rows {
-                var counters = CaseCounters.zero
-                for column in CaseCounters.columns { counters[keyPath: column.keyPath] = try row.decode(column: column.name, as: Int64.self) }
-                guard !counters.isZero else { continue }
-                let key = CountKey(
-                    city: city,
-                    area: "",
-                    day: try row.decode(column: "day", as: Int64.self),
-                    classCode: try row.decode(column: "class_code", as: String.self),
-                    department: try row.decode(column: "department_code", as: String.self)
-                )
-                dayKept[key] = counters
-            }
-            for key in Set(byDay.keys).union(dayKept.keys) where byDay[key] != dayKept[key] {
-                return
-                    "city-wide, day \(key.day), class \(key.classCode), department '\(key.department)': the areas sum to \(byDay[key] ?? .zero), the city-wide sums hold \(dayKept[key] ?? .zero)"
+            let fromLog = try await recountFromLog(city: city, db: db)
+            for table in Self.sumTables {
+                var expected: [CountKey: CaseCounters] = [:]
+                for (key, counters) in fromLog { expected[table.project(key), default: .zero] += counters }
+                expected = expected.filter { !$0.value.isZero }
+                let kept = try await keptCounts(table, city: city, db: db)
+                for key in Set(expected.keys).union(kept.keys) where expected[key] != kept[key] {
+                    let place = table.keyColumns.contains("area_code") ? "area \(key.area), " : ""
+                    return
+                        "\(table.name): \(place)day \(key.day), class '\(key.classCode)', department '\(key.department)': the log says \(expected[key] ?? .zero), the sums hold \(kept[key] ?? .zero)"
+                }
             }
             return nil
         }
@@ -231,8 +240,7 @@ extension Store {
     /// committed by another process meanwhile would be counted by the rebuild or not at all.
     public func rebuildMeasureCounts(city: String) async throws {
         try await backend.transaction { db in
-            try await db.raw("DELETE FROM case_counts_by_area WHERE city_code = \(bind: city)").run()
-            try await db.raw("DELETE FROM case_counts_by_day WHERE city_code = \(bind: city)").run()
+            for table in Self.sumTables { try await db.raw("DELETE FROM \(ident: table.name) WHERE city_code = \(bind: city)").run() }
             let sums = try await recountFromLog(city: city, db: db)
             try await moveCounts(Array(sums), db: db)
         }

@@ -384,5 +384,50 @@ enum Migrations {
             // Cases of a class near a point (duplicates, recurrences): by class, then a band of latitude.
             ["CREATE INDEX cases_nearby ON cases (city_code, class_code, lat)"]
         },
+        Migration(id: "0015_case_counts_by_city_day") { t in
+            // The city's own sums by day alone: 366 rows a year however many cases, for the figure
+            // every dashboard opens with. Filled from the finer sums, which hold the same.
+            [
+                """
+                CREATE TABLE case_counts_by_city_day (
+                    city_code TEXT NOT NULL,
+                    day \(t.bigint) NOT NULL,
+                    reports \(t.bigint) NOT NULL DEFAULT 0,
+                    valid \(t.bigint) NOT NULL DEFAULT 0,
+                    on_the_spot \(t.bigint) NOT NULL DEFAULT 0,
+                    dispatches \(t.bigint) NOT NULL DEFAULT 0,
+                    returns \(t.bigint) NOT NULL DEFAULT 0,
+                    handled \(t.bigint) NOT NULL DEFAULT 0,
+                    handled_on_time \(t.bigint) NOT NULL DEFAULT 0,
+                    extended \(t.bigint) NOT NULL DEFAULT 0,
+                    reworked \(t.bigint) NOT NULL DEFAULT 0,
+                    closed \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_on_time \(t.bigint) NOT NULL DEFAULT 0,
+                    deferred \(t.bigint) NOT NULL DEFAULT 0,
+                    return_calls \(t.bigint) NOT NULL DEFAULT 0,
+                    solved \(t.bigint) NOT NULL DEFAULT 0,
+                    satisfied \(t.bigint) NOT NULL DEFAULT 0,
+                    responded \(t.bigint) NOT NULL DEFAULT 0,
+                    respondable \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_grid \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_village \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_town \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_county \(t.bigint) NOT NULL DEFAULT 0,
+                    closed_at_city \(t.bigint) NOT NULL DEFAULT 0,
+                    report_to_dispatch_ms \(t.bigint) NOT NULL DEFAULT 0,
+                    report_to_dispatch_count \(t.bigint) NOT NULL DEFAULT 0,
+                    dispatch_to_handle_ms \(t.bigint) NOT NULL DEFAULT 0,
+                    dispatch_to_handle_count \(t.bigint) NOT NULL DEFAULT 0,
+                    handle_to_close_ms \(t.bigint) NOT NULL DEFAULT 0,
+                    handle_to_close_count \(t.bigint) NOT NULL DEFAULT 0,
+                    PRIMARY KEY (city_code, day)
+                )
+                """,
+                """
+                INSERT INTO case_counts_by_city_day (city_code, day, reports, valid, on_the_spot, dispatches, returns, handled, handled_on_time, extended, reworked, closed, closed_on_time, deferred, return_calls, solved, satisfied, responded, respondable, closed_at_grid, closed_at_village, closed_at_town, closed_at_county, closed_at_city, report_to_dispatch_ms, report_to_dispatch_count, dispatch_to_handle_ms, dispatch_to_handle_count, handle_to_close_ms, handle_to_close_count)
+                SELECT city_code, day, SUM(reports), SUM(valid), SUM(on_the_spot), SUM(dispatches), SUM(returns), SUM(handled), SUM(handled_on_time), SUM(extended), SUM(reworked), SUM(closed), SUM(closed_on_time), SUM(deferred), SUM(return_calls), SUM(solved), SUM(satisfied), SUM(responded), SUM(respondable), SUM(closed_at_grid), SUM(closed_at_village), SUM(closed_at_town), SUM(closed_at_county), SUM(closed_at_city), SUM(report_to_dispatch_ms), SUM(report_to_dispatch_count), SUM(dispatch_to_handle_ms), SUM(dispatch_to_handle_count), SUM(handle_to_close_ms), SUM(handle_to_close_count) FROM case_counts_by_day GROUP BY city_code, day
+                """,
+            ]
+        },
     ]
 }
