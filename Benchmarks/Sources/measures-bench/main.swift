@@ -17,10 +17,13 @@ let count = arguments.count > 3 ? Int(arguments[3])! : 10_000_000
 let location: DatabaseLocation = arguments[1].hasPrefix("postgres") ? .postgres(url: arguments[1]) : .sqlite(path: arguments[1] + "/minqing.sqlite")
 var logger = Logger(label: "measures-bench")
 logger.logLevel = .warning
-var calendar = WorkingCalendar()
-for name in try FileManager.default.contentsOfDirectory(atPath: arguments[2]).sorted() where name.hasSuffix(".json") {
-    try calendar.add(schedule: Array(try Data(contentsOf: URL(fileURLWithPath: arguments[2] + "/" + name))))
-}
+let calendar = try {
+    var calendar = WorkingCalendar()
+    for name in try FileManager.default.contentsOfDirectory(atPath: arguments[2]).sorted() where name.hasSuffix(".json") {
+        try calendar.add(schedule: Array(try Data(contentsOf: URL(fileURLWithPath: arguments[2] + "/" + name))))
+    }
+    return calendar
+}()
 let plan = DemoCityPlan.reference
 let areas = DemoCityBuilder(plan: plan).build()
 let tree = AreaTree(areas: areas)

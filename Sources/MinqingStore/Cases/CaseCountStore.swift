@@ -120,6 +120,11 @@ extension Store {
         }
     }
 
+    /// Open cases whose clock runs (``CaseMeasures/isOverdueOpen(_:at:)`` without the time), as the
+    /// partial index `cases_overdue` states it: constants, never data.
+    static let overdueOpenCondition =
+        "paused_at IS NULL AND state IN (\([CaseState.dispatched, .signed, .extensionRequested].map { "'\($0.rawValue)'" }.joined(separator: ", ")))"
+
     /// The counters summed over a filter, and the open cases overdue now within it: what
     /// ``CaseMeasures/init(counters:overdueOpen:)`` needs.
     public func measureCounts(city: String, _ filter: MeasureFilter) async throws -> (counters: CaseCounters, overdueOpen: Int64) {
@@ -137,8 +142,8 @@ extension Store {
             }
             var overdue = db.select().column(SQLAlias(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")).from("cases")
                 .where("city_code", .equal, city)
-                .where("state", .in, [CaseState.dispatched, .signed, .extensionRequested].map(\.rawValue))
-                .where("paused_at", .is, SQLLiteral.null)
+                // Written as in the partial index `cases_overdue` (migration 0016), so that both engines use it.
+                .where(SQLRaw(Self.overdueOpenCondition))
                 .where("due_at", .lessThan, now)
                 .where("reported_at", .greaterThanOrEqual, calendar.start(of: filter.fromDay))
                 .where("reported_at", .lessThan, calendar.start(of: filter.untilDay))
