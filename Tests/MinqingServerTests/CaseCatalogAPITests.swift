@@ -91,6 +91,14 @@ struct CaseCatalogAPITests {
                 try await server.request("/api/v1/case-classes/E0598", .put, json: renamed.replacingOccurrences(of: "E0599", with: "E0598")).status
                     == .notFound
             )
+            // A major class with subclasses cannot become a subclass: classes keep two levels.
+            let demoted = try await server.request(
+                "/api/v1/case-classes/E05",
+                .put,
+                json:
+                    #"{"code": "E05", "name": "街面秩序", "category": "event", "parent": "E01", "urgency": "routine", "limit": {"value": 2, "unit": "working_days"}}"#
+            )
+            #expect(try demoted.problem().detail == "parent: E05 has subclasses (E0501): a major class cannot become a subclass")
             #expect(try await Self.auditCount(server, "case_classes.add") == 1)
             #expect(try await Self.auditCount(server, "case_classes.replace") == 1)
 

@@ -126,6 +126,8 @@ struct MeasuresAndNoticesAPITests {
             #expect(head.counters["dispatches"] == 1)
             #expect(head.counters["handled"] == 1)
             #expect(ratio(head.measures["valid_report_rate"]) == [0, 0])
+            // Asking nothing, a department's head gets their department's figures.
+            #expect(try await Self.measures(server, "", key: people.department).counters == head.counters)
             #expect(head.measures["valid_report_rate"]?["rate"] == nil)
 
             // A period before any report holds nothing.

@@ -154,6 +154,9 @@ public enum CaseClassRules {
             if let text, text.count > 500 { return FieldProblem(field, "at most 500 characters, not \(text.count)") }
         }
         if let parentCode = caseClass.parentCode {
+            if let child = classes.values.filter({ $0.parentCode == code }).map(\.code).min() {
+                return FieldProblem("parent", "\(code) has subclasses (\(child)): a major class cannot become a subclass")
+            }
             guard let parent = classes[parentCode] else { return FieldProblem("parent", "no class has the code \(parentCode)") }
             if parent.parentCode != nil { return FieldProblem("parent", "\(parentCode) is itself a subclass: classes have two levels") }
             if parent.category != caseClass.category {

@@ -34,15 +34,19 @@ final class CaseScheduler: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 // A full batch means more are due: sweep again at once.
-                while try await sweep() == Self.batch {}
+                var swept = try await sweep()
+                while swept == Self.batch, !Task.isShuttingDownGracefully { swept = try await sweep() }
                 let next = try await store.nextTimerDue()
-                let wait = next.map { Duration.milliseconds(max(0, $0 - store.nowMilliseconds)) } ?? interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: min(wait, self.interval)) }
+                var wait = next.map { Duration.milliseconds(max(0, $0 - store.nowMilliseconds)) } ?? interval
+                // Due but left by this sweep (its case busy, or another server sweeping it): not a reason to spin.
+                if swept == 0, wait == .zero { wait = interval }
+                let pause = min(wait, interval)
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             } catch is CancellationError {
                 return
             } catch {
                 logger.error("the scheduler's sweep failed; it tries again", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: interval)
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
             }
         }
     }

@@ -103,16 +103,27 @@ extension APIHandler {
         let limit = input.query.limit ?? 100
         var found: [StoredCaseNotice] = []
         var receives = false
+        /// The area subtree a grant covers: `nil` for the whole city; an area no longer in the tree covers nothing.
+        func scope(_ grant: Grant) -> [String]?? {
+            guard let code = grant.areaCode else { return .some(nil) }
+            let path = tree.path(code: code)
+            if path.isEmpty { return nil }
+            return .some(path.count == 1 ? nil : tree.subtreeCodes(code: code))
+        }
         for grant in actor.grants {
             switch grant.role {
             case .departmentHandler, .departmentHead:
-                guard let department = grant.departmentCode else { continue }
+                guard let department = grant.departmentCode, let areas = scope(grant) else { continue }
                 receives = true
-                found += try await store.caseNotices(city: city, to: .department(department), before: input.query.before, limit: limit)
+                found += try await store.caseNotices(
+                    city: city,
+                    to: .department(department, areas: areas),
+                    before: input.query.before,
+                    limit: limit
+                )
             case .commandCenter:
                 receives = true
-                // A city-wide center (no area, or the city itself) hears every area.
-                let areas = grant.areaCode.flatMap { tree.path(code: $0).count > 1 ? tree.subtreeCodes(code: $0) : nil }
+                guard let areas = scope(grant) else { continue }
                 found += try await store.caseNotices(city: city, to: .commandCenters(areas: areas), before: input.query.before, limit: limit)
             default:
                 continue

@@ -43,7 +43,9 @@ extension APIHandler {
             guard catalog.classes[code] != nil else { throw Problem.badRequest("class: no class has the code \(code)") }
             classes = [code] + catalog.classes.values.filter { $0.parentCode == code }.map(\.code)
         }
-        let department = query.department.flatMap { $0.isEmpty ? nil : $0 }
+        // Without a department or an area, a department's people ask about their department.
+        let ownDepartment = actor.grants.first { Policy.actions(of: $0.role).contains(.readMeasures) && $0.departmentCode != nil }?.departmentCode
+        let department = query.department.flatMap { $0.isEmpty ? nil : $0 } ?? (asked == nil ? ownDepartment : nil)
         if let department, !catalog.departments.contains(department) {
             throw Problem.badRequest("department: no department has the code \(department)")
         }

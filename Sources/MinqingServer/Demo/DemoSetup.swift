@@ -91,13 +91,16 @@ public struct DemoSetup: Sendable {
         let count = historyCases ?? 300_000 * plan.grids / DemoCityPlan.reference.grids
         guard count > 0 else { return 0 }
         let end = store.nowMilliseconds
+        let calendar = try CaseCatalog.calendar(cityFolder: dataDirectory + "/calendars")
+        // The sums count responses on the calendar the server will use.
+        store.use(calendar: calendar)
         let history = DemoHistory(
             plan: plan,
             grids: areas.filter { $0.level == .grid },
             classes: StandardCatalog.caseClasses,
             routes: try await store.caseRoutes(city: plan.cityCode),
             tree: AreaTree(areas: areas),
-            calendar: try CaseCatalog.calendar(cityFolder: dataDirectory + "/calendars"),
+            calendar: calendar,
             start: end - 365 * 86_400_000,
             end: end,
             count: count

@@ -26,12 +26,16 @@ public struct MeasureFilter: Sendable, Hashable {
 
 /// One place the measures' sums are kept: a case's report day, area, class and a department (or
 /// `""`), with the counters its facts add there.
-struct CountKey: Hashable {
+struct CountKey: Hashable, Comparable {
     var city: String
     var area: String
     var day: Int64
     var classCode: String
     var department: String
+
+    static func < (a: CountKey, b: CountKey) -> Bool {
+        (a.city, a.area, a.day, a.classCode, a.department) < (b.city, b.area, b.day, b.classCode, b.department)
+    }
 }
 
 extension Store {
@@ -103,7 +107,8 @@ extension Store {
         for table in Self.sumTables {
             var sums: [CountKey: CaseCounters] = [:]
             for (key, counters) in changes { sums[table.project(key), default: .zero] += counters }
-            let rows: [any SQLExpression] = sums.filter { !$0.value.isZero }.map { key, counters in
+            // In key order: two writers lock the rows they share in the same order, so neither waits on the other in a cycle.
+            let rows: [any SQLExpression] = sums.filter { !$0.value.isZero }.sorted { $0.key < $1.key }.map { key, counters in
                 SQLGroupExpression(table.values(key) + columns.map { SQLBind(counters[keyPath: $0.keyPath]) })
             }
             let updates = names.map { "\($0) = \(table.name).\($0) + excluded.\($0)" }.joined(separator: ", ")

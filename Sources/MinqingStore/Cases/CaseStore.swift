@@ -234,11 +234,12 @@ extension Store {
             var (step, timers) = try decide(current, now)
             let hash = Self.chain(current.lastHash, step.event)
             step.record.lastHash = hash
+            // Locks in the order a sweep takes them (the case, its timers, then the sums), so the two never wait in a cycle.
+            try await applyTimers(timers, city: city, caseID: caseID, at: now, db: db)
             let log = try await events(caseID: caseID, db: db)
             try await insertEvents([(step.event, current.lastHash, hash)], db: db)
             try await updateCase(step.record, expectedEvents: current.eventCount, db: db)
             try await moveCounts(countChanges(from: (current, log), to: (step.record, log + [step.event])), db: db)
-            try await applyTimers(timers, city: city, caseID: caseID, at: now, db: db)
             try await appendAudit(
                 AuditRecord(
                     at: now,
@@ -477,7 +478,7 @@ extension Store {
                 AND lat BETWEEN \(bind: box.latitude.lowerBound) AND \(bind: box.latitude.upperBound)
                 AND lng BETWEEN \(bind: box.longitude.lowerBound) AND \(bind: box.longitude.upperBound)
                 AND (reported_at >= \(bind: since) OR closed_at >= \(bind: since))
-                LIMIT 200
+                ORDER BY reported_at DESC LIMIT 200
                 """
             ).all().map { row in
                 NearbyCase(

@@ -55,7 +55,8 @@ extension Store {
             let timers = try await db.raw(
                 """
                 SELECT id, city_code, case_id, kind, due_at, reference FROM case_timers
-                WHERE done_at IS NULL AND due_at <= \(bind: now) ORDER BY due_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked)
+                WHERE done_at IS NULL AND due_at <= \(bind: now) AND kind IN (\(unsafeRaw: Self.knownTimerKinds))
+                ORDER BY due_at LIMIT \(bind: limit)\(unsafeRaw: skipLocked)
                 """
             ).all().map(Self.storedTimer)
             guard !timers.isEmpty else { return 0 }
@@ -137,10 +138,15 @@ extension Store {
         }
     }
 
+    /// The kinds this version fires, as SQL constants: a kind written by a newer server is left for
+    /// it, instead of failing every sweep here.
+    static let knownTimerKinds = CaseTimerKind.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
     /// When the next open timer falls due, if any: the sweep sleeps until then (or its polling interval).
     public func nextTimerDue() async throws -> Int64? {
         try await backend.read { db in
-            try await db.raw("SELECT MIN(due_at) AS due FROM case_timers WHERE done_at IS NULL").first()?.decode(column: "due", as: Int64?.self)
+            try await db.raw("SELECT MIN(due_at) AS due FROM case_timers WHERE done_at IS NULL AND kind IN (\(unsafeRaw: Self.knownTimerKinds))")
+                .first()?.decode(column: "due", as: Int64?.self)
         }
     }
 
@@ -157,7 +163,8 @@ extension Store {
 
     /// Who a notice is for.
     public enum NoticeRecipients: Sendable {
-        case department(String)
+        /// A department, in these areas only when they are given (a grant limited to part of the city).
+        case department(String, areas: [String]? = nil)
         /// The command centers of these areas; `nil` for every area of the city.
         case commandCenters(areas: [String]?)
     }
@@ -169,7 +176,9 @@ extension Store {
             var query = db.select().columns("id", "case_id", "kind", "department_code", "area_code", "message", "created_at").from("case_notices")
                 .where("city_code", .equal, city)
             switch recipients {
-            case .department(let code): query = query.where("department_code", .equal, code)
+            case .department(let code, let areas):
+                query = query.where("department_code", .equal, code)
+                if let areas { query = query.where("area_code", .in, areas) }
             case .commandCenters(let areas):
                 query = query.where("department_code", .is, SQLLiteral.null)
                 if let areas { query = query.where("area_code", .in, areas) }
