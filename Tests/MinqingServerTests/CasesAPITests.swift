@@ -451,3 +451,42 @@ struct CaseProximityAPITests {
         }
     }
 }
+
+/// The side paths over real HTTP: escalation to the town, and deferral (缓办) with its clock stopped.
+struct CaseSidePathsAPITests {
+    typealias Loop = CasesAPITests
+
+    @Test(arguments: TestDatabase.enabled)
+    func aCaseEscalatedToTheTownIsDeferredAndResumed(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            // 暴露垃圾 (an event) starts in the village; the grid worker sends it up with a reason.
+            let created = try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody("垃圾堆积成山", classCode: "E0101"))
+            let id = try #require((try created.json()["id"] as? NSNumber)?.int64Value)
+            #expect(try created.json()["level"] as? String == "village")
+            let noReason = try await server.request("/api/v1/cases/\(id)/actions", .post, key: people.worker, json: #"{"action": "escalate"}"#)
+            #expect(try noReason.problem().detail == "reason: escalate needs it")
+            let escalated = try await Loop.act(server, id, people.worker, #"{"action": "escalate", "reason": "村里无力清运"}"#)
+            #expect(escalated["level"] as? String == "town")
+            #expect(escalated["state"] as? String == "reported")
+
+            try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+            try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)
+            try await Loop.act(server, id, people.department, #"{"action": "sign"}"#)
+            let deferred = try await Loop.act(server, id, people.department, #"{"action": "defer", "reason": "需列入年度预算"}"#)
+            #expect(deferred["state"] as? String == "deferred")
+            #expect(deferred["allowed_actions"] as? [String] == [])  // the department waits; the center resumes
+            let center = try await server.request("/api/v1/cases/\(id)", key: people.center).json()
+            #expect(center["allowed_actions"] as? [String] == ["resume", "supervise"])
+            // Deferred counts apart in the measures.
+            let measures = try await server.request("/api/v1/measures?department=cgj", key: people.department).json()
+            #expect((measures["counters"] as? [String: Any])?["deferred"] as? Int == 1)
+
+            let resumed = try await Loop.act(server, id, people.center, #"{"action": "resume"}"#)
+            #expect(resumed["state"] as? String == "signed")
+            #expect(resumed["light"] != nil)
+            let log = try await Loop.history(server, id, key: people.center)
+            #expect(log.map { $0["action"] as? String } == ["report", "escalate", "accept", "dispatch", "sign", "defer", "resume"])
+        }
+    }
+}
