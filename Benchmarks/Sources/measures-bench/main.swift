@@ -56,7 +56,8 @@ try await Store.with(location, logger: logger) { store in
             }
             return try await group.reduce(into: [(Int, [DemoCase])]()) { $0.append($1) }.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
-        try await store.addToMeasureSums(cases.map { ($0.record, $0.events) })
+        // Finished cases into the sums alone; open ones written whole (which sums them too).
+        try await store.addToMeasureSums(cases.filter { $0.record.state.isFinished }.map { ($0.record, $0.events) })
         let unfinished = cases.filter { !$0.record.state.isFinished }.map { HistoricCase(record: $0.record, events: $0.events) }
         open += unfinished.count
         try await store.importCases(unfinished, city: plan.cityCode, actor: "bench", now: end)
