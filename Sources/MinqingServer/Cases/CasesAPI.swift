@@ -28,14 +28,6 @@ extension APIHandler {
         try caller.authorize(.reportCase, Resource(city: city, area: area), areas: tree)
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
-        // 复发: a case of the class closed here lately is the one this recurs.
-        let now = store.nowMilliseconds
-        let nearby = try await store.nearbyCases(
-            city: city,
-            classCode: caseClass.code,
-            around: point,
-            since: now - Int64(CaseProximity.recurrenceDays) * 86_400_000
-        )
         let outcome = try await store.report(
             CaseReport(
                 cityCode: city,
@@ -49,8 +41,7 @@ extension APIHandler {
                 reporter: actor.username,
                 reporterAccountID: actor.accountID,
                 idempotencyKey: input.headers.idempotencyKey,
-                address: caller.address,
-                linkedTo: CaseProximity.recurrence(of: point, at: now, among: nearby)
+                address: caller.address
             )
         )
         let replayed: Operations.CreateCase.Output.Created.Headers.IdempotencyReplayedPayload

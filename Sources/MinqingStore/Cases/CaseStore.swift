@@ -150,10 +150,13 @@ extension Store {
             var created: [Int: CaseRecord] = [:]
             if !fresh.isEmpty {
                 let ids = try await types.reserveIDs("cases", count: fresh.count, db: db)
+                let recurrences = try await recurrences(of: fresh.map { reports[$0] }, at: now, db: db)
                 var steps: [CaseStep] = []
                 steps.reserveCapacity(fresh.count)
-                for (index, id) in zip(fresh, ids) {
-                    var step = reports[index].opened(id: id, at: now)
+                for (position, (index, id)) in zip(fresh, ids).enumerated() {
+                    var report = reports[index]
+                    report.linkedTo = recurrences[position]
+                    var step = report.opened(id: id, at: now)
                     step.record.lastHash = Self.chain("", step.event)
                     steps.append(step)
                     created[index] = step.record
@@ -466,6 +469,49 @@ extension Store {
 }
 
 extension Store {
+    /// 复发: for each report of a batch, the case of its class closed within ``CaseProximity/metres``
+    /// in the last ``CaseProximity/recurrenceDays`` days, if any. One query for the whole batch, in
+    /// the writer's transaction: the intake path makes no read of its own.
+    func recurrences(of reports: [CaseReport], at now: Int64, db: any SQLDatabase) async throws -> [Int64?] {
+        guard let city = reports.first?.cityCode else { return [] }
+        let since = now - Int64(CaseProximity.recurrenceDays) * 86_400_000
+        let boxes: [any SQLExpression] = reports.map { report in
+            let box = CaseProximity.box(around: GeoPoint(longitude: report.longitude, latitude: report.latitude))
+            let condition: SQLQueryString = """
+                class_code = \(bind: report.classCode) AND lat BETWEEN \(bind: box.latitude.lowerBound) AND \(bind: box.latitude.upperBound) \
+                AND lng BETWEEN \(bind: box.longitude.lowerBound) AND \(bind: box.longitude.upperBound)
+                """
+            return SQLGroupExpression(condition)
+        }
+        let rows = try await db.raw(
+            """
+            SELECT id, class_code, lng, lat, state, reported_at, closed_at FROM cases
+            WHERE city_code = \(bind: city) AND closed_at >= \(bind: since) AND class_code IN (\(binds: Array(Set(reports.map(\.classCode)))))
+            AND (\(SQLList(boxes, separator: SQLRaw(" OR "))))
+            """
+        ).all()
+        var byClass: [String: [NearbyCase]] = [:]
+        for row in rows {
+            byClass[try row.decode(column: "class_code", as: String.self), default: []].append(
+                NearbyCase(
+                    id: try row.decode(column: "id", as: Int64.self),
+                    longitude: try row.decode(column: "lng", as: Double.self),
+                    latitude: try row.decode(column: "lat", as: Double.self),
+                    state: try Self.known(try row.decode(column: "state", as: String.self), "state"),
+                    reportedAt: try row.decode(column: "reported_at", as: Int64.self),
+                    closedAt: try row.decode(column: "closed_at", as: Int64?.self)
+                )
+            )
+        }
+        return reports.map { report in
+            CaseProximity.recurrence(
+                of: GeoPoint(longitude: report.longitude, latitude: report.latitude),
+                at: now,
+                among: byClass[report.classCode] ?? []
+            )
+        }
+    }
+
     /// Cases of a class around a point (``CaseProximity/box(around:)``) reported or closed since
     /// `since`: the candidates for duplicates and recurrences.
     public func nearbyCases(city: String, classCode: String, around point: GeoPoint, since: Int64) async throws -> [NearbyCase] {
