@@ -20,7 +20,25 @@ struct CommandLineTests {
 
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("minqing")
 
-    static func minqing(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+    /// Runs the command and waits for it on a thread of its own: a test blocking one of the two
+    /// threads of Swift's cooperative pool would stall every other test of the process meanwhile.
+    static func minqing(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try runBlocking(arguments, environment: environment) }) }.start()
+        }
+    }
+
+    /// Waits for a process to end on a thread of its own (see ``minqing(_:environment:)``).
+    static func exit(of process: Process) async {
+        await withCheckedContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume()
+            }.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> Run {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -54,29 +72,29 @@ struct CommandLineTests {
             try GeoJSON.write(areas).write(toFile: folder + "/city.geojson", atomically: true, encoding: .utf8)
             let common = ["--database", location.argument, "--log-level", "error"]
 
-            let refused = try Self.minqing(["import", "grids", folder + "/broken.geojson"] + common)
+            let refused = try await Self.minqing(["import", "grids", folder + "/broken.geojson"] + common)
             #expect(refused.status != 0)
             #expect(refused.errors.contains("error feature \(moved) (\(broken[moved].code)): outside_parent at 100"))
             #expect(refused.errors.contains("nothing was imported"))
-            let empty = try Self.minqing(["export", "grids"] + common)
+            let empty = try await Self.minqing(["export", "grids"] + common)
             #expect(empty.status != 0)
             #expect(empty.errors.contains("the database has no areas"))
 
-            let imported = try Self.minqing(["import", "grids", folder + "/city.geojson"] + common)
+            let imported = try await Self.minqing(["import", "grids", folder + "/city.geojson"] + common)
             #expect(imported.status == 0, "\(imported.errors)")
             #expect(imported.output.contains("Imported \(areas.count) areas"))
             // The import is in the audit log; an edited entry is found and the command fails.
-            let verified = try Self.minqing(["audit", "verify"] + common)
+            let verified = try await Self.minqing(["audit", "verify"] + common)
             #expect(verified.status == 0)
             #expect(verified.output.contains("city 449900, audit log: 1 entries, the chain holds."))
             try await Store.with(location, logger: TestDatabase.logger) { store in
                 try await store.backend.read { try await $0.raw("UPDATE audit_log SET actor = 'someone-else'").run() }
             }
-            let tampered = try Self.minqing(["audit", "verify"] + common)
+            let tampered = try await Self.minqing(["audit", "verify"] + common)
             #expect(tampered.status != 0)
             #expect(tampered.errors.contains("audit log: the chain holds for 0 entries, then 1: does not match its own content: it was edited"))
 
-            let exported = try Self.minqing(["export", "grids", "--level", "grid"] + common)
+            let exported = try await Self.minqing(["export", "grids", "--level", "grid"] + common)
             #expect(exported.status == 0)
             let (read, report) = GeoJSON.readAreas(Array(exported.output.utf8), options: .init())
             #expect(report.issues.isEmpty)
@@ -84,7 +102,7 @@ struct CommandLineTests {
         }
     }
 
-    @Test func namesTheFlagOrVariableThatIsWrong() throws {
+    @Test func namesTheFlagOrVariableThatIsWrong() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let cases: [([String], [String: String], String)] = [
@@ -97,7 +115,7 @@ struct CommandLineTests {
             (["demo", "--history-cases", "20000000", "--data", folder], [:], "--history-cases must be from 0 to 10,000,000, not 20000000"),
         ]
         for (arguments, environment, message) in cases {
-            let run = try Self.minqing(arguments, environment: environment)
+            let run = try await Self.minqing(arguments, environment: environment)
             #expect(run.status != 0, "\(arguments)")
             #expect(run.errors.contains(message), "\(arguments): \(run.errors)")
         }
@@ -125,7 +143,7 @@ struct CommandLineTests {
         #expect(ready)
         process.terminate()  // SIGTERM
         let started = ContinuousClock.now
-        process.waitUntilExit()
+        await Self.exit(of: process)
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
@@ -150,37 +168,37 @@ struct UserCommandTests {
             try GeoJSON.write(areas).write(toFile: folder + "/city.geojson", atomically: true, encoding: .utf8)
             let common = ["--database", location.argument, "--log-level", "error"]
             let environment = ["MINQING_BCRYPT_COST": "4"]
-            func run(_ arguments: [String]) throws -> CommandLineTests.Run {
-                try CommandLineTests.minqing(arguments + common, environment: environment)
+            func run(_ arguments: [String]) async throws -> CommandLineTests.Run {
+                try await CommandLineTests.minqing(arguments + common, environment: environment)
             }
-            #expect(try run(["import", "grids", folder + "/city.geojson"]).status == 0)
+            #expect(try await run(["import", "grids", folder + "/city.geojson"]).status == 0)
             let grid = areas.first { $0.level == .grid }!
 
-            let added = try run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker", "--area", grid.code])
+            let added = try await run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker", "--area", grid.code])
             #expect(added.status == 0, "\(added.errors)")
             #expect(added.output.contains("Added wgy-new to city 449900. Password (shown once): "))
-            let again = try run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker", "--area", grid.code])
+            let again = try await run(["user", "add", "wgy-new", "--name", "李四", "--role", "grid_worker", "--area", grid.code])
             #expect(again.status != 0)
             #expect(again.errors.contains("the username wgy-new is taken"))
-            let nowhere = try run(["user", "add", "wgy-x", "--name", "王五", "--role", "grid_worker", "--area", "999"])
+            let nowhere = try await run(["user", "add", "wgy-x", "--name", "王五", "--role", "grid_worker", "--area", "999"])
             #expect(nowhere.errors.contains("no area in force has the code 999"))
 
-            let listed = try run(["user", "list", "--role", "grid_worker"])
+            let listed = try await run(["user", "list", "--role", "grid_worker"])
             #expect(listed.output.contains("wgy-new\t李四\tgrid_worker\t\(grid.code)\t-\tactive"))
-            #expect(try run(["user", "disable", "wgy-new"]).output.contains("Disabled wgy-new."))
-            #expect(try run(["user", "list"]).output.contains("wgy-new\t李四\tgrid_worker\t\(grid.code)\t-\tdisabled"))
-            let reset = try run(["user", "reset-password", "wgy-new"])
+            #expect(try await run(["user", "disable", "wgy-new"]).output.contains("Disabled wgy-new."))
+            #expect(try await run(["user", "list"]).output.contains("wgy-new\t李四\tgrid_worker\t\(grid.code)\t-\tdisabled"))
+            let reset = try await run(["user", "reset-password", "wgy-new"])
             #expect(reset.output.contains("New password for wgy-new (shown once): "))
-            let unknown = try run(["user", "reset-password", "nobody"])
+            let unknown = try await run(["user", "reset-password", "nobody"])
             #expect(unknown.status != 0)
             #expect(unknown.errors.contains("no account of city 449900 is named nobody"))
 
             // The import, the addition, the disabling and the reset: four entries, chained.
-            #expect(try run(["audit", "verify"]).output.contains("city 449900, audit log: 4 entries, the chain holds."))
+            #expect(try await run(["audit", "verify"]).output.contains("city 449900, audit log: 4 entries, the chain holds."))
         }
     }
 
-    @Test func namesWhatIsWrongWithAnAccount() throws {
+    @Test func namesWhatIsWrongWithAnAccount() async throws {
         let folder = CommandLineTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let cases: [([String], String)] = [
@@ -194,40 +212,43 @@ struct UserCommandTests {
             (["user", "add", "abc", "--name", "", "--role", "leader"], "--name: name must be 1–64 characters"),
         ]
         for (arguments, message) in cases {
-            let run = try CommandLineTests.minqing(arguments + ["--data", folder])
+            let run = try await CommandLineTests.minqing(arguments + ["--data", folder])
             #expect(run.status != 0, "\(arguments)")
             #expect(run.errors.contains(message), "\(arguments): \(run.errors)")
         }
     }
 
-    @Test func makesRotatesAndGuardsTheKeyRing() throws {
+    @Test func makesRotatesAndGuardsTheKeyRing() async throws {
         let folder = CommandLineTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let keyFile = folder + "/personal-data.keys"
-        let first = try CommandLineTests.minqing(["keys", "rotate", "--data", folder])
+        let first = try await CommandLineTests.minqing(["keys", "rotate", "--data", folder])
         #expect(first.status == 0, "\(first.errors)")
         #expect(first.output.contains("Re-sealed 0 value(s)"))
         let attributes = try FileManager.default.attributesOfItem(atPath: keyFile)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
         let ring = try String(contentsOfFile: keyFile, encoding: .utf8)
         #expect(ring.split(separator: ",").count == 1)
-        let rotated = try CommandLineTests.minqing(["keys", "rotate", "--new-key", "--data", folder])
+        let rotated = try await CommandLineTests.minqing(["keys", "rotate", "--new-key", "--data", folder])
         #expect(rotated.status == 0, "\(rotated.errors)")
         // Only the ring changes: running servers still hold the old one until they restart.
         #expect(rotated.output.contains("Restart the servers") && !rotated.output.contains("Re-sealed"))
         let newRing = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(newRing.split(separator: ",").count == 2)
         #expect(newRing.hasSuffix(ring.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let generated = try CommandLineTests.minqing(["keys", "generate"])
+        let generated = try await CommandLineTests.minqing(["keys", "generate"])
         #expect(generated.output.split(separator: ":").count == 2)
         // A ring from the environment is the operator's to edit; a broken one is named, not used.
-        let fromEnvironment = try CommandLineTests.minqing(
+        let fromEnvironment = try await CommandLineTests.minqing(
             ["keys", "rotate", "--new-key", "--data", folder],
             environment: ["MINQING_PERSONAL_DATA_KEYS": generated.output.trimmingCharacters(in: .whitespacesAndNewlines)]
         )
         #expect(fromEnvironment.status != 0)
         #expect(fromEnvironment.errors.contains("--new-key: the ring comes from MINQING_PERSONAL_DATA_KEYS"))
-        let broken = try CommandLineTests.minqing(["keys", "rotate", "--data", folder], environment: ["MINQING_PERSONAL_DATA_KEYS": "k1:short"])
+        let broken = try await CommandLineTests.minqing(
+            ["keys", "rotate", "--data", folder],
+            environment: ["MINQING_PERSONAL_DATA_KEYS": "k1:short"]
+        )
         #expect(broken.status != 0)
         #expect(broken.errors.contains("the key ring is invalid: the key k1 is not 32 bytes of base64"))
         #expect(try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == newRing)

@@ -105,7 +105,7 @@ struct DurabilityTests {
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 kill(server.processIdentifier, SIGKILL)
-                server.waitUntilExit()
+                await CommandLineTests.exit(of: server)
                 ledger.stopped.withLock { $0 = true }
                 try await group.waitForAll()
             }
@@ -143,8 +143,8 @@ struct DurabilityTests {
                 #expect(try counts.decode(column: "keys", as: Int.self) == keys)
             }
             restarted.terminate()
-            restarted.waitUntilExit()
-            let verified = try CommandLineTests.minqing(["audit", "verify"] + common)
+            await CommandLineTests.exit(of: restarted)
+            let verified = try await CommandLineTests.minqing(["audit", "verify"] + common)
             #expect(verified.status == 0, "\(verified.errors)")
             #expect(verified.output.contains("the chain holds"), "\(verified.output)")
             #expect(verified.output.contains("case logs: \(keys) events, the chain holds."), "\(verified.output)")
