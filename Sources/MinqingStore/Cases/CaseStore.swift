@@ -492,16 +492,7 @@ extension Store {
         ).all()
         var byClass: [String: [NearbyCase]] = [:]
         for row in rows {
-            byClass[try row.decode(column: "class_code", as: String.self), default: []].append(
-                NearbyCase(
-                    id: try row.decode(column: "id", as: Int64.self),
-                    longitude: try row.decode(column: "lng", as: Double.self),
-                    latitude: try row.decode(column: "lat", as: Double.self),
-                    state: try Self.known(try row.decode(column: "state", as: String.self), "state"),
-                    reportedAt: try row.decode(column: "reported_at", as: Int64.self),
-                    closedAt: try row.decode(column: "closed_at", as: Int64?.self)
-                )
-            )
+            byClass[try row.decode(column: "class_code", as: String.self), default: []].append(try Self.nearbyCase(row))
         }
         return reports.map { report in
             CaseProximity.recurrence(
@@ -526,16 +517,19 @@ extension Store {
                 AND (reported_at >= \(bind: since) OR closed_at >= \(bind: since))
                 ORDER BY reported_at DESC LIMIT 200
                 """
-            ).all().map { row in
-                NearbyCase(
-                    id: try row.decode(column: "id", as: Int64.self),
-                    longitude: try row.decode(column: "lng", as: Double.self),
-                    latitude: try row.decode(column: "lat", as: Double.self),
-                    state: try Self.known(try row.decode(column: "state", as: String.self), "state"),
-                    reportedAt: try row.decode(column: "reported_at", as: Int64.self),
-                    closedAt: try row.decode(column: "closed_at", as: Int64?.self)
-                )
-            }
+            ).all().map(Self.nearbyCase)
         }
+    }
+
+    /// A row of `id, lng, lat, state, reported_at, closed_at`.
+    private static func nearbyCase(_ row: any SQLRow) throws -> NearbyCase {
+        NearbyCase(
+            id: try row.decode(column: "id", as: Int64.self),
+            longitude: try row.decode(column: "lng", as: Double.self),
+            latitude: try row.decode(column: "lat", as: Double.self),
+            state: try known(try row.decode(column: "state", as: String.self), "state"),
+            reportedAt: try row.decode(column: "reported_at", as: Int64.self),
+            closedAt: try row.decode(column: "closed_at", as: Int64?.self)
+        )
     }
 }
