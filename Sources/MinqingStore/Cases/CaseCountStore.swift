@@ -188,13 +188,7 @@ extension Store {
             ).all().map(Self.caseRecord)
             guard let last = records.last else { return sums }
             lastID = last.id
-            let events = try await db.raw(
-                """
-                SELECT case_id, seq, at, actor, action, from_state, to_state, fields, previous_hash, hash FROM case_events
-                WHERE case_id IN (\(binds: records.map(\.id))) ORDER BY case_id, seq
-                """
-            ).all().map { try Self.logEntry($0).event }
-            let byCase = Dictionary(grouping: events, by: \.caseID)
+            let byCase = try await events(caseIDs: records.map(\.id), db: db)
             for record in records {
                 for (key, counters) in countChanges(from: nil, to: (record, byCase[record.id] ?? [])) {
                     sums[key, default: .zero] += counters

@@ -239,7 +239,7 @@ extension Store {
             step.record.lastHash = hash
             // Locks in the order a sweep takes them (the case, its timers, then the sums), so the two never wait in a cycle.
             try await applyTimers(timers, city: city, caseID: caseID, at: now, db: db)
-            let log = try await events(caseID: caseID, db: db)
+            let log = try await events(caseIDs: [caseID], db: db)[caseID] ?? []
             try await insertEvents([(step.event, current.lastHash, hash)], db: db)
             try await updateCase(step.record, expectedEvents: current.eventCount, db: db)
             try await moveCounts(countChanges(from: (current, log), to: (step.record, log + [step.event])), db: db)
@@ -260,11 +260,16 @@ extension Store {
         }
     }
 
-    /// The events of a case, oldest first, in a transaction.
-    func events(caseID: Int64, db: any SQLDatabase) async throws -> [CaseEvent] {
-        try await db.raw(
-            "SELECT case_id, seq, at, actor, action, from_state, to_state, fields, previous_hash, hash FROM case_events WHERE case_id = \(bind: caseID) ORDER BY seq"
+    /// The events of some cases, each case's oldest first, in a transaction.
+    func events(caseIDs: [Int64], db: any SQLDatabase) async throws -> [Int64: [CaseEvent]] {
+        guard !caseIDs.isEmpty else { return [:] }
+        let events = try await db.raw(
+            """
+            SELECT case_id, seq, at, actor, action, from_state, to_state, fields, previous_hash, hash FROM case_events
+            WHERE case_id IN (\(binds: caseIDs)) ORDER BY case_id, seq
+            """
         ).all().map { try Self.logEntry($0).event }
+        return Dictionary(grouping: events, by: \.caseID)
     }
 
     /// A case's log, oldest first.

@@ -105,13 +105,15 @@ extension Store {
             }
             if !events.isEmpty {
                 var changes: [(CountKey, CaseCounters)] = []
-                for id in Set(events.map(\.event.caseID)) {
-                    let log = try await self.events(caseID: id, db: db)
+                let supervised = Array(Set(events.map(\.event.caseID)))
+                let logs = try await self.events(caseIDs: supervised, db: db)
+                for id in supervised {
+                    let log = logs[id] ?? []
                     let added = events.filter { $0.event.caseID == id }.map(\.event)
                     changes += countChanges(from: (original[id]!, log), to: (records[id]!, log + added))
                 }
                 try await insertEvents(events, db: db)
-                for id in Set(events.map(\.event.caseID)) {
+                for id in supervised {
                     try await updateCase(records[id]!, expectedEvents: original[id]!.eventCount, db: db)
                 }
                 try await moveCounts(changes, db: db)
