@@ -73,6 +73,7 @@ public func buildApplication(
             try await cases.load(city: city)
             if try await store.measureCountsMissing(city: city) {
                 logger.info("summing the case log for the measures (cases older than the sums)", metadata: ["city": "\(city)"])
+                if let tree = grids.tree { try await store.fillAreasAbove(city: city, tree: tree) }
                 try await store.rebuildMeasureCounts(city: city)
             }
         }

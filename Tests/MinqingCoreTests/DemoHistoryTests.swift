@@ -69,6 +69,7 @@ struct DemoHistoryTests {
                 classCode: record.classCode,
                 source: record.source,
                 areaCode: record.areaCode,
+                areasAbove: Self.tree.areasAbove(code: record.areaCode),
                 level: CaseIntakeRules.level(of: caseClass),
                 longitude: record.longitude,
                 latitude: record.latitude,

@@ -26,6 +26,9 @@ public struct CaseRecord: Sendable, Hashable {
     public var source: CaseSource
     /// The deepest area holding the location: normally a small grid.
     public var areaCode: String
+    /// The areas above `areaCode` when it was reported, the county first, without the city: the
+    /// measures count the case in each of them, as the tree stood then.
+    public var areasAbove: [String]
     /// The level handling it now (small matters stay in the village, big ones in the town).
     public var level: AreaLevel
     /// WGS84 longitude and latitude.
@@ -67,6 +70,7 @@ public struct CaseRecord: Sendable, Hashable {
         state: CaseState,
         source: CaseSource,
         areaCode: String,
+        areasAbove: [String] = [],
         level: AreaLevel,
         longitude: Double,
         latitude: Double,
@@ -94,6 +98,7 @@ public struct CaseRecord: Sendable, Hashable {
         self.state = state
         self.source = source
         self.areaCode = areaCode
+        self.areasAbove = areasAbove
         self.level = level
         self.longitude = longitude
         self.latitude = latitude
@@ -215,6 +220,8 @@ public struct CaseReport: Sendable, Hashable {
     public var classCode: String
     public var source: CaseSource
     public var areaCode: String
+    /// ``CaseRecord/areasAbove``.
+    public var areasAbove: [String]
     public var level: AreaLevel
     public var longitude: Double
     public var latitude: Double
@@ -233,6 +240,7 @@ public struct CaseReport: Sendable, Hashable {
         classCode: String,
         source: CaseSource,
         areaCode: String,
+        areasAbove: [String] = [],
         level: AreaLevel,
         longitude: Double,
         latitude: Double,
@@ -248,6 +256,7 @@ public struct CaseReport: Sendable, Hashable {
         self.classCode = classCode
         self.source = source
         self.areaCode = areaCode
+        self.areasAbove = areasAbove
         self.level = level
         self.longitude = longitude
         self.latitude = latitude
@@ -285,6 +294,7 @@ public struct CaseReport: Sendable, Hashable {
             state: .reported,
             source: source,
             areaCode: areaCode,
+            areasAbove: areasAbove,
             level: level,
             longitude: longitude,
             latitude: latitude,

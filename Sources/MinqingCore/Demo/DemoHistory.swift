@@ -105,6 +105,7 @@ public struct DemoHistory: Sendable {
     /// A small grid, with its people.
     private struct Place: Sendable {
         var code: String
+        var above: [String]
         var shape: MultiPolygon
         var box: BoundingBox
         var fallback: GeoPoint
@@ -205,6 +206,7 @@ public struct DemoHistory: Sendable {
             places.append(
                 Place(
                     code: grid.code,
+                    above: tree.areasAbove(code: grid.code),
                     shape: grid.shape,
                     box: box,
                     fallback: grid.shape.interiorPoint(clearance: 0)
@@ -342,6 +344,7 @@ public struct DemoHistory: Sendable {
             classCode: kind.caseClass.code,
             source: source,
             areaCode: place.code,
+            areasAbove: place.above,
             level: kind.level,
             longitude: point.longitude,
             latitude: point.latitude,

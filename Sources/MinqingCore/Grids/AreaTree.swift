@@ -68,6 +68,12 @@ public struct AreaTree: Sendable {
         return path
     }
 
+    /// The codes of the areas above an area, the highest first, without the city: where a case in
+    /// the area is counted besides its own area (``CaseRecord/areasAbove``).
+    public func areasAbove(code: String) -> [String] {
+        path(code: code).dropFirst().filter { $0.level != .city }.reversed().map(\.code)
+    }
+
     public func children(code: String) -> [Area] {
         guard let slot = slotByCode[code] else { return [] }
         return childSlots[slot].map { areas[$0] }

@@ -34,6 +34,7 @@ extension APIHandler {
                 classCode: caseClass.code,
                 source: CaseSource(rawValue: body.source.rawValue)!,
                 areaCode: area,
+                areasAbove: tree.areasAbove(code: area),
                 level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
                 longitude: point.longitude,
                 latitude: point.latitude,

@@ -9,7 +9,8 @@ public struct MeasureFilter: Sendable, Hashable {
     /// Report days, from the first to the day before `untilDay`.
     public var fromDay: CalendarDay
     public var untilDay: CalendarDay
-    /// The areas of the subtree asked about; `nil` for the whole city.
+    /// The codes of the area subtree asked about, its root first (``AreaTree/subtreeCodes(code:)``):
+    /// the sums are read at the root, the open cases by their own areas. `nil` for the whole city.
     public var areas: [String]?
     /// The classes asked about (a major class with its subclasses); `nil` for all.
     public var classes: [String]?
@@ -29,6 +30,8 @@ public struct MeasureFilter: Sendable, Hashable {
 struct CountKey: Hashable, Comparable {
     var city: String
     var area: String
+    /// The areas above `area` that count the case too (``CaseRecord/areasAbove``).
+    var above: [String] = []
     var day: Int64
     var classCode: String
     var department: String
@@ -58,7 +61,16 @@ extension Store {
         let record = after.record
         let day = Int64(calendar.day(of: record.reportedAt).number)
         return new.delta(from: old).map { department, counters in
-            (CountKey(city: record.cityCode, area: record.areaCode, day: day, classCode: record.classCode, department: department), counters)
+            (
+                CountKey(
+                    city: record.cityCode,
+                    area: record.areaCode,
+                    above: record.areasAbove,
+                    day: day,
+                    classCode: record.classCode,
+                    department: department
+                ), counters
+            )
         }
     }
 
@@ -67,15 +79,19 @@ extension Store {
         var name: String
         var keyColumns: [String]
 
-        /// The key a case's place sums into here: columns the table lacks are left empty.
-        func project(_ key: CountKey) -> CountKey {
-            CountKey(
-                city: key.city,
-                area: keyColumns.contains("area_code") ? key.area : "",
-                day: key.day,
-                classCode: keyColumns.contains("class_code") ? key.classCode : "",
-                department: keyColumns.contains("department_code") ? key.department : ""
-            )
+        /// The keys a case's place sums into here: its own area and each above it where the table
+        /// keeps areas; columns the table lacks are left empty.
+        func project(_ key: CountKey) -> [CountKey] {
+            let areas = keyColumns.contains("area_code") ? [key.area] + key.above : [""]
+            return areas.map { area in
+                CountKey(
+                    city: key.city,
+                    area: area,
+                    day: key.day,
+                    classCode: keyColumns.contains("class_code") ? key.classCode : "",
+                    department: keyColumns.contains("department_code") ? key.department : ""
+                )
+            }
         }
 
         func values(_ key: CountKey) -> [any SQLExpression] {
@@ -91,7 +107,7 @@ extension Store {
         }
     }
 
-    /// By area for any area subtree; by class and department for the whole city; by day alone for
+    /// By area (each case under its grid and every area above it) for any area subtree; by class and department for the whole city; by day alone for
     /// the city's own figures, whose rows do not grow with the number of cases (366 a year).
     static let sumTables = [
         SumTable(name: "case_counts_by_area", keyColumns: ["city_code", "area_code", "day", "class_code", "department_code"]),
@@ -102,13 +118,19 @@ extension Store {
     /// Adds changes to every table of sums, in the caller's transaction.
     func moveCounts(_ changes: [(CountKey, CaseCounters)], db: any SQLDatabase) async throws {
         guard !changes.isEmpty else { return }
-        let columns = CaseCounters.columns
-        let names = columns.map(\.name)
         for table in Self.sumTables {
             var sums: [CountKey: CaseCounters] = [:]
-            for (key, counters) in changes { sums[table.project(key), default: .zero] += counters }
+            for (key, counters) in changes {
+                for place in table.project(key) { sums[place, default: .zero] += counters }
+            }
+            let entries = sums.filter { !$0.value.isZero }
+            guard !entries.isEmpty else { continue }
+            // Only the counters some row moved (a report moves one or two of the 28): the others are neither
+            // bound nor updated.
+            let columns = CaseCounters.columns.filter { column in entries.values.contains { $0[keyPath: column.keyPath] != 0 } }
+            let names = columns.map(\.name)
             // In key order: two writers lock the rows they share in the same order, so neither waits on the other in a cycle.
-            let rows: [any SQLExpression] = sums.filter { !$0.value.isZero }.sorted { $0.key < $1.key }.map { key, counters in
+            let rows: [any SQLExpression] = entries.sorted { $0.key < $1.key }.map { key, counters in
                 SQLGroupExpression(table.values(key) + columns.map { SQLBind(counters[keyPath: $0.keyPath]) })
             }
             let updates = names.map { "\($0) = \(table.name).\($0) + excluded.\($0)" }.joined(separator: ", ")
@@ -152,8 +174,8 @@ extension Store {
                 .where("due_at", .lessThan, now)
                 .where("reported_at", .greaterThanOrEqual, calendar.start(of: filter.fromDay))
                 .where("reported_at", .lessThan, calendar.start(of: filter.untilDay))
-            if let areas = filter.areas {
-                sums = sums.where("area_code", .in, areas)
+            if let areas = filter.areas, let root = areas.first {
+                sums = sums.where("area_code", .equal, root)
                 overdue = overdue.where("area_code", .in, areas)
             }
             if let classes = filter.classes {
@@ -226,7 +248,9 @@ extension Store {
             let fromLog = try await recountFromLog(city: city, db: db)
             for table in Self.sumTables {
                 var expected: [CountKey: CaseCounters] = [:]
-                for (key, counters) in fromLog { expected[table.project(key), default: .zero] += counters }
+                for (key, counters) in fromLog {
+                    for place in table.project(key) { expected[place, default: .zero] += counters }
+                }
                 expected = expected.filter { !$0.value.isZero }
                 let kept = try await keptCounts(table, city: city, db: db)
                 for key in Set(expected.keys).union(kept.keys) where expected[key] != kept[key] {
@@ -247,6 +271,26 @@ extension Store {
             for table in Self.sumTables { try await db.raw("DELETE FROM \(ident: table.name) WHERE city_code = \(bind: city)").run() }
             let sums = try await recountFromLog(city: city, db: db)
             try await moveCounts(Array(sums), db: db)
+        }
+    }
+
+    /// Writes each case's ``CaseRecord/areasAbove`` from the tree as it stands, where the case has none
+    /// (cases from before migration 0018): run before ``rebuildMeasureCounts(city:)``. One statement
+    /// per area holding such cases.
+    public func fillAreasAbove(city: String, tree: AreaTree) async throws {
+        try await backend.transaction { db in
+            let rows = try await db.raw("SELECT DISTINCT area_code FROM cases WHERE city_code = \(bind: city) AND areas_above = '[]'").all()
+            for row in rows {
+                let area = try row.decode(column: "area_code", as: String.self)
+                let above = tree.areasAbove(code: area)
+                guard !above.isEmpty else { continue }
+                try await db.raw(
+                    """
+                    UPDATE cases SET areas_above = \(bind: JSONValue.array(above.map(JSONValue.string)).serialized)
+                    WHERE city_code = \(bind: city) AND area_code = \(bind: area) AND areas_above = '[]'
+                    """
+                ).run()
+            }
         }
     }
 

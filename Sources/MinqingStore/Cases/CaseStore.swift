@@ -351,7 +351,8 @@ extension Store {
     }
 
     static let caseColumns = [
-        "id", "city_code", "class_code", "state", "source", "area_code", "level", "lng", "lat", "description", "reporter", "reporter_account_id",
+        "id", "city_code", "class_code", "state", "source", "area_code", "areas_above", "level", "lng", "lat", "description", "reporter",
+        "reporter_account_id",
         "lead_department",
         "co_departments", "suspended_from", "paused_at", "requested_extension_days", "merged_into", "linked_to", "reported_at", "updated_at",
         "dispatched_at", "due_at", "closed_at", "event_count", "last_hash",
@@ -360,7 +361,8 @@ extension Store {
     private static func caseValues(_ record: CaseRecord) -> [any SQLExpression] {
         [
             SQLBind(record.id), SQLBind(record.cityCode), SQLBind(record.classCode), SQLBind(record.state.rawValue), SQLBind(record.source.rawValue),
-            SQLBind(record.areaCode), SQLBind(record.level.rawValue), SQLBind(record.longitude), SQLBind(record.latitude),
+            SQLBind(record.areaCode), SQLBind(JSONValue.array(record.areasAbove.map(JSONValue.string)).serialized), SQLBind(record.level.rawValue),
+            SQLBind(record.longitude), SQLBind(record.latitude),
             SQLBind(record.description), SQLBind(record.reporter), SQLBind(record.reporterAccountID), SQLBind(record.leadDepartment),
             SQLBind(JSONValue.array(record.coDepartments.map(JSONValue.string)).serialized), SQLBind(record.suspendedFrom?.rawValue),
             SQLBind(record.pausedAt), SQLBind(record.requestedExtensionDays.map(Int64.init)), SQLBind(record.mergedInto),
@@ -415,7 +417,9 @@ extension Store {
         func state(_ column: String) throws -> CaseState? {
             try row.decode(column: column, as: String?.self).map { try Self.known($0, column) }
         }
-        let departments = try JSONValue(parsing: Array(try row.decode(column: "co_departments", as: String.self).utf8))
+        func codes(_ column: String) throws -> [String] {
+            try JSONValue(parsing: Array(try row.decode(column: column, as: String.self).utf8)).array?.compactMap(\.string) ?? []
+        }
         return CaseRecord(
             id: try row.decode(column: "id", as: Int64.self),
             cityCode: try row.decode(column: "city_code", as: String.self),
@@ -423,6 +427,7 @@ extension Store {
             state: try known(try row.decode(column: "state", as: String.self), "state"),
             source: try known(try row.decode(column: "source", as: String.self), "source"),
             areaCode: try row.decode(column: "area_code", as: String.self),
+            areasAbove: try codes("areas_above"),
             level: try known(try row.decode(column: "level", as: String.self), "level"),
             longitude: try row.decode(column: "lng", as: Double.self),
             latitude: try row.decode(column: "lat", as: Double.self),
@@ -430,7 +435,7 @@ extension Store {
             reporter: try row.decode(column: "reporter", as: String.self),
             reporterAccountID: try row.decode(column: "reporter_account_id", as: Int64?.self),
             leadDepartment: try row.decode(column: "lead_department", as: String?.self),
-            coDepartments: departments.array?.compactMap(\.string) ?? [],
+            coDepartments: try codes("co_departments"),
             suspendedFrom: try state("suspended_from"),
             pausedAt: try row.decode(column: "paused_at", as: Int64?.self),
             requestedExtensionDays: try row.decode(column: "requested_extension_days", as: Int64?.self).map { Int($0) },
