@@ -20,7 +20,13 @@ public final class SQLiteBackend: DatabaseBackend {
     public static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let backend = SQLiteBackend(connection: connection)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+        // A page cache of 128 MiB instead of SQLite's 2 MiB: the indexes that every write touches
+        // (cases, events, the measures' sums, the audit chain) stay in memory instead of being read
+        // back from the operating system's cache on each statement.
+        let pragmas = [
+            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-131072",
+        ]
+        for pragma in pragmas {
             try await backend.database.raw(SQLQueryString(pragma)).run()
         }
         return backend

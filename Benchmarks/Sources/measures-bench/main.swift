@@ -71,10 +71,12 @@ try await Store.with(location, logger: logger) { store in
     let town = tree.path(code: grid)[2].code
     var questions: [(String, MeasureFilter)] = [("the whole city", year)]
     var filter = year
-    filter.areas = tree.subtreeCodes(code: county)
-    questions.append(("a county (\(filter.areas!.count) areas)", filter))
-    filter.areas = tree.subtreeCodes(code: town)
-    questions.append(("a town (\(filter.areas!.count) areas)", filter))
+    filter.area = MeasureArea(county, in: tree)
+    questions.append(("a county (\(filter.area!.codes.count) areas)", filter))
+    filter.area = MeasureArea(town, in: tree)
+    questions.append(("a town (\(filter.area!.codes.count) areas)", filter))
+    filter.area = MeasureArea(tree.path(code: grid)[1].code, in: tree)
+    questions.append(("a village (\(filter.area!.codes.count) areas)", filter))
     filter = year
     filter.department = "cgj"
     questions.append(("a department (cgj)", filter))

@@ -26,8 +26,8 @@ public struct CaseRecord: Sendable, Hashable {
     public var source: CaseSource
     /// The deepest area holding the location: normally a small grid.
     public var areaCode: String
-    /// The areas above `areaCode` when it was reported, the county first, without the city: the
-    /// measures count the case in each of them, as the tree stood then.
+    /// The county and town of `areaCode` when it was reported (``AreaTree/areasAbove(code:)``), the
+    /// county first: the measures count the case in each of them, as the tree stood then.
     public var areasAbove: [String]
     /// The level handling it now (small matters stay in the village, big ones in the town).
     public var level: AreaLevel

@@ -150,9 +150,20 @@ public enum CaseLifecycle {
         var roles: Set<Role>
     }
 
-    /// The rule of each action. The command center dispatches and decides; departments sign, return,
-    /// handle and ask for time; grid workers report, resolve on the spot and verify.
-    static func rule(_ action: CaseAction) -> Rule {
+    /// The rule of each action, built once: every case shown lists what its reader may do next.
+    static func rule(_ action: CaseAction) -> Rule { rules[action]! }
+
+    private static let rules = Dictionary(uniqueKeysWithValues: CaseAction.allCases.map { ($0, makeRule($0)) })
+    private static let allowedByState = Dictionary(
+        uniqueKeysWithValues: CaseState.allCases.map { state in (state, CaseAction.allCases.filter { rule($0).from.contains(state) }) }
+    )
+    private static let rolesByAction = Dictionary(
+        uniqueKeysWithValues: CaseAction.allCases.map { action in (action, Role.allCases.filter { rule(action).roles.contains($0) }) }
+    )
+
+    /// The command center dispatches and decides; departments sign, return, handle and ask for time;
+    /// grid workers report, resolve on the spot and verify.
+    private static func makeRule(_ action: CaseAction) -> Rule {
         switch action {
         case .resolveOnSite: Rule(from: [.reported], roles: [.gridWorker])
         case .accept, .reject: Rule(from: [.reported], roles: [.commandCenter])
@@ -194,14 +205,10 @@ public enum CaseLifecycle {
     }
 
     /// What may be done now, in a fixed order: the answer of an illegal action lists these.
-    public static func allowedActions(in state: CaseState) -> [CaseAction] {
-        CaseAction.allCases.filter { rule($0).from.contains(state) }
-    }
+    public static func allowedActions(in state: CaseState) -> [CaseAction] { allowedByState[state]! }
 
     /// The roles that may ever take an action.
-    public static func roles(for action: CaseAction) -> [Role] {
-        Role.allCases.filter { rule(action).roles.contains($0) }
-    }
+    public static func roles(for action: CaseAction) -> [Role] { rolesByAction[action]! }
 
     /// The state after the action, or why it is refused. `suspendedFrom` is the state a suspended
     /// case left, to which `resume` returns it.

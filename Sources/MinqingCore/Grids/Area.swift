@@ -24,6 +24,11 @@ public enum AreaLevel: String, CaseIterable, Sendable, Codable, Comparable {
 
     public var chineseName: String { ["市", "县区", "镇街", "村社区", "网格"][depth] }
 
+    /// Whether the measures keep sums of their own for an area of this level (besides the city's):
+    /// a town holds about 80 small grids and a county about 900, too many to add up per question,
+    /// while a village's five or so grids are read directly.
+    public var keepsCaseSums: Bool { self == .town || self == .county }
+
     public static func < (lhs: AreaLevel, rhs: AreaLevel) -> Bool { lhs.depth < rhs.depth }
 }
 

@@ -68,10 +68,11 @@ public struct AreaTree: Sendable {
         return path
     }
 
-    /// The codes of the areas above an area, the highest first, without the city: where a case in
-    /// the area is counted besides its own area (``CaseRecord/areasAbove``).
+    /// The areas above an area that keep sums of the measures (``AreaLevel/keepsCaseSums``: its town
+    /// and county), the highest first: where a case in the area is counted besides its own area
+    /// (``CaseRecord/areasAbove``).
     public func areasAbove(code: String) -> [String] {
-        path(code: code).dropFirst().filter { $0.level != .city }.reversed().map(\.code)
+        path(code: code).dropFirst().filter(\.level.keepsCaseSums).reversed().map(\.code)
     }
 
     public func children(code: String) -> [Area] {

@@ -43,6 +43,8 @@ public enum JSONValue: Sendable, Hashable {
 
     /// A string as a JSON string literal.
     public static func quoted(_ string: String) -> String {
+        // Most strings (codes, hashes, plain text) need no escape: copied whole, without walking scalars.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + string + "\"" }
         var out = "\""
         for scalar in string.unicodeScalars {
             switch scalar {

@@ -31,11 +31,11 @@ extension APIHandler {
         // Without an area, the caller's own: a town's center asks about its town.
         let own = actor.grants.first { Policy.actions(of: $0.role).contains(.readMeasures) && $0.departmentCode == nil }?.areaCode
         let asked = query.area.flatMap { $0.isEmpty ? nil : $0 } ?? own
-        var areas: [String]?
-        if let area = asked {
-            guard tree.area(code: area) != nil else { throw Problem.notFound("no area has the code \(area)") }
+        var area: MeasureArea?
+        if let code = asked {
+            guard let subtree = MeasureArea(code, in: tree) else { throw Problem.notFound("no area has the code \(code)") }
             // The city itself is every area: the city-wide sums answer it without a list of areas.
-            if tree.path(code: area).count > 1 { areas = tree.subtreeCodes(code: area) }
+            if tree.path(code: code).count > 1 { area = subtree }
         }
         let catalog = cases.current
         var classes: [String]?
@@ -58,7 +58,7 @@ extension APIHandler {
         let filter = MeasureFilter(
             fromDay: first,
             untilDay: CalendarDay(number: last.number + 1),
-            areas: areas,
+            area: area,
             classes: classes,
             department: department
         )

@@ -9,19 +9,34 @@ public struct MeasureFilter: Sendable, Hashable {
     /// Report days, from the first to the day before `untilDay`.
     public var fromDay: CalendarDay
     public var untilDay: CalendarDay
-    /// The codes of the area subtree asked about, its root first (``AreaTree/subtreeCodes(code:)``):
-    /// the sums are read at the root, the open cases by their own areas. `nil` for the whole city.
-    public var areas: [String]?
+    /// The area subtree asked about; `nil` for the whole city.
+    public var area: MeasureArea?
     /// The classes asked about (a major class with its subclasses); `nil` for all.
     public var classes: [String]?
     public var department: String?
 
-    public init(fromDay: CalendarDay, untilDay: CalendarDay, areas: [String]? = nil, classes: [String]? = nil, department: String? = nil) {
+    public init(fromDay: CalendarDay, untilDay: CalendarDay, area: MeasureArea? = nil, classes: [String]? = nil, department: String? = nil) {
         self.fromDay = fromDay
         self.untilDay = untilDay
-        self.areas = areas
+        self.area = area
         self.classes = classes
         self.department = department
+    }
+}
+
+/// An area subtree the measures are asked about.
+public struct MeasureArea: Sendable, Hashable {
+    /// Every area of the subtree, its root first: the open cases are counted by their own areas.
+    public var codes: [String]
+    /// Whether the root keeps sums of its own (``AreaLevel/keepsCaseSums``): then they are read at
+    /// the root; else the sums of every area of the subtree are added.
+    public var rootKeepsSums: Bool
+
+    /// The subtree of an area as the tree stands; `nil` for an unknown code.
+    public init?(_ code: String, in tree: AreaTree) {
+        guard let root = tree.area(code: code) else { return nil }
+        codes = tree.subtreeCodes(code: code)
+        rootKeepsSums = root.level.keepsCaseSums
     }
 }
 
@@ -30,14 +45,19 @@ public struct MeasureFilter: Sendable, Hashable {
 struct CountKey: Hashable, Comparable {
     var city: String
     var area: String
-    /// The areas above `area` that count the case too (``CaseRecord/areasAbove``).
+    /// The town and county above `area` that count the case too (``CaseRecord/areasAbove``).
     var above: [String] = []
     var day: Int64
     var classCode: String
     var department: String
 
+    /// By bytes, the same order in every process (PostgreSQL writers lock rows in it), without the
+    /// cost of comparing strings by Unicode rules.
     static func < (a: CountKey, b: CountKey) -> Bool {
-        (a.city, a.area, a.day, a.classCode, a.department) < (b.city, b.area, b.day, b.classCode, b.department)
+        func order(_ x: String, _ y: String) -> Bool? { x == y ? nil : x.utf8.lexicographicallyPrecedes(y.utf8) }
+        if let first = order(a.city, b.city) ?? order(a.area, b.area) { return first }
+        if a.day != b.day { return a.day < b.day }
+        return order(a.classCode, b.classCode) ?? order(a.department, b.department) ?? false
     }
 }
 
@@ -107,7 +127,7 @@ extension Store {
         }
     }
 
-    /// By area (each case under its grid and every area above it) for any area subtree; by class and department for the whole city; by day alone for
+    /// By area (each case under its grid, its town and its county) for any area subtree; by class and department for the whole city; by day alone for
     /// the city's own figures, whose rows do not grow with the number of cases (366 a year).
     static let sumTables = [
         SumTable(name: "case_counts_by_area", keyColumns: ["city_code", "area_code", "day", "class_code", "department_code"]),
@@ -159,7 +179,7 @@ extension Store {
         let calendar = self.calendar
         return try await backend.read { db in
             let table =
-                filter.areas != nil
+                filter.area != nil
                 ? "case_counts_by_area" : filter.classes == nil && filter.department == nil ? "case_counts_by_city_day" : "case_counts_by_day"
             var sums = db.select().from(table).where("city_code", .equal, city)
                 .where("day", .greaterThanOrEqual, Int64(filter.fromDay.number)).where("day", .lessThan, Int64(filter.untilDay.number))
@@ -174,9 +194,9 @@ extension Store {
                 .where("due_at", .lessThan, now)
                 .where("reported_at", .greaterThanOrEqual, calendar.start(of: filter.fromDay))
                 .where("reported_at", .lessThan, calendar.start(of: filter.untilDay))
-            if let areas = filter.areas, let root = areas.first {
-                sums = sums.where("area_code", .equal, root)
-                overdue = overdue.where("area_code", .in, areas)
+            if let area = filter.area {
+                sums = area.rootKeepsSums ? sums.where("area_code", .equal, area.codes[0]) : sums.where("area_code", .in, area.codes)
+                overdue = overdue.where("area_code", .in, area.codes)
             }
             if let classes = filter.classes {
                 sums = sums.where("class_code", .in, classes)

@@ -444,9 +444,9 @@ enum Migrations {
             ["CREATE INDEX cases_closed ON cases (city_code, class_code, closed_at) WHERE closed_at IS NOT NULL"]
         },
         Migration(id: "0018_case_areas_above") { _ in
-            // Each case is counted in the areas above its grid too (village, town, county), so that an
-            // area's measures read its own rows instead of every grid below it. The sums are emptied:
-            // the server fills each case's areas from the tree and sums the log afresh at its next start.
+            // Each case is counted in its town and county too, so that their measures read their own
+            // rows instead of every grid below them. The sums are emptied: the server fills each case's
+            // areas from the tree and sums the log afresh at its next start.
             [
                 "ALTER TABLE cases ADD COLUMN areas_above TEXT NOT NULL DEFAULT '[]'",
                 "DELETE FROM case_counts_by_area",
