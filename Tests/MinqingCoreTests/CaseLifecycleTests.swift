@@ -31,6 +31,8 @@ struct CaseLifecycleTests {
             [.accepted, .dispatched, .returned, .signed, .extensionRequested, .deferred, .suspended, .handled, .verified], [.commandCenter],
             .accepted
         ),
+        .assign: ([.signed], [.departmentHead], .signed),
+        .assist: ([.dispatched, .signed, .extensionRequested], [.departmentHandler, .departmentHead], .dispatched),
     ]
 
     /// Fields that satisfy every action.
@@ -42,6 +44,7 @@ struct CaseLifecycleTests {
         referral: "供电局 95598",
         leadDepartment: "cgj",
         coDepartments: ["zjj"],
+        section: "cgj-srhj",
         solved: true,
         satisfied: false,
         extensionDays: 3
@@ -57,9 +60,10 @@ struct CaseLifecycleTests {
                 switch outcome {
                 case .success(let next):
                     #expect(from.contains(state) && roles.contains(role), "\(action) from \(state) by \(role) should be refused")
-                    // Supervision changes nothing; a suspended case of unknown origin resumes waiting to be
-                    // signed; everything else leads where the table says.
-                    let target = action == .supervise ? state : action == .resume && state == .suspended ? .dispatched : to
+                    // Supervision, assignment and assistance change nothing; a suspended case of unknown origin
+                    // resumes waiting to be signed; everything else leads where the table says.
+                    let target =
+                        [.supervise, .assign, .assist].contains(action) ? state : action == .resume && state == .suspended ? .dispatched : to
                     #expect(next == target, "\(action) from \(state) → \(next)")
                 case .failure(.notNow(let current, let allowed)):
                     #expect(!from.contains(state), "\(action) from \(state) by \(role) refused as not now")
@@ -102,6 +106,8 @@ struct CaseLifecycleTests {
             (.escalate, .reported, .gridWorker, .init(), "reason"),
             (.reopen, .closed, .commandCenter, .init(), "reason"),
             (.supervise, .signed, .commandCenter, .init(), "reason"),
+            (.assign, .signed, .departmentHead, .init(), "section"),
+            (.assist, .signed, .departmentHandler, .init(result: " "), "result"),
         ]
         for (action, state, role, fields, field) in cases {
             #expect(CaseLifecycle.apply(action, to: state, by: role, fields: fields) == .failure(.missingField(field)), "\(action)")

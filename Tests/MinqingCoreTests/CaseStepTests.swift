@@ -186,6 +186,59 @@ struct CaseStepTests {
         }
     }
 
+    /// 多级派遣 and 主办/协办: the lead department assigns a section, which handles beside it; an
+    /// assisting department only records its part; a new dispatch starts without the old section.
+    @Test func aSectionHandlesBesideItsDepartmentAndAssistantsOnlyAssist() throws {
+        let fields = CaseActionFields(leadDepartment: "cgj", coDepartments: ["zjj"])
+        let signed = try Self.run(
+            Self.reported(at: "2026-03-02 09:00"),
+            [
+                (.accept, .commandCenter, .init(), "2026-03-02 09:00"), (.dispatch, .commandCenter, fields, "2026-03-02 09:00"),
+                (.sign, .departmentHead, .init(), "2026-03-02 10:00"),
+            ]
+        )
+        #expect(CaseLifecycle.departments(for: .handle, on: signed) == ["cgj"])
+        let assigned = try CaseLifecycle.take(
+            .assign,
+            on: signed,
+            by: .departmentHead,
+            actor: "bm-cgj",
+            fields: .init(section: "cgj-srhj"),
+            at: Self.at("2026-03-02 10:30"),
+            calendar: Self.calendar,
+            limit: Self.fiveDays
+        ).get()
+        #expect(assigned.record.section == "cgj-srhj" && assigned.record.state == .signed && assigned.record.dueAt == signed.dueAt)
+        #expect(assigned.event.fields.section == "cgj-srhj" && assigned.event.from == .signed && assigned.event.to == .signed)
+        let record = assigned.record
+        #expect(CaseLifecycle.departments(for: .handle, on: record) == ["cgj", "cgj-srhj"])
+        #expect(CaseLifecycle.departments(for: .requestExtension, on: record) == ["cgj", "cgj-srhj"])
+        #expect(CaseLifecycle.departments(for: .returnToDispatcher, on: record) == ["cgj"])
+        #expect(CaseLifecycle.departments(for: .sign, on: record) == ["cgj"])
+        #expect(CaseLifecycle.departments(for: .assign, on: record) == ["cgj"])
+        #expect(CaseLifecycle.departments(for: .assist, on: record) == ["zjj"])
+        #expect(CaseLifecycle.departments(for: nil, on: record) == ["cgj", "cgj-srhj", "zjj"])
+        // The department is not its own section.
+        let itself = CaseLifecycle.take(
+            .assign,
+            on: signed,
+            by: .departmentHead,
+            actor: "bm-cgj",
+            fields: .init(section: "cgj"),
+            at: Self.at("2026-03-02 10:30"),
+            calendar: Self.calendar,
+            limit: Self.fiveDays
+        )
+        guard case .failure(.invalidField("section", _)) = itself else {
+            Issue.record("the department was assigned to itself: \(itself)")
+            return
+        }
+        // A return ends the assignment; so does the next dispatch.
+        let returned = try Self.run(record, [(.returnToDispatcher, .departmentHead, .init(reason: "非本部门"), "2026-03-02 11:00")])
+        #expect(returned.section == nil && returned.coDepartments.isEmpty)
+        #expect(CaseLifecycle.departments(for: .assist, on: returned).isEmpty)
+    }
+
     @Test func escalationClimbsOneLevelUntilTheCity() throws {
         var record = Self.reported()
         for expected in [AreaLevel.town, .county, .city] {

@@ -503,4 +503,58 @@ struct CaseSidePathsAPITests {
             #expect(log.map { $0["action"] as? String } == ["report", "escalate", "accept", "dispatch", "sign", "defer", "resume"])
         }
     }
+
+    /// 多级派遣 (town center → department → section) with 主办/协办: the lead's head assigns a section,
+    /// whose people handle the case; the assisting department records its part but cannot sign,
+    /// handle or return for the lead; sections are never dispatched to directly.
+    @Test(arguments: TestDatabase.enabled)
+    func aDepartmentAssignsASectionAndAnAssistingDepartmentAssists(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let id = try await Loop.report(server, people)
+            try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+            func refusal(_ key: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
+                let response = try await server.request("/api/v1/cases/\(id)/actions", .post, key: key, json: body)
+                return (response.status, try response.problem().detail)
+            }
+            let direct = try await refusal(people.center, #"{"action": "dispatch", "lead_department": "cgj-srhj"}"#)
+            #expect(direct == (.badRequest, "lead_department: cgj-srhj is a section of cgj; dispatch to cgj, which assigns it"))
+            try await Loop.act(server, id, people.center, #"{"action": "dispatch", "lead_department": "cgj", "co_departments": ["zjj"]}"#)
+            let assisting = try await server.key(for: "bm-zjj")
+            let section = try await server.key(for: "bm-cgj-srhj")
+            // The assisting department cannot sign for the lead; the section sees nothing before it is assigned.
+            #expect(try await refusal(assisting, #"{"action": "sign"}"#).0 == .forbidden)
+            #expect(try await server.request("/api/v1/cases/\(id)", key: section).status == .notFound)
+            try await Loop.act(server, id, people.department, #"{"action": "sign"}"#)
+
+            let elsewhere = try await refusal(people.department, #"{"action": "assign", "section": "zjj-wygl"}"#)
+            #expect(elsewhere == (.badRequest, "section: zjj-wygl is not a section of the lead department cgj"))
+            let unknown = try await refusal(people.department, #"{"action": "assign", "section": "nope"}"#)
+            #expect(unknown == (.badRequest, "section: no department has the code nope"))
+            #expect(try await refusal(people.department, #"{"action": "assign"}"#) == (.badRequest, "section: assign needs it"))
+            let assigned = try await Loop.act(server, id, people.department, #"{"action": "assign", "section": "cgj-srhj"}"#)
+            #expect(assigned["section"] as? String == "cgj-srhj")
+            #expect(assigned["state"] as? String == "signed")
+
+            // The section may handle but not assign or return; the assistant may assist, and nothing more.
+            let seenBySection = try await server.request("/api/v1/cases/\(id)", key: section).json()
+            #expect(seenBySection["allowed_actions"] as? [String] == ["request_extension", "handle"])
+            let seenByAssistant = try await server.request("/api/v1/cases/\(id)", key: assisting).json()
+            #expect(seenByAssistant["allowed_actions"] as? [String] == ["assist"])
+            #expect(try await refusal(assisting, #"{"action": "handle", "result": "已修复", "evidence": ["sha256:1"]}"#).0 == .forbidden)
+            #expect(try await refusal(section, #"{"action": "return", "reason": "不归我科"}"#).0 == .forbidden)
+            try await Loop.act(server, id, assisting, #"{"action": "assist", "result": "已核对井盖产权属市政"}"#)
+            let handled = try await Loop.act(server, id, section, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:cd34"]}"#)
+            #expect(handled["state"] as? String == "handled")
+
+            let log = try await Loop.history(server, id, key: people.center)
+            #expect(log.map { $0["action"] as? String } == ["report", "accept", "dispatch", "sign", "assign", "assist", "handle"])
+            #expect(log.map { $0["actor"] as? String }.suffix(3) == ["bm-cgj", "bm-zjj", "bm-cgj-srhj"])
+            #expect((log[4]["fields"] as? [String: Any])?["section"] as? String == "cgj-srhj")
+            // Handling by the section counts for the lead department.
+            let measures = try await server.request("/api/v1/measures?department=cgj", key: people.department).json()
+            #expect((measures["counters"] as? [String: Any])?["handled"] as? Int == 1)
+            #expect(try await server.store.verifyCaseLogs(city: server.credentials.city).firstBreak == nil)
+        }
+    }
 }

@@ -42,6 +42,9 @@ public struct CaseRecord: Sendable, Hashable {
     public var leadDepartment: String?
     /// 协办: departments assisting the lead.
     public var coDepartments: [String]
+    /// 分派: the section (科室) of the lead department the case was handed to, if any: its people
+    /// handle it beside the lead's (town center → department → section).
+    public var section: String?
     /// The state a suspended case left, to which `resume` returns it.
     public var suspendedFrom: CaseState?
     /// When the clock stopped (suspended, deferred, or waiting on an extension request).
@@ -79,6 +82,7 @@ public struct CaseRecord: Sendable, Hashable {
         reporterAccountID: Int64? = nil,
         leadDepartment: String? = nil,
         coDepartments: [String] = [],
+        section: String? = nil,
         suspendedFrom: CaseState? = nil,
         pausedAt: Int64? = nil,
         requestedExtensionDays: Int? = nil,
@@ -107,6 +111,7 @@ public struct CaseRecord: Sendable, Hashable {
         self.reporterAccountID = reporterAccountID
         self.leadDepartment = leadDepartment
         self.coDepartments = coDepartments
+        self.section = section
         self.suspendedFrom = suspendedFrom
         self.pausedAt = pausedAt
         self.requestedExtensionDays = requestedExtensionDays
@@ -185,6 +190,7 @@ extension CaseActionFields {
         if let referral { object["referral"] = .string(referral) }
         if let leadDepartment { object["lead_department"] = .string(leadDepartment) }
         if !coDepartments.isEmpty { object["co_departments"] = .array(coDepartments.map(JSONValue.string)) }
+        if let section { object["section"] = .string(section) }
         if let solved { object["solved"] = .bool(solved) }
         if let satisfied { object["satisfied"] = .bool(satisfied) }
         if let extensionDays { object["extension_days"] = .number(Double(extensionDays)) }
@@ -205,6 +211,7 @@ extension CaseActionFields {
             referral: json["referral"]?.string,
             leadDepartment: json["lead_department"]?.string,
             coDepartments: strings("co_departments"),
+            section: json["section"]?.string,
             solved: bool("solved"),
             satisfied: bool("satisfied"),
             extensionDays: json["extension_days"]?.number.map { Int($0) },

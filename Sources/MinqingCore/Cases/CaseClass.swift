@@ -101,10 +101,13 @@ public struct CaseClass: Sendable, Hashable {
 public struct Department: Sendable, Hashable {
     public var code: String
     public var name: String
+    /// For a section (科室, 中队): the department it belongs to, which may assign it cases.
+    public var parentCode: String?
 
-    public init(code: String, name: String) {
+    public init(code: String, name: String, parentCode: String? = nil) {
         self.code = code
         self.name = name
+        self.parentCode = parentCode
     }
 }
 

@@ -73,6 +73,11 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable, Hashable {
     case reopen
     /// 督办: the next level up presses on an overdue case; the state does not change.
     case supervise
+    /// 分派: the lead department's head hands a signed case to one of its sections (科室); the state
+    /// does not change. Assigning again hands it to another.
+    case assign
+    /// 协办反馈: an assisting department records its part; the state does not change.
+    case assist
 }
 
 /// What an action must carry. The lifecycle names the missing field; the store keeps them in the event.
@@ -87,6 +92,8 @@ public struct CaseActionFields: Sendable, Hashable {
     public var referral: String?
     public var leadDepartment: String?
     public var coDepartments: [String]
+    /// The section an assignment hands the case to.
+    public var section: String?
     /// The return call's answers, kept apart (DOMAIN.md §4).
     public var solved: Bool?
     public var satisfied: Bool?
@@ -108,6 +115,7 @@ public struct CaseActionFields: Sendable, Hashable {
         referral: String? = nil,
         leadDepartment: String? = nil,
         coDepartments: [String] = [],
+        section: String? = nil,
         solved: Bool? = nil,
         satisfied: Bool? = nil,
         extensionDays: Int? = nil,
@@ -121,6 +129,7 @@ public struct CaseActionFields: Sendable, Hashable {
         self.referral = referral
         self.leadDepartment = leadDepartment
         self.coDepartments = coDepartments
+        self.section = section
         self.solved = solved
         self.satisfied = satisfied
         self.extensionDays = extensionDays
@@ -187,6 +196,8 @@ public enum CaseLifecycle {
                 from: Set(CaseState.allCases.filter { !$0.isFinished && $0 != .reported }),
                 roles: [.commandCenter]
             )
+        case .assign: Rule(from: [.signed], roles: [.departmentHead])
+        case .assist: Rule(from: [.dispatched, .signed, .extensionRequested], roles: [.departmentHandler, .departmentHead])
         }
     }
 
@@ -195,7 +206,7 @@ public enum CaseLifecycle {
         switch action {
         case .resolveOnSite: .reportCase
         case .escalate: role == .gridWorker ? .reportCase : .dispatchCase
-        case .sign, .returnToDispatcher, .requestExtension, .handle: .handleCase
+        case .sign, .returnToDispatcher, .requestExtension, .handle, .assign, .assist: .handleCase
         case .defer_: role == .commandCenter ? .dispatchCase : .handleCase
         case .verify, .rework: .verifyCase
         case .supervise: .superviseCase
@@ -206,6 +217,20 @@ public enum CaseLifecycle {
 
     /// What may be done now, in a fixed order: the answer of an illegal action lists these.
     public static func allowedActions(in state: CaseState) -> [CaseAction] { allowedByState[state]! }
+
+    /// Which of a case's departments may take an action on it (the policy then asks whether the
+    /// actor works for one of them): an assisting department only records its part; the lead signs,
+    /// returns, assigns and asks for time; the section it was assigned to handles it too. Reading a
+    /// case (`nil`) is open to all of them.
+    public static func departments(for action: CaseAction?, on record: CaseRecord) -> [String] {
+        let lead = record.leadDepartment.map { [$0] } ?? []
+        switch action {
+        case nil: return lead + [record.section].compactMap { $0 } + record.coDepartments
+        case .assist?: return record.coDepartments
+        case .handle?, .requestExtension?: return lead + [record.section].compactMap { $0 }
+        default: return lead
+        }
+    }
 
     /// The roles that may ever take an action.
     public static func roles(for action: CaseAction) -> [Role] { rolesByAction[action]! }
@@ -253,6 +278,10 @@ public enum CaseLifecycle {
             if fields.evidence.isEmpty { return "evidence" }
         case .dispatch:
             if blank(fields.leadDepartment) { return "lead_department" }
+        case .assign:
+            if blank(fields.section) { return "section" }
+        case .assist:
+            if blank(fields.result) { return "result" }
         case .rate:
             if fields.solved == nil { return "solved" }
             if fields.satisfied == nil { return "satisfied" }
@@ -287,7 +316,7 @@ public enum CaseLifecycle {
         // The next level's command center receives it as a new report.
         case .escalate: .reported
         case .reopen: .accepted
-        case .supervise: state
+        case .supervise, .assign, .assist: state
         }
     }
 }

@@ -250,7 +250,7 @@ public struct CaseFacts: Sendable, Hashable {
             case .reopen:
                 reopen()
             case .accept, .reject, .merge, .referElsewhere, .sign, .requestExtension, .denyExtension, .defer_, .suspend, .verify, .escalate,
-                .supervise, nil:
+                .supervise, .assign, .assist, nil:
                 break
             }
         }

@@ -49,13 +49,19 @@ extension CaseLifecycle {
             next.mergedInto = fields.mergedInto
             next.closedAt = now
             next.dueAt = nil
-        case .accept, .sign, .supervise:
+        case .accept, .sign, .supervise, .assist:
             break
+        case .assign:
+            guard fields.section != record.leadDepartment else {
+                return .failure(.invalidField("section", "a section of \(record.leadDepartment ?? "the lead department"), not the department itself"))
+            }
+            next.section = fields.section
         case .verify:
             next.dueAt = nil
         case .dispatch:
             next.leadDepartment = fields.leadDepartment
             next.coDepartments = fields.coDepartments
+            next.section = nil
             next.dispatchedAt = now
             next.dueAt = limit.map { calendar.deadline(of: $0, from: now) }
             fields.dueAt = next.dueAt
@@ -67,6 +73,7 @@ extension CaseLifecycle {
             fields.leadDepartment = record.leadDepartment
             next.leadDepartment = nil
             next.coDepartments = []
+            next.section = nil
             next.dueAt = nil
         case .requestExtension:
             next.requestedExtensionDays = fields.extensionDays
@@ -131,6 +138,7 @@ extension CaseLifecycle {
         record.closedAt = nil
         record.leadDepartment = nil
         record.coDepartments = []
+        record.section = nil
         record.dueAt = nil
         record.dispatchedAt = nil
     }

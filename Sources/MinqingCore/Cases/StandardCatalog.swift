@@ -3,14 +3,20 @@ import Foundation
 /// The departments and case classes a new city starts from: DOMAIN.md §2, with the time limits the
 /// standards and 12345 practice give. A city edits its own copy.
 public enum StandardCatalog {
-    public static let departments: [Department] = [
-        ("gaj", "公安局"), ("cgj", "城市管理和综合执法局"), ("zjj", "住房和城乡建设局"), ("jtj", "交通运输局"),
-        ("swj", "水务局"), ("sthj", "生态环境局"), ("zrzy", "自然资源局"), ("scjg", "市场监督管理局"),
-        ("wjj", "卫生健康局"), ("jyj", "教育局"), ("mzj", "民政局"), ("rsj", "人力资源和社会保障局"),
-        ("yjj", "应急管理局"), ("nyj", "农业农村局"), ("sfj", "司法局"), ("xfj", "信访局"),
-        ("xfjy", "消防救援支队"), ("gdj", "供电局"), ("wgl", "文化广电旅游体育局"), ("tyjr", "退役军人事务局"),
-        ("lyj", "林业局"), ("fgj", "发展和改革局"), ("zsj", "政务服务数据管理局"),
-    ].map { Department(code: $0.0, name: $0.1) }
+    public static let departments: [Department] =
+        [
+            ("gaj", "公安局"), ("cgj", "城市管理和综合执法局"), ("zjj", "住房和城乡建设局"), ("jtj", "交通运输局"),
+            ("swj", "水务局"), ("sthj", "生态环境局"), ("zrzy", "自然资源局"), ("scjg", "市场监督管理局"),
+            ("wjj", "卫生健康局"), ("jyj", "教育局"), ("mzj", "民政局"), ("rsj", "人力资源和社会保障局"),
+            ("yjj", "应急管理局"), ("nyj", "农业农村局"), ("sfj", "司法局"), ("xfj", "信访局"),
+            ("xfjy", "消防救援支队"), ("gdj", "供电局"), ("wgl", "文化广电旅游体育局"), ("tyjr", "退役军人事务局"),
+            ("lyj", "林业局"), ("fgj", "发展和改革局"), ("zsj", "政务服务数据管理局"),
+        ].map { Department(code: $0.0, name: $0.1) }
+        // Sections that departments assign cases to (多级派遣: town center → department → section).
+        + [
+            ("cgj-srhj", "市容环境卫生科", "cgj"), ("cgj-zfdd", "综合执法大队", "cgj"), ("zjj-wygl", "物业管理科", "zjj"),
+            ("swj-gps", "供排水管理科", "swj"), ("gaj-zagl", "治安管理大队", "gaj"),
+        ].map { Department(code: $0.0, name: $0.1, parentCode: $0.2) }
 
     public static let caseClasses: [CaseClass] = {
         var classes: [CaseClass] = []

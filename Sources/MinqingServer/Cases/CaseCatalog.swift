@@ -10,7 +10,10 @@ import Synchronization
 final class CaseCatalog: Sendable {
     struct Contents: Sendable {
         var classes: [String: CaseClass] = [:]
+        /// Departments and sections.
         var departments: Set<String> = []
+        /// Each section's department.
+        var sections: [String: String] = [:]
         var routes = CaseRoutes()
         var loadedAt = ContinuousClock.Instant.now
     }
@@ -32,6 +35,9 @@ final class CaseCatalog: Sendable {
             $0 = Contents(
                 classes: Dictionary(uniqueKeysWithValues: classes.map { ($0.code, $0) }),
                 departments: Set(departments.map(\.code)),
+                sections: Dictionary(
+                    uniqueKeysWithValues: departments.compactMap { department in department.parentCode.map { (department.code, $0) } }
+                ),
                 routes: routes
             )
         }

@@ -156,7 +156,7 @@ extension APIHandler {
         var found: [Components.Schemas.Case] = []
         for id in ids {
             guard let candidate = try await store.caseRecord(city: record.cityCode, id: id),
-                Self.resources(of: candidate).contains(where: { caller.authorizes(.readCase, $0, areas: tree) })
+                Self.resources(of: candidate, for: nil).contains(where: { caller.authorizes(.readCase, $0, areas: tree) })
             else { continue }
             found.append(caseBody(candidate, caller: caller, tree: tree, catalog: catalog))
         }
@@ -176,11 +176,12 @@ extension APIHandler {
             referral: body.referral,
             leadDepartment: body.leadDepartment,
             coDepartments: body.coDepartments ?? [],
+            section: body.section,
             solved: body.solved,
             satisfied: body.satisfied,
             extensionDays: body.extensionDays
         )
-        let named = [fields.leadDepartment].compactMap { $0 } + fields.coDepartments
+        let named = [fields.leadDepartment, fields.section].compactMap { $0 } + fields.coDepartments
         let catalog = try await cases.current(city: city) { contents in
             contents.classes[record.classCode] != nil && named.allSatisfy(contents.departments.contains)
         }
@@ -188,7 +189,18 @@ extension APIHandler {
             fields.leadDepartment = catalog.routes.department(for: caseClass, at: record.areaCode, in: tree)
         }
         for (field, code) in [("lead_department", fields.leadDepartment)] + fields.coDepartments.map({ ("co_departments", Optional($0)) }) {
-            if let code, !catalog.departments.contains(code) { throw Problem.badRequest("\(field): no department has the code \(code)") }
+            guard let code else { continue }
+            if !catalog.departments.contains(code) { throw Problem.badRequest("\(field): no department has the code \(code)") }
+            // 多级派遣: the center dispatches to departments; a department assigns its sections.
+            if let parent = catalog.sections[code] {
+                throw Problem.badRequest("\(field): \(code) is a section of \(parent); dispatch to \(parent), which assigns it")
+            }
+        }
+        if action == .assign, let section = fields.section {
+            guard catalog.departments.contains(section) else { throw Problem.badRequest("section: no department has the code \(section)") }
+            guard let parent = catalog.sections[section], parent == record.leadDepartment else {
+                throw Problem.badRequest("section: \(section) is not a section of the lead department \(record.leadDepartment ?? "(none)")")
+            }
         }
         if let target = fields.mergedInto, action == .merge, try await store.caseRecord(city: city, id: target) == nil {
             throw Problem.badRequest("merged_into: no case has the id \(target)")
@@ -213,7 +225,7 @@ extension APIHandler {
             case .failure(let refusal):
                 throw Problem(refusal, action: action)
             case .success(let step):
-                try Self.authorize(caller, CaseLifecycle.permission(action, by: role), on: current, tree: tree)
+                try Self.authorize(caller, CaseLifecycle.permission(action, by: role), for: action, on: current, tree: tree)
                 return (step, CaseTimers.plan(from: current, to: step.record, caseClass: caseClass, calendar: calendar, at: now))
             }
         }
@@ -228,20 +240,23 @@ extension APIHandler {
         let city = grids.city ?? actor.cityCode
         try caller.requireRole(for: .readCase, in: city)
         guard let record = try await store.caseRecord(city: city, id: id) else { throw Problem.notFound("no case has the id \(id)") }
-        try Self.authorize(caller, .readCase, on: record, tree: tree)
+        try Self.authorize(caller, .readCase, for: nil, on: record, tree: tree)
         return (caller, actor, tree, record)
     }
 
-    /// The policy over a case: its area, and any of its departments (the lead and those assisting).
-    private static func authorize(_ caller: Caller, _ action: Action, on record: CaseRecord, tree: AreaTree) throws {
-        let resources = Self.resources(of: record)
-        if resources.contains(where: { caller.authorizes(action, $0, areas: tree) }) { return }
-        try caller.authorize(action, resources[0], areas: tree, notFound: "no case has the id \(record.id)")
+    /// The policy over a case: its area, and any of its departments that may take the case action
+    /// (``CaseLifecycle/departments(for:on:)``; `nil` to read it).
+    private static func authorize(_ caller: Caller, _ permission: Action, for action: CaseAction?, on record: CaseRecord, tree: AreaTree) throws {
+        let resources = Self.resources(of: record, for: action)
+        if resources.contains(where: { caller.authorizes(permission, $0, areas: tree) }) { return }
+        try caller.authorize(permission, resources[0], areas: tree, notFound: "no case has the id \(record.id)")
     }
 
-    /// What the policy sees of a case: its area and owner, once per department on it (lead and assisting).
-    private static func resources(of record: CaseRecord) -> [Resource] {
-        ([record.leadDepartment] + record.coDepartments.map(Optional.some)).map {
+    /// What the policy sees of a case: its area and owner, once per department that may take the
+    /// action (none: once without a department, which only area roles reach).
+    private static func resources(of record: CaseRecord, for action: CaseAction?) -> [Resource] {
+        let departments = CaseLifecycle.departments(for: action, on: record)
+        return (departments.isEmpty ? [nil] : departments.map(Optional.some)).map {
             Resource(city: record.cityCode, area: record.areaCode, department: $0, owner: record.reporterAccountID)
         }
     }
@@ -262,7 +277,7 @@ extension APIHandler {
                 var single = actor
                 single.grants = [grant]
                 let permission = CaseLifecycle.permission(action, by: grant.role)
-                return Self.resources(of: record).contains { Policy.decide(single, permission, $0, purpose: "-", areas: tree).isAllowed }
+                return Self.resources(of: record, for: action).contains { Policy.decide(single, permission, $0, purpose: "-", areas: tree).isAllowed }
             }
         }
         let light = record.light(at: now, calendar: cases.calendar, limit: catalog.classes[record.classCode]?.stageLimit(in: record.state))
@@ -278,6 +293,7 @@ extension APIHandler {
             reporter: record.reporter,
             leadDepartment: record.leadDepartment,
             coDepartments: record.coDepartments,
+            section: record.section,
             mergedInto: record.mergedInto,
             linkedTo: record.linkedTo,
             reportedAt: Date(milliseconds: record.reportedAt),

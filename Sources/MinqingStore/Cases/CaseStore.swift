@@ -354,7 +354,8 @@ extension Store {
         "id", "city_code", "class_code", "state", "source", "area_code", "areas_above", "level", "lng", "lat", "description", "reporter",
         "reporter_account_id",
         "lead_department",
-        "co_departments", "suspended_from", "paused_at", "requested_extension_days", "merged_into", "linked_to", "reported_at", "updated_at",
+        "co_departments", "section", "suspended_from", "paused_at", "requested_extension_days", "merged_into", "linked_to", "reported_at",
+        "updated_at",
         "dispatched_at", "due_at", "closed_at", "event_count", "last_hash",
     ]
 
@@ -364,7 +365,8 @@ extension Store {
             SQLBind(record.areaCode), SQLBind(JSONValue.array(record.areasAbove.map(JSONValue.string)).serialized), SQLBind(record.level.rawValue),
             SQLBind(record.longitude), SQLBind(record.latitude),
             SQLBind(record.description), SQLBind(record.reporter), SQLBind(record.reporterAccountID), SQLBind(record.leadDepartment),
-            SQLBind(JSONValue.array(record.coDepartments.map(JSONValue.string)).serialized), SQLBind(record.suspendedFrom?.rawValue),
+            SQLBind(JSONValue.array(record.coDepartments.map(JSONValue.string)).serialized), SQLBind(record.section),
+            SQLBind(record.suspendedFrom?.rawValue),
             SQLBind(record.pausedAt), SQLBind(record.requestedExtensionDays.map(Int64.init)), SQLBind(record.mergedInto),
             SQLBind(record.linkedTo), SQLBind(record.reportedAt), SQLBind(record.updatedAt), SQLBind(record.dispatchedAt), SQLBind(record.dueAt),
             SQLBind(record.closedAt), SQLBind(record.eventCount), SQLBind(record.lastHash),
@@ -436,6 +438,7 @@ extension Store {
             reporterAccountID: try row.decode(column: "reporter_account_id", as: Int64?.self),
             leadDepartment: try row.decode(column: "lead_department", as: String?.self),
             coDepartments: try codes("co_departments"),
+            section: try row.decode(column: "section", as: String?.self),
             suspendedFrom: try state("suspended_from"),
             pausedAt: try row.decode(column: "paused_at", as: Int64?.self),
             requestedExtensionDays: try row.decode(column: "requested_extension_days", as: Int64?.self).map { Int($0) },

@@ -12,8 +12,8 @@ extension Store {
                 }
             )
             for department in departments where !knownDepartments.contains(department.code) {
-                try await db.insert(into: "departments").columns("city_code", "code", "name")
-                    .values(SQLBind(city), SQLBind(department.code), SQLBind(department.name)).run()
+                try await db.insert(into: "departments").columns("city_code", "code", "name", "parent_code")
+                    .values(SQLBind(city), SQLBind(department.code), SQLBind(department.name), SQLBind(department.parentCode)).run()
             }
             let knownClasses = Set(
                 try await db.raw("SELECT code FROM case_classes WHERE city_code = \(bind: city)").all().map {
@@ -84,8 +84,12 @@ extension Store {
 
     public func departments(city: String) async throws -> [Department] {
         try await backend.read { db in
-            try await db.raw("SELECT code, name FROM departments WHERE city_code = \(bind: city) ORDER BY code").all().map {
-                Department(code: try $0.decode(column: "code", as: String.self), name: try $0.decode(column: "name", as: String.self))
+            try await db.raw("SELECT code, name, parent_code FROM departments WHERE city_code = \(bind: city) ORDER BY code").all().map {
+                Department(
+                    code: try $0.decode(column: "code", as: String.self),
+                    name: try $0.decode(column: "name", as: String.self),
+                    parentCode: try $0.decode(column: "parent_code", as: String?.self)
+                )
             }
         }
     }

@@ -454,5 +454,12 @@ enum Migrations {
                 "DELETE FROM case_counts_by_city_day",
             ]
         },
+        Migration(id: "0019_sections") { _ in
+            // 多级派遣: a department's sections (科室), and the section a case was assigned to.
+            [
+                "ALTER TABLE departments ADD COLUMN parent_code TEXT",
+                "ALTER TABLE cases ADD COLUMN section TEXT",
+            ]
+        },
     ]
 }
