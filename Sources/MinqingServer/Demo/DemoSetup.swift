@@ -106,9 +106,11 @@ public struct DemoSetup: Sendable {
             count: count
         )
         let batch = 10_000
-        func generate(_ start: Int) -> Task<[HistoricCase], Never>? {
+        func generate(_ start: Int) -> Task<HistoricBatch, Never>? {
             guard start < count else { return nil }
-            return Task.detached { history.cases(start..<min(start + batch, count)).map { HistoricCase(record: $0.record, events: $0.events) } }
+            return Task.detached {
+                store.prepareImport(history.cases(start..<min(start + batch, count)).map { HistoricCase(record: $0.record, events: $0.events) })
+            }
         }
         var next = generate(0)
         var start = 0

@@ -40,6 +40,24 @@ public struct MeasureArea: Sendable, Hashable {
     }
 }
 
+/// How the sums move, added up per table (``Store/sumTables``, in its order) and sorted by key, rows
+/// that move nothing left out: work that needs no database, done before the writer's transaction
+/// when it can be (``Store/importCases(_:city:actor:now:)``).
+public struct CountMoves: Sendable {
+    var tables: [[(CountKey, CaseCounters)]]
+
+    init(_ changes: [(CountKey, CaseCounters)]) {
+        tables = Store.sumTables.map { table in
+            var sums: [CountKey: CaseCounters] = [:]
+            for (key, counters) in changes {
+                for place in table.project(key) { sums[place, default: .zero] += counters }
+            }
+            // In key order: two writers lock the rows they share in the same order, so neither waits on the other in a cycle.
+            return sums.filter { !$0.value.isZero }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+    }
+}
+
 /// One place the measures' sums are kept: a case's report day, area, class and a department (or
 /// `""`), with the counters its facts add there.
 struct CountKey: Hashable, Comparable {
@@ -137,20 +155,17 @@ extension Store {
 
     /// Adds changes to every table of sums, in the caller's transaction.
     func moveCounts(_ changes: [(CountKey, CaseCounters)], db: any SQLDatabase) async throws {
-        guard !changes.isEmpty else { return }
-        for table in Self.sumTables {
-            var sums: [CountKey: CaseCounters] = [:]
-            for (key, counters) in changes {
-                for place in table.project(key) { sums[place, default: .zero] += counters }
-            }
-            let entries = sums.filter { !$0.value.isZero }
-            guard !entries.isEmpty else { continue }
+        try await moveCounts(CountMoves(changes), db: db)
+    }
+
+    /// Adds changes already added up per table to every table of sums, in the caller's transaction.
+    func moveCounts(_ moves: CountMoves, db: any SQLDatabase) async throws {
+        for (table, entries) in zip(Self.sumTables, moves.tables) where !entries.isEmpty {
             // Only the counters some row moved (a report moves one or two of the 28): the others are neither
             // bound nor updated.
-            let columns = CaseCounters.columns.filter { column in entries.values.contains { $0[keyPath: column.keyPath] != 0 } }
+            let columns = CaseCounters.columns.filter { column in entries.contains { $0.1[keyPath: column.keyPath] != 0 } }
             let names = columns.map(\.name)
-            // In key order: two writers lock the rows they share in the same order, so neither waits on the other in a cycle.
-            let rows: [any SQLExpression] = entries.sorted { $0.key < $1.key }.map { key, counters in
+            let rows: [any SQLExpression] = entries.map { key, counters in
                 SQLGroupExpression(table.values(key) + columns.map { SQLBind(counters[keyPath: $0.keyPath]) })
             }
             let updates = names.map { "\($0) = \(table.name).\($0) + excluded.\($0)" }.joined(separator: ", ")

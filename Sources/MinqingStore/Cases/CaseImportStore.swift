@@ -27,11 +27,29 @@ public struct HistoricCase: Sendable {
     }
 }
 
+/// Cases to import with the measures' sums they add, added up ahead of the writer: generating and
+/// summing the next batch runs on another core while the writer writes this one.
+public struct HistoricBatch: Sendable {
+    public var cases: [HistoricCase]
+    var moves: CountMoves
+}
+
 extension Store {
+    /// Chains the logs and adds up the sums of cases to import: no database, any thread.
+    public func prepareImport(_ cases: [HistoricCase]) -> HistoricBatch {
+        HistoricBatch(cases: cases, moves: CountMoves(cases.flatMap { countChanges(from: nil, to: ($0.record, $0.events)) }))
+    }
+
     /// Writes cases with their logs, given ids and all, in one transaction: the projections, the
     /// events, the measures' sums, one audit entry for the lot, and an overdue timer for each open
     /// deadline still ahead (a deadline already passed was supervised in the log itself).
     public func importCases(_ cases: [HistoricCase], city: String, actor: String, now: Int64) async throws {
+        try await importCases(prepareImport(cases), city: city, actor: actor, now: now)
+    }
+
+    /// ``importCases(_:city:actor:now:)`` for a batch prepared beforehand (``prepareImport(_:)``).
+    public func importCases(_ batch: HistoricBatch, city: String, actor: String, now: Int64) async throws {
+        let cases = batch.cases
         guard !cases.isEmpty else { return }
         try await backend.transaction { db in
             for chunk in stride(from: 0, to: cases.count, by: 1000) {
@@ -48,7 +66,7 @@ extension Store {
             for chunk in stride(from: 0, to: rows.count, by: 3000) {
                 try await insertEvents(Array(rows[chunk..<min(chunk + 3000, rows.count)]), db: db)
             }
-            try await moveCounts(cases.flatMap { countChanges(from: nil, to: ($0.record, $0.events)) }, db: db)
+            try await moveCounts(batch.moves, db: db)
             let timers: [any SQLExpression] = cases.compactMap { item in
                 let record = item.record
                 guard let due = record.dueAt, due > now, record.pausedAt == nil, record.closedAt == nil else { return nil }
