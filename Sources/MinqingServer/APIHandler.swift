@@ -11,6 +11,8 @@ struct APIHandler: APIProtocol {
     let keys: PersonalDataKeys
     /// Case classes, departments, routes and the working-time calendar.
     let cases: CaseCatalog
+    /// The photos sent with reports.
+    let photos: PhotoFiles
 }
 
 extension APIHandler {

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import MinqingCore
 import MinqingStore
 import OpenAPIHummingbird
 import OpenAPIRuntime
@@ -45,14 +46,15 @@ public func buildApplication(
     HomePage(library: try await HomePage.templates(), grids: grids).addRoutes(to: router)
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
     // Middleware applies to the routes added after it: every route below reads small JSON bodies.
-    router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024))
+    router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024, photoBytes: Photo.maximumCount * Photo.maximumBytes + 64 * 1024))
     SessionController(store: store, configuration: configuration).addRoutes(to: router)
     try APIHandler(
         store: store,
         grids: grids,
         bcryptCost: configuration.bcryptCost,
         keys: keys,
-        cases: cases
+        cases: cases,
+        photos: PhotoFiles(folder: configuration.dataDirectory + "/media")
     ).registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),

@@ -558,3 +558,88 @@ struct CaseSidePathsAPITests {
         }
     }
 }
+
+/// 现场照片 sent with a report (multipart): kept without their metadata, named by content hash in
+/// the case and its log, served to those who may read cases; a bad photo refuses the whole report.
+struct CasePhotosAPITests {
+    typealias Loop = CasesAPITests
+
+    /// A multipart body: the report as JSON, then each photo.
+    static func multipart(_ report: String?, photos: [(name: String, type: String, bytes: [UInt8])]) -> (body: [UInt8], type: String) {
+        let boundary = "mq-test-boundary"
+        var body: [UInt8] = []
+        func part(_ name: String, _ type: String, _ bytes: [UInt8], file: Bool) {
+            let filename = file ? "; filename=\"p.bin\"" : ""
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\(filename)\r\nContent-Type: \(type)\r\n\r\n".utf8)
+            body += bytes + Array("\r\n".utf8)
+        }
+        if let report { part("case", "application/json", Array(report.utf8), file: false) }
+        for photo in photos { part(photo.name, photo.type, photo.bytes, file: true) }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return (body, "multipart/form-data; boundary=\(boundary)")
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func photosAreKeptWithoutTheirMetadataAndABadOneChangesNothing(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            func send(_ report: String?, _ photos: [(name: String, type: String, bytes: [UInt8])]) async throws -> TestResponse {
+                let (body, type) = Self.multipart(report, photos: photos)
+                return try await server.request("/api/v1/cases", .post, key: people.worker, body: body, headers: [.contentType: type])
+            }
+            func cases() async throws -> Int {
+                try await server.store.backend.read { db in
+                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            // A JPEG whose EXIF segment holds a place, then its image; a PNG of one chunk and its end.
+            let exif = Array("Exif\0\0GPS 22.78N 115.37E".utf8)
+            let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE1, 0, UInt8(exif.count + 2)] + exif + [0xFF, 0xDA, 0, 4, 1, 0, 0x12, 0x34, 0xFF, 0xD9]
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
+            let created = try await send(Loop.reportBody(), [("photos", "image/jpeg", jpeg), ("photos", "application/octet-stream", png)])
+            #expect(created.status == .created, "\(created.text)")
+            let report = try created.json()
+            let ids = try #require(report["photos"] as? [String])
+            #expect(ids.count == 2 && ids.allSatisfy { $0.hasPrefix("sha256:") })
+            let id = try #require((report["id"] as? NSNumber)?.int64Value)
+            // The log names them, so the chain covers them.
+            let log = try await Loop.history(server, id, key: people.worker)
+            #expect((log[0]["fields"] as? [String: Any])?["evidence"] as? [String] == ids)
+
+            let photo = try await server.request("/api/v1/media/\(ids[0])", key: people.center)
+            #expect(photo.status == .ok)
+            #expect(photo.headers[.contentType] == "image/jpeg")
+            let kept = Array(photo.body.readableBytesView)
+            #expect(kept == (try Photo(uploaded: jpeg, field: "x")).bytes)
+            #expect(!String(decoding: kept, as: UTF8.self).contains("GPS"))
+            #expect(try await server.request("/api/v1/media/\(ids[1])", key: people.center).headers[.contentType] == "image/png")
+
+            // Ids of another form never reach the disk; unknown ones are not found.
+            for bad in ["sha256:" + String(repeating: "0", count: 64), "sha256:..%2F..%2Fminqing.sqlite", "minqing.sqlite"] {
+                #expect(try await server.request("/api/v1/media/\(bad)", key: people.center).status == .notFound, "\(bad)")
+            }
+
+            // A bad photo, too many photos, a missing or unknown part: 400 naming it, no case, no file.
+            let before = try await cases()
+            let gif = Array("GIF89a\u{1}\u{0}\u{1}\u{0}".utf8)
+            let refusals: [(String?, [(name: String, type: String, bytes: [UInt8])], String)] = [
+                (
+                    Loop.reportBody(), [("photos", "image/jpeg", jpeg), ("photos", "image/jpeg", gif)],
+                    "photos[1]: only JPEG and PNG photos are accepted"
+                ),
+                (Loop.reportBody(), Array(repeating: ("photos", "image/png", png), count: 7), "photos: at most 6 a report"),
+                (nil, [("photos", "image/jpeg", jpeg)], "case: a multipart report needs one case part, a report in JSON"),
+                ("{\"class\": 1}", [], "case: a multipart report needs one case part, a report in JSON"),
+                (Loop.reportBody(), [("video", "video/mp4", jpeg)], "video: the parts are case (JSON) and photos"),
+            ]
+            for (report, photos, detail) in refusals {
+                let refused = try await send(report, photos)
+                #expect(refused.status == .badRequest, "\(detail)")
+                #expect(try refused.problem().detail.hasPrefix(detail), "\(refused.text)")
+            }
+            #expect(try await cases() == before)
+            let files = FileManager.default.enumerator(atPath: server.dataDirectory + "/media")?.allObjects.compactMap { $0 as? String }
+            #expect(files?.filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.count == 2)
+        }
+    }
+}

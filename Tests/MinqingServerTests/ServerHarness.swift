@@ -19,6 +19,8 @@ enum ServerHarness {
         var credentials: DemoCredentials
         /// The server's own store, for looking behind the API (the audit log).
         var store: Store
+        /// The server's data directory (its photos).
+        var dataDirectory: String
         var adminKey: String { credentials.apiKeys["admin"]! }
 
         /// A request with an API key (the administrator's unless another is named).
@@ -27,12 +29,14 @@ enum ServerHarness {
             _ method: HTTPRequest.Method = .get,
             key: String? = nil,
             json: String? = nil,
+            body raw: [UInt8]? = nil,
             headers extra: HTTPFields = [:]
         ) async throws -> TestResponse {
             var headers = extra
             headers[.authorization] = "Bearer \(key ?? adminKey)"
             if json != nil { headers[.contentType] = "application/json" }
-            return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+            let body = json.map { ByteBuffer(string: $0) } ?? raw.map { ByteBuffer(bytes: $0) }
+            return try await client.execute(uri: uri, method: method, headers: headers, body: body)
         }
 
         func get(_ uri: String) async throws -> TestResponse { try await request(uri) }
@@ -103,7 +107,9 @@ enum ServerHarness {
             configure(&configuration)
             let store = try await Store.open(location, logger: TestDatabase.logger, now: now)
             let app = try await buildApplication(configuration: configuration, store: store, logger: TestDatabase.logger)
-            return try await app.test(.live) { client in try await body(Context(client: client, credentials: credentials, store: store)) }
+            return try await app.test(.live) { client in
+                try await body(Context(client: client, credentials: credentials, store: store, dataDirectory: data))
+            }
         }
     }
 }

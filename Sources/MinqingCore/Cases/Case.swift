@@ -45,6 +45,8 @@ public struct CaseRecord: Sendable, Hashable {
     /// 分派: the section (科室) of the lead department the case was handed to, if any: its people
     /// handle it beside the lead's (town center → department → section).
     public var section: String?
+    /// 现场照片 sent with the report, by content hash (``Photo``).
+    public var photos: [String]
     /// The state a suspended case left, to which `resume` returns it.
     public var suspendedFrom: CaseState?
     /// When the clock stopped (suspended, deferred, or waiting on an extension request).
@@ -83,6 +85,7 @@ public struct CaseRecord: Sendable, Hashable {
         leadDepartment: String? = nil,
         coDepartments: [String] = [],
         section: String? = nil,
+        photos: [String] = [],
         suspendedFrom: CaseState? = nil,
         pausedAt: Int64? = nil,
         requestedExtensionDays: Int? = nil,
@@ -112,6 +115,7 @@ public struct CaseRecord: Sendable, Hashable {
         self.leadDepartment = leadDepartment
         self.coDepartments = coDepartments
         self.section = section
+        self.photos = photos
         self.suspendedFrom = suspendedFrom
         self.pausedAt = pausedAt
         self.requestedExtensionDays = requestedExtensionDays
@@ -241,6 +245,8 @@ public struct CaseReport: Sendable, Hashable {
     public var address: String?
     /// The closed case this one recurs, if any (``CaseProximity/recurrence(of:at:among:)``).
     public var linkedTo: Int64?
+    /// The photos sent with it, by content hash, already kept (``Photo``).
+    public var photos: [String]
 
     public init(
         cityCode: String,
@@ -256,9 +262,11 @@ public struct CaseReport: Sendable, Hashable {
         reporterAccountID: Int64? = nil,
         idempotencyKey: String? = nil,
         address: String? = nil,
-        linkedTo: Int64? = nil
+        linkedTo: Int64? = nil,
+        photos: [String] = []
     ) {
         self.linkedTo = linkedTo
+        self.photos = photos
         self.cityCode = cityCode
         self.classCode = classCode
         self.source = source
@@ -276,10 +284,12 @@ public struct CaseReport: Sendable, Hashable {
 
     /// What a retry must repeat to count as the same request: everything the client sent.
     public var fingerprint: String {
-        JSONValue.object([
+        var sent: [String: JSONValue] = [
             "class": .string(classCode), "source": .string(source.rawValue), "lng": .number(longitude), "lat": .number(latitude),
             "description": .string(description), "reporter": .string(reporter),
-        ]).serialized
+        ]
+        if !photos.isEmpty { sent["photos"] = .array(photos.map(JSONValue.string)) }
+        return JSONValue.object(sent).serialized
     }
 
     /// The case it becomes, with its first event, once it has an id.
@@ -292,7 +302,7 @@ public struct CaseReport: Sendable, Hashable {
             action: CaseEvent.report,
             from: nil,
             to: .reported,
-            fields: CaseActionFields(linkedTo: linkedTo)
+            fields: CaseActionFields(evidence: photos, linkedTo: linkedTo)
         )
         let record = CaseRecord(
             id: id,
@@ -308,6 +318,7 @@ public struct CaseReport: Sendable, Hashable {
             description: description,
             reporter: reporter,
             reporterAccountID: reporterAccountID,
+            photos: photos,
             linkedTo: linkedTo,
             reportedAt: now,
             updatedAt: now,

@@ -8,7 +8,7 @@ import OpenAPIRuntime
 /// The rules live in Core (``CaseLifecycle``, ``Policy``); these handlers look up, ask, and write.
 extension APIHandler {
     func createCase(_ input: Operations.CreateCase.Input) async throws -> Operations.CreateCase.Output {
-        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        let (body, uploaded) = try await Self.newCase(input.body)
         let caller = Caller.current
         let actor = try caller.actor()
         let tree = try currentTree()
@@ -28,6 +28,8 @@ extension APIHandler {
         try caller.authorize(.reportCase, Resource(city: city, area: area), areas: tree)
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
+        // Kept (synced) before the report commits, so that a committed case never names a missing photo.
+        let photoIDs = try uploaded.map { try photos.keep($0) }
         let outcome = try await store.report(
             CaseReport(
                 cityCode: city,
@@ -42,7 +44,8 @@ extension APIHandler {
                 reporter: actor.username,
                 reporterAccountID: actor.accountID,
                 idempotencyKey: input.headers.idempotencyKey,
-                address: caller.address
+                address: caller.address,
+                photos: photoIDs
             )
         )
         let replayed: Operations.CreateCase.Output.Created.Headers.IdempotencyReplayedPayload
@@ -53,6 +56,69 @@ extension APIHandler {
                 body: .json(caseBody(outcome.record, caller: caller, tree: tree, catalog: catalog))
             )
         )
+    }
+
+    /// The report and its photos, checked: JSON alone, or multipart with a `case` part (JSON) and up
+    /// to six `photos` parts. Nothing is kept yet.
+    private static func newCase(_ body: Operations.CreateCase.Input.Body) async throws -> (Components.Schemas.NewCase, [Photo]) {
+        switch body {
+        case .json(let report):
+            return (report, [])
+        case .multipartForm(let parts):
+            let read: (report: Components.Schemas.NewCase?, photos: [Photo])
+            do {
+                read = try await Self.parts(parts)
+            } catch let problem as Problem {
+                throw problem
+            } catch {
+                // The runtime's own checks: a missing or repeated case part, a case part that is not a report.
+                throw Problem.badRequest("case: a multipart report needs one case part, a report in JSON (\(error))")
+            }
+            guard let report = read.report else { throw Problem.badRequest("case: a multipart report needs one case part, a report in JSON") }
+            return (report, read.photos)
+        }
+    }
+
+    private static func parts(
+        _ parts: MultipartBody<Operations.CreateCase.Input.Body.MultipartFormPayload>
+    ) async throws -> (report: Components.Schemas.NewCase?, photos: [Photo]) {
+        var report: Components.Schemas.NewCase?
+        var photos: [Photo] = []
+        for try await part in parts {
+            switch part {
+            case ._case(let part):
+                guard report == nil else { throw Problem.badRequest("case: send one case part") }
+                report = part.payload.body
+            case .photos(let part):
+                let field = "photos[\(photos.count)]"
+                guard photos.count < Photo.maximumCount else { throw Problem.badRequest("photos: at most \(Photo.maximumCount) a report") }
+                let bytes: [UInt8]
+                do {
+                    bytes = try await [UInt8](collecting: part.payload.body, upTo: Photo.maximumBytes)
+                } catch {
+                    throw Problem.badRequest("\(field): a photo may be at most \(Photo.maximumBytes / 1024 / 1024) MiB")
+                }
+                do {
+                    photos.append(try Photo(uploaded: bytes, field: field))
+                } catch {
+                    throw Problem.badRequest(error.description)
+                }
+            case .undocumented(let part):
+                throw Problem.badRequest("\(part.name ?? "a part without a name"): the parts are case (JSON) and photos")
+            }
+        }
+        return (report, photos)
+    }
+
+    /// 现场照片 by content hash, for whoever may read cases in the city: the hash is only learned
+    /// from a case one may see.
+    func getMedia(_ input: Operations.GetMedia.Input) async throws -> Operations.GetMedia.Output {
+        let caller = Caller.current
+        let actor = try caller.actor()
+        try caller.requireRole(for: .readCase, in: grids.city ?? actor.cityCode)
+        guard let (kind, bytes) = photos.read(input.path.id) else { throw Problem.notFound("no photo has the id \(input.path.id)") }
+        let body = HTTPBody(bytes)
+        return .ok(.init(body: kind == .jpeg ? .jpeg(body) : .png(body)))
     }
 
     func getCase(_ input: Operations.GetCase.Input) async throws -> Operations.GetCase.Output {
@@ -294,6 +360,7 @@ extension APIHandler {
             leadDepartment: record.leadDepartment,
             coDepartments: record.coDepartments,
             section: record.section,
+            photos: record.photos,
             mergedInto: record.mergedInto,
             linkedTo: record.linkedTo,
             reportedAt: Date(milliseconds: record.reportedAt),

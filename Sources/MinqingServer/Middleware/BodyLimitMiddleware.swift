@@ -2,16 +2,22 @@ import Hummingbird
 import NIOCore
 
 /// Reads a request's whole body up to a limit before the route runs, so that an oversized body is a
-/// 413 problem whatever the route (the generated JSON handlers would otherwise read without end).
+/// 413 problem whatever the route (the generated JSON handlers would otherwise read without end). A
+/// report with photos (multipart `POST /api/v1/cases`) may be larger.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBytes: Int
+    let photoBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
+        let withPhotos =
+            request.method == .post && request.uri.path == "/api/v1/cases"
+            && request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true
+        let limit = withPhotos ? photoBytes : maximumBytes
         do {
-            _ = try await request.collectBody(upTo: maximumBytes)
+            _ = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw Problem(status: .contentTooLarge, kind: "too-large", title: "Too large", detail: "the body may be at most \(maximumBytes) bytes")
+            throw Problem(status: .contentTooLarge, kind: "too-large", title: "Too large", detail: "the body may be at most \(limit) bytes")
         }
         return try await next(request, context)
     }

@@ -111,7 +111,7 @@ extension Store {
 
 /// SHA-256 in lowercase hex: how key and token hashes and audit chain links are stored. (Written out by
 /// hand: `String(format:)` per byte cost more than the hash on every request.)
-func hexSHA256(_ data: [UInt8]) -> String {
+public func hexSHA256(_ data: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var text = [UInt8]()
     text.reserveCapacity(64)

@@ -65,7 +65,7 @@ final class IntakeQueue: Sendable {
 }
 
 extension Store {
-    /// The most reports one transaction writes: 25 bound values a case stays far below both
+    /// The most reports one transaction writes: 30 bound values a case stays far below both
     /// engines' limits on bound parameters.
     static let intakeBatchLimit = 256
 
@@ -354,7 +354,7 @@ extension Store {
         "id", "city_code", "class_code", "state", "source", "area_code", "areas_above", "level", "lng", "lat", "description", "reporter",
         "reporter_account_id",
         "lead_department",
-        "co_departments", "section", "suspended_from", "paused_at", "requested_extension_days", "merged_into", "linked_to", "reported_at",
+        "co_departments", "section", "photos", "suspended_from", "paused_at", "requested_extension_days", "merged_into", "linked_to", "reported_at",
         "updated_at",
         "dispatched_at", "due_at", "closed_at", "event_count", "last_hash",
     ]
@@ -366,7 +366,7 @@ extension Store {
             SQLBind(record.longitude), SQLBind(record.latitude),
             SQLBind(record.description), SQLBind(record.reporter), SQLBind(record.reporterAccountID), SQLBind(record.leadDepartment),
             SQLBind(JSONValue.array(record.coDepartments.map(JSONValue.string)).serialized), SQLBind(record.section),
-            SQLBind(record.suspendedFrom?.rawValue),
+            SQLBind(JSONValue.array(record.photos.map(JSONValue.string)).serialized), SQLBind(record.suspendedFrom?.rawValue),
             SQLBind(record.pausedAt), SQLBind(record.requestedExtensionDays.map(Int64.init)), SQLBind(record.mergedInto),
             SQLBind(record.linkedTo), SQLBind(record.reportedAt), SQLBind(record.updatedAt), SQLBind(record.dispatchedAt), SQLBind(record.dueAt),
             SQLBind(record.closedAt), SQLBind(record.eventCount), SQLBind(record.lastHash),
@@ -439,6 +439,7 @@ extension Store {
             leadDepartment: try row.decode(column: "lead_department", as: String?.self),
             coDepartments: try codes("co_departments"),
             section: try row.decode(column: "section", as: String?.self),
+            photos: try codes("photos"),
             suspendedFrom: try state("suspended_from"),
             pausedAt: try row.decode(column: "paused_at", as: Int64?.self),
             requestedExtensionDays: try row.decode(column: "requested_extension_days", as: Int64?.self).map { Int($0) },

@@ -454,11 +454,13 @@ enum Migrations {
                 "DELETE FROM case_counts_by_city_day",
             ]
         },
-        Migration(id: "0019_sections") { _ in
-            // 多级派遣: a department's sections (科室), and the section a case was assigned to.
+        Migration(id: "0019_sections_photos") { _ in
+            // 多级派遣: a department's sections (科室), and the section a case was assigned to; the
+            // photos sent with a report (content hashes, the files under the data directory).
             [
                 "ALTER TABLE departments ADD COLUMN parent_code TEXT",
                 "ALTER TABLE cases ADD COLUMN section TEXT",
+                "ALTER TABLE cases ADD COLUMN photos TEXT NOT NULL DEFAULT '[]'",
             ]
         },
     ]

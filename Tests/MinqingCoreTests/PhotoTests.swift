@@ -1,0 +1,64 @@
+import MinqingCore
+import Testing
+
+/// Photos are recognised by their bytes and lose the camera's metadata (where and when they were
+/// taken) before they are kept; anything else is refused, naming the part.
+struct PhotoTests {
+    static func segment(_ marker: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        let length = payload.count + 2
+        return [0xFF, marker, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+    }
+
+    static let exif = segment(0xE1, Array("Exif\0\0GPS 22.78N 115.37E".utf8))
+    static let jfif = segment(0xE0, Array("JFIF\0\u{1}\u{1}".utf8))
+    static let quantisation = segment(0xDB, [0] + Array(repeating: 1, count: 64))
+    static let scan = segment(0xDA, [1, 1, 0, 0, 63, 0]) + [0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD9]
+    /// A JPEG's structure: JFIF, EXIF with a place, a comment, tables, then the scan to the end.
+    static let jpeg: [UInt8] = [0xFF, 0xD8] + jfif + exif + segment(0xFE, Array("taken at home".utf8)) + quantisation + scan
+
+    static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let length = data.count
+        return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)] + Array(type.utf8) + data
+            + [0, 0, 0, 0]
+    }
+
+    static let header = chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0])
+    static let pixels = chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00])
+    static let png: [UInt8] =
+        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + header + chunk("eXIf", Array("MM\0*GPS".utf8))
+        + chunk("tEXt", Array("Comment\0my street".utf8)) + pixels + chunk("IEND", [])
+
+    @Test func aJPEGKeepsItsImageAndLosesItsEXIFAndComments() throws {
+        let photo = try Photo(uploaded: Self.jpeg, field: "photos[0]")
+        #expect(photo.kind == .jpeg && photo.kind.mediaType == "image/jpeg")
+        #expect(photo.bytes == [0xFF, 0xD8] + Self.jfif + Self.quantisation + Self.scan)
+        // Cleaning a clean photo changes nothing.
+        #expect(try Photo(uploaded: photo.bytes, field: "photos[0]").bytes == photo.bytes)
+    }
+
+    @Test func aPNGKeepsItsImageAndLosesItsEXIFAndText() throws {
+        let photo = try Photo(uploaded: Self.png, field: "photos[0]")
+        #expect(photo.kind == .png)
+        #expect(photo.bytes == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Self.header + Self.pixels + Self.chunk("IEND", []))
+    }
+
+    @Test func anythingElseIsRefusedNamingThePart() {
+        func problem(_ bytes: [UInt8]) -> String? {
+            do {
+                _ = try Photo(uploaded: bytes, field: "photos[1]")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(problem([]) == "photos[1]: the photo is empty")
+        #expect(problem(Array("GIF89a....".utf8)) == "photos[1]: only JPEG and PNG photos are accepted")
+        #expect(problem(Array("<svg onload=alert(1)>".utf8)) == "photos[1]: only JPEG and PNG photos are accepted")
+        // A segment longer than the file, a JPEG without its image, a PNG without its end.
+        #expect(problem([0xFF, 0xD8, 0xFF, 0xE1, 0x40, 0x00, 1, 2, 3]) == "photos[1]: not a well-formed JPEG")
+        #expect(problem([0xFF, 0xD8] + Self.jfif) == "photos[1]: not a well-formed JPEG")
+        #expect(problem(Array(Self.png.dropLast(12))) == "photos[1]: not a well-formed PNG")
+        let huge = [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: Photo.maximumBytes)
+        #expect(problem(huge) == "photos[1]: a photo may be at most 8 MiB, not \(huge.count) bytes")
+    }
+}
