@@ -198,16 +198,19 @@ struct CaseStepTests {
             ]
         )
         #expect(CaseLifecycle.departments(for: .handle, on: signed) == ["cgj"])
-        let assigned = try CaseLifecycle.take(
-            .assign,
-            on: signed,
-            by: .departmentHead,
-            actor: "bm-cgj",
-            fields: .init(section: "cgj-srhj"),
-            at: Self.at("2026-03-02 10:30"),
-            calendar: Self.calendar,
-            limit: Self.fiveDays
-        ).get()
+        func assign(_ section: String) -> Result<CaseStep, CaseActionRefusal> {
+            CaseLifecycle.take(
+                .assign,
+                on: signed,
+                by: .departmentHead,
+                actor: "bm-cgj",
+                fields: .init(section: section),
+                at: Self.at("2026-03-02 10:30"),
+                calendar: Self.calendar,
+                limit: Self.fiveDays
+            )
+        }
+        let assigned = try assign("cgj-srhj").get()
         #expect(assigned.record.section == "cgj-srhj" && assigned.record.state == .signed && assigned.record.dueAt == signed.dueAt)
         #expect(assigned.event.fields.section == "cgj-srhj" && assigned.event.from == .signed && assigned.event.to == .signed)
         let record = assigned.record
@@ -219,16 +222,7 @@ struct CaseStepTests {
         #expect(CaseLifecycle.departments(for: .assist, on: record) == ["zjj"])
         #expect(CaseLifecycle.departments(for: nil, on: record) == ["cgj", "cgj-srhj", "zjj"])
         // The department is not its own section.
-        let itself = CaseLifecycle.take(
-            .assign,
-            on: signed,
-            by: .departmentHead,
-            actor: "bm-cgj",
-            fields: .init(section: "cgj"),
-            at: Self.at("2026-03-02 10:30"),
-            calendar: Self.calendar,
-            limit: Self.fiveDays
-        )
+        let itself = assign("cgj")
         guard case .failure(.invalidField("section", _)) = itself else {
             Issue.record("the department was assigned to itself: \(itself)")
             return
