@@ -20,42 +20,49 @@ guard arguments.count == 4, let port = Int(arguments[2]), ["group-commit", "grou
     exit(2)
 }
 let mode = arguments[3]
-var logger = Logger(label: "intake-bench")
-logger.logLevel = .warning
+let logger = {
+    var logger = Logger(label: "intake-bench")
+    logger.logLevel = .warning
+    return logger
+}()
 var configuration = ServerConfiguration()
 if arguments[1].hasPrefix("postgres") { configuration.database = .postgres(url: arguments[1]) } else { configuration.dataDirectory = arguments[1] }
-let opened = try await Store.open(configuration.databaseLocation, logger: logger)
-let store = mode == "group-commit-unaudited" ? opened.withoutAuditing() : opened
-let city = try await store.cities()[0]
-let grid = try await store.currentAreas(city: city).first { $0.level == .grid }!
-let report = CaseReport(
-    cityCode: city,
-    classCode: "C0101",
-    source: .patrol,
-    areaCode: grid.code,
-    level: .village,
-    longitude: grid.shape.polygons[0].rings[0][0].longitude,
-    latitude: grid.shape.polygons[0].rings[0][0].latitude,
-    description: "井盖缺失",
-    reporter: "bench"
-)
-try await store.backend.transaction { db in
-    try await db.raw(
-        "CREATE TABLE IF NOT EXISTS bench_rows (id \(unsafeRaw: store.dialect == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"), at BIGINT NOT NULL, body TEXT NOT NULL)"
-    ).run()
-}
-let router = Router()
-router.post("/intake") { _, _ -> Response in
-    let id: Int64
-    if mode != "fsync" {
-        id = try await store.report(report).record.id
-    } else {
-        id = try await store.backend.transaction { db in
-            try await db.raw("INSERT INTO bench_rows (at, body) VALUES (\(bind: store.nowMilliseconds), \(bind: report.description)) RETURNING id")
-                .first()!.decode(column: "id", as: Int64.self)
-        }
+// The store runs for the whole life of the process (PostgreSQL's client must run before it is asked anything).
+try await Store.with(configuration.databaseLocation, logger: logger) { opened in
+    let store = mode == "group-commit-unaudited" ? opened.withoutAuditing() : opened
+    let city = try await store.cities()[0]
+    let grid = try await store.currentAreas(city: city).first { $0.level == .grid }!
+    let report = CaseReport(
+        cityCode: city,
+        classCode: "C0101",
+        source: .patrol,
+        areaCode: grid.code,
+        level: .village,
+        longitude: grid.shape.polygons[0].rings[0][0].longitude,
+        latitude: grid.shape.polygons[0].rings[0][0].latitude,
+        description: "井盖缺失",
+        reporter: "bench"
+    )
+    try await store.backend.transaction { db in
+        try await db.raw(
+            "CREATE TABLE IF NOT EXISTS bench_rows (id \(unsafeRaw: store.dialect == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"), at BIGINT NOT NULL, body TEXT NOT NULL)"
+        ).run()
     }
-    return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: "{\"id\":\(id)}")))
+    let router = Router()
+    router.post("/intake") { _, _ -> Response in
+        let id: Int64
+        if mode != "fsync" {
+            id = try await store.report(report).record.id
+        } else {
+            id = try await store.backend.transaction { db in
+                try await db.raw(
+                    "INSERT INTO bench_rows (at, body) VALUES (\(bind: store.nowMilliseconds), \(bind: report.description)) RETURNING id"
+                )
+                .first()!.decode(column: "id", as: Int64.self)
+            }
+        }
+        return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: "{\"id\":\(id)}")))
+    }
+    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+    try await app.runService()
 }
-let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), services: [store], logger: logger)
-try await app.runService()

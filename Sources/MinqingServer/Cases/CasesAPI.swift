@@ -262,11 +262,8 @@ extension APIHandler {
                 throw Problem.badRequest("\(field): \(code) is a section of \(parent); dispatch to \(parent), which assigns it")
             }
         }
-        if action == .assign, let section = fields.section {
-            guard catalog.departments.contains(section) else { throw Problem.badRequest("section: no department has the code \(section)") }
-            guard let parent = catalog.sections[section], parent == record.leadDepartment else {
-                throw Problem.badRequest("section: \(section) is not a section of the lead department \(record.leadDepartment ?? "(none)")")
-            }
+        if action == .assign, let section = fields.section, !catalog.departments.contains(section) {
+            throw Problem.badRequest("section: no department has the code \(section)")
         }
         if let target = fields.mergedInto, action == .merge, try await store.caseRecord(city: city, id: target) == nil {
             throw Problem.badRequest("merged_into: no case has the id \(target)")
@@ -276,6 +273,12 @@ extension APIHandler {
         let given = fields
         let step = try await store.act(city: city, caseID: record.id, address: caller.address) { current, now in
             let role = Self.role(of: actor, for: action)
+            // Against the case as locked for this step: the lead may have changed since it was read.
+            if action == .assign, let section = given.section, CaseLifecycle.allowedActions(in: current.state).contains(.assign),
+                catalog.sections[section] != current.leadDepartment
+            {
+                throw Problem.badRequest("section: \(section) is not a section of the lead department \(current.leadDepartment ?? "(none)")")
+            }
             let taken = CaseLifecycle.take(
                 action,
                 on: current,
