@@ -628,6 +628,10 @@ struct CasePhotosAPITests {
                     "photos[1]: only JPEG and PNG photos are accepted"
                 ),
                 (Loop.reportBody(), Array(repeating: ("photos", "image/png", png), count: 7), "photos: at most 6 a report"),
+                (
+                    Loop.reportBody(), [("photos", "image/jpeg", [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: Photo.maximumBytes))],
+                    "photos[0]: a photo may be at most 8 MiB"
+                ),
                 (nil, [("photos", "image/jpeg", jpeg)], "case: a multipart report needs one case part, a report in JSON"),
                 ("{\"class\": 1}", [], "case: a multipart report needs one case part, a report in JSON"),
                 (Loop.reportBody(), [("video", "video/mp4", jpeg)], "video: the parts are case (JSON) and photos"),

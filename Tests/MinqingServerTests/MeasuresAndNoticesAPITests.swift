@@ -121,6 +121,12 @@ struct MeasuresAndNoticesAPITests {
             // The whole city answers the same (the city-wide sums); a department sees its own part.
             let city = try await Self.measures(server, "", key: server.adminKey)
             #expect(city.counters == town.counters)
+            // Every level of the tree answers alike here (every report lies in one grid): the county
+            // and the town from their own sums, the village by adding up its grids, the grid alone.
+            let path = Loop.tree.path(code: Loop.grid.code)
+            for area in [path[3].code, path[1].code, path[0].code] {
+                #expect(try await Self.measures(server, "area=\(area)", key: server.adminKey).counters == town.counters, "\(area)")
+            }
             let head = try await Self.measures(server, "department=cgj", key: people.department)
             #expect(head.counters["reports"] == 0)
             #expect(head.counters["dispatches"] == 1)
