@@ -36,6 +36,22 @@ struct PhotoTests {
         #expect(try Photo(uploaded: photo.bytes, field: "photos[0]").bytes == photo.bytes)
     }
 
+    /// A phone's photo: an ICC profile (kept), MPF and C2PA segments (dropped), two progressive scans
+    /// with a table between them, and a "motion photo" video after the end of the image (dropped).
+    @Test func onlyTheImageItselfIsKept() throws {
+        let icc = Self.segment(0xE2, Array("ICC_PROFILE\0\u{1}\u{1}sRGB".utf8))
+        let mpf = Self.segment(0xE2, Array("MPF\0II*\0 second image with GPS".utf8))
+        let c2pa = Self.segment(0xEB, Array("JP c2pa manifest".utf8))
+        let table = Self.segment(0xC4, [0x10] + Array(repeating: 0, count: 16))
+        let firstScan = Self.segment(0xDA, [1, 1, 0, 0, 0, 0]) + [0x11, 0xFF, 0x00, 0xFF, 0xD0, 0x22]
+        let secondScan = Self.segment(0xDA, [1, 1, 0, 1, 63, 0]) + [0x33, 0x44]
+        let image = [0xFF, 0xD8] + Self.jfif + icc + mpf + c2pa + Self.quantisation + firstScan + table + secondScan + [0xFF, 0xD9]
+        let video = Array("\0\0\0\u{18}ftypmp42 MotionPhoto GPS 22.78N".utf8)
+        let photo = try Photo(uploaded: image + video, field: "photos[0]")
+        #expect(photo.bytes == [0xFF, 0xD8] + Self.jfif + icc + Self.quantisation + firstScan + table + secondScan + [0xFF, 0xD9])
+        #expect(!String(decoding: photo.bytes, as: UTF8.self).contains("GPS"))
+    }
+
     @Test func aPNGKeepsItsImageAndLosesItsEXIFAndText() throws {
         let photo = try Photo(uploaded: Self.png, field: "photos[0]")
         #expect(photo.kind == .png)

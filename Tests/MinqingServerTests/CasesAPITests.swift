@@ -606,18 +606,20 @@ struct CasePhotosAPITests {
             let log = try await Loop.history(server, id, key: people.worker)
             #expect((log[0]["fields"] as? [String: Any])?["evidence"] as? [String] == ids)
 
-            let photo = try await server.request("/api/v1/media/\(ids[0])", key: people.center)
+            let photo = try await server.request("/api/v1/cases/\(id)/photos/\(ids[0])", key: people.center)
             #expect(photo.status == .ok)
             #expect(photo.headers[.contentType] == "image/jpeg")
             let kept = Array(photo.body.readableBytesView)
             #expect(kept == (try Photo(uploaded: jpeg, field: "x")).bytes)
             #expect(!String(decoding: kept, as: UTF8.self).contains("GPS"))
-            #expect(try await server.request("/api/v1/media/\(ids[1])", key: people.center).headers[.contentType] == "image/png")
+            #expect(try await server.request("/api/v1/cases/\(id)/photos/\(ids[1])", key: people.center).headers[.contentType] == "image/png")
 
-            // Ids of another form never reach the disk; unknown ones are not found.
-            for bad in ["sha256:" + String(repeating: "0", count: 64), "sha256:..%2F..%2Fminqing.sqlite", "minqing.sqlite"] {
-                #expect(try await server.request("/api/v1/media/\(bad)", key: people.center).status == .notFound, "\(bad)")
-            }
+            // Only for those who may read the case, and only the case's own photos: another case's
+            // photo is not found through this one, even by someone who knows its hash.
+            #expect(try await server.request("/api/v1/cases/\(id)/photos/\(ids[0])", key: people.otherDepartment).status == .notFound)
+            let other = try await Loop.report(server, people)
+            #expect(try await server.request("/api/v1/cases/\(other)/photos/\(ids[0])", key: people.worker).status == .notFound)
+            #expect(try await server.request("/api/v1/cases/\(id)/photos/minqing.sqlite", key: people.worker).status == .notFound)
 
             // A bad photo, too many photos, a missing or unknown part: 400 naming it, no case, no file.
             let before = try await cases()

@@ -29,8 +29,10 @@ extension CaseLifecycle {
         verifyLimit: TimeLimit = CaseLifecycle.verifyLimit
     ) -> Result<CaseStep, CaseActionRefusal> {
         var fields = fields
-        // The deadline in the log is the lifecycle's, whatever a caller put there.
+        // The deadline in the log is the lifecycle's, whatever a caller put there; a section only
+        // means something to an assignment.
         fields.dueAt = nil
+        if action != .assign { fields.section = nil }
         let target: CaseState
         switch apply(action, to: record.state, by: role, fields: fields, suspendedFrom: record.suspendedFrom) {
         case .failure(let refusal): return .failure(refusal)

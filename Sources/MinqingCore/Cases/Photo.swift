@@ -41,28 +41,58 @@ public struct Photo: Sendable, Hashable {
 
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// The segments before the image data, without APP1 (EXIF, XMP), APP13 (IPTC) and comments; the
-    /// image data itself copied as it is. `nil` when the segments do not add up.
+    /// The image alone: the segments that draw it (tables, frame, scans) and the few application
+    /// segments that only say how (JFIF, an ICC colour profile, Adobe's colour transform), up to the
+    /// end-of-image marker. Dropped: every other application segment (EXIF and XMP with the place and
+    /// the device, IPTC, MPF's secondary images, C2PA), comments, and whatever follows the image (a
+    /// phone's "motion photo" video). `nil` when the segments do not add up or the image never ends.
+    /// (The EXIF orientation goes too: a portrait photo may show on its side.)
     static func jpegWithoutMetadata(_ bytes: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = [0xFF, 0xD8]
         out.reserveCapacity(bytes.count)
         var index = 2
-        while index + 4 <= bytes.count {
+        while index + 2 <= bytes.count {
             guard bytes[index] == 0xFF else { return nil }
             let marker = bytes[index + 1]
-            if marker == 0xFF {
+            switch marker {
+            case 0xFF:
                 index += 1  // fill byte
                 continue
+            case 0xD9:
+                return out + [0xFF, 0xD9]
+            case 0x01, 0xD0...0xD7:
+                out += [0xFF, marker]
+                index += 2
+                continue
+            default:
+                break
             }
+            guard index + 4 <= bytes.count else { return nil }
             let length = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
             guard length >= 2, index + 2 + length <= bytes.count else { return nil }
-            let end = index + 2 + length
+            var end = index + 2 + length
+            let payload = bytes[index + 4..<end]
+            let keep: Bool =
+                switch marker {
+                case 0xE0: true
+                case 0xE2: payload.starts(with: Array("ICC_PROFILE\0".utf8))
+                case 0xEE: payload.starts(with: Array("Adobe".utf8))
+                case 0xE1...0xEF, 0xFE: false
+                default: true
+                }
+            if keep { out += bytes[index..<end] }
             if marker == 0xDA {
-                // Start of scan: the compressed image follows to the end.
-                out += bytes[index...]
-                return out
+                // The compressed scan runs to the next marker that is not a stuffed 0xFF or a restart.
+                var scan = end
+                while scan + 1 < bytes.count {
+                    let next = bytes[scan + 1]
+                    if bytes[scan] == 0xFF, next != 0x00, next != 0xFF, !(0xD0...0xD7).contains(next) { break }
+                    scan += 1
+                }
+                guard scan + 1 < bytes.count else { return nil }
+                out += bytes[end..<scan]
+                end = scan
             }
-            if marker != 0xE1, marker != 0xED, marker != 0xFE { out += bytes[index..<end] }
             index = end
         }
         return nil

@@ -110,13 +110,13 @@ extension APIHandler {
         return (report, photos)
     }
 
-    /// 现场照片 by content hash, for whoever may read cases in the city: the hash is only learned
-    /// from a case one may see.
-    func getMedia(_ input: Operations.GetMedia.Input) async throws -> Operations.GetMedia.Output {
-        let caller = Caller.current
-        let actor = try caller.actor()
-        try caller.requireRole(for: .readCase, in: grids.city ?? actor.cityCode)
-        guard let (kind, bytes) = photos.read(input.path.id) else { throw Problem.notFound("no photo has the id \(input.path.id)") }
+    /// 现场照片 of a case, for those who may read the case: a photo of another case is not found here,
+    /// even to someone who knows its hash.
+    func getCasePhoto(_ input: Operations.GetCasePhoto.Input) async throws -> Operations.GetCasePhoto.Output {
+        let (_, _, _, record) = try await visibleCase(input.path.id)
+        guard record.photos.contains(input.path.photo), let (kind, bytes) = photos.read(input.path.photo) else {
+            throw Problem.notFound("case \(record.id) has no photo \(input.path.photo)")
+        }
         let body = HTTPBody(bytes)
         return .ok(.init(body: kind == .jpeg ? .jpeg(body) : .png(body)))
     }

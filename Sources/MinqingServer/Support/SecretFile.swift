@@ -10,7 +10,8 @@ enum SecretFile {
     static func write(_ contents: Data, to path: String, replacing: Bool) throws -> Bool {
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
-        let partial = path + ".partial-\(getpid())"
+        // A name of its own per write: two requests keeping the same photo at once must not share one.
+        let partial = path + ".partial-\(getpid())-\(UUID().uuidString)"
         defer { unlink(partial) }
         let descriptor = open(partial, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else { throw StoreError.invalidConfiguration("cannot write \(partial)") }
