@@ -272,7 +272,7 @@ extension APIHandler {
         let calendar = cases.calendar
         let given = fields
         let step = try await store.act(city: city, caseID: record.id, address: caller.address) { current, now in
-            let role = Self.role(of: actor, for: action)
+            let role = Self.grant(of: actor, for: action, on: current, tree: tree)?.role ?? Self.role(of: actor, for: action)
             // Against the case as locked for this step: the lead may have changed since it was read.
             if action == .assign, let section = given.section, CaseLifecycle.allowedActions(in: current.state).contains(.assign),
                 catalog.sections[section] != current.leadDepartment
@@ -295,6 +295,10 @@ extension APIHandler {
                 throw Problem(refusal, action: action)
             case .success(let step):
                 try Self.authorize(caller, CaseLifecycle.permission(action, by: role), for: action, on: current, tree: tree)
+                // The role must reach the case itself: a head elsewhere who only handles here may not assign here.
+                guard Self.grant(of: actor, for: action, on: current, tree: tree) != nil else {
+                    throw Problem.forbidden("\(actor.username) holds no role that may \(action.rawValue) this case")
+                }
                 return (step, CaseTimers.plan(from: current, to: step.record, caseClass: caseClass, calendar: calendar, at: now))
             }
         }
@@ -330,6 +334,18 @@ extension APIHandler {
         }
     }
 
+    /// The grant in which the actor may take an action on a case: one whose role the loop allows for
+    /// the action and whose scope reaches the case's departments for it.
+    private static func grant(of actor: Actor, for action: CaseAction, on record: CaseRecord, tree: AreaTree) -> Grant? {
+        actor.grants.first { grant in
+            guard CaseLifecycle.roles(for: action).contains(grant.role) else { return false }
+            var single = actor
+            single.grants = [grant]
+            let permission = CaseLifecycle.permission(action, by: grant.role)
+            return Self.resources(of: record, for: action).contains { Policy.decide(single, permission, $0, purpose: "-", areas: tree).isAllowed }
+        }
+    }
+
     /// The role the actor takes an action in: one the loop allows for it, else any (to be refused by name).
     private static func role(of actor: Actor, for action: CaseAction) -> Role {
         let allowed = CaseLifecycle.roles(for: action)
@@ -341,13 +357,7 @@ extension APIHandler {
         let actor = try? caller.actor()
         let allowed = CaseLifecycle.allowedActions(in: record.state).filter { action in
             guard let actor else { return false }
-            return actor.grants.contains { grant in
-                guard CaseLifecycle.roles(for: action).contains(grant.role) else { return false }
-                var single = actor
-                single.grants = [grant]
-                let permission = CaseLifecycle.permission(action, by: grant.role)
-                return Self.resources(of: record, for: action).contains { Policy.decide(single, permission, $0, purpose: "-", areas: tree).isAllowed }
-            }
+            return Self.grant(of: actor, for: action, on: record, tree: tree) != nil
         }
         let light = record.light(at: now, calendar: cases.calendar, limit: catalog.classes[record.classCode]?.stageLimit(in: record.state))
         return .init(
