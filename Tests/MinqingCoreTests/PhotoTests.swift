@@ -30,7 +30,7 @@ struct PhotoTests {
 
     @Test func aJPEGKeepsItsImageAndLosesItsEXIFAndComments() throws {
         let photo = try Photo(uploaded: Self.jpeg, field: "photos[0]")
-        #expect(photo.kind == .jpeg && photo.kind.mediaType == "image/jpeg")
+        #expect(photo.kind == .jpeg)
         #expect(photo.bytes == [0xFF, 0xD8] + Self.jfif + Self.quantisation + Self.scan)
         // Cleaning a clean photo changes nothing.
         #expect(try Photo(uploaded: photo.bytes, field: "photos[0]").bytes == photo.bytes)

@@ -7,8 +7,6 @@ public struct Photo: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
         case jpeg
         case png
-
-        public var mediaType: String { self == .jpeg ? "image/jpeg" : "image/png" }
     }
 
     /// At most this many bytes a photo.

@@ -35,7 +35,7 @@ public struct HistoricBatch: Sendable {
 }
 
 extension Store {
-    /// Chains the logs and adds up the sums of cases to import: no database, any thread.
+    /// Adds up the measures' sums of cases to import (their logs are chained already): no database, any thread.
     public func prepareImport(_ cases: [HistoricCase]) -> HistoricBatch {
         HistoricBatch(cases: cases, moves: CountMoves(cases.flatMap { countChanges(from: nil, to: ($0.record, $0.events)) }))
     }
