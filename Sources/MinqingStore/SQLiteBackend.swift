@@ -1,76 +1,88 @@
 import Logging
 import NIOPosix
 import SQLKit
-import SQLiteKit
 import ServiceLifecycle
+import Synchronization
 
 /// SQLite through one connection: WAL, foreign keys on, and `synchronous=FULL` so that a committed
-/// transaction is on disk before the caller hears of it.
+/// transaction is on disk before the caller hears of it. Every statement runs on the connection's
+/// own thread (``SQLiteThread``): a transaction moves there once and runs all its statements
+/// without switching threads.
 public final class SQLiteBackend: DatabaseBackend {
     public let dialect = Dialect.sqlite
-    private let connection: SQLiteConnection
-    private let database: any SQLDatabase
+    private let handle: SQLiteConnectionHandle
+    private let thread: SQLiteThread
+    private let database: SQLiteSQLDatabase
     private let lock = AsyncSerialLock()
+    /// Set once the connection is closed; the thread has ended and takes no more work.
+    private let closed = Mutex(false)
 
-    private init(connection: SQLiteConnection) {
-        self.connection = connection
-        database = connection.sql()
+    private init(handle: SQLiteConnectionHandle, path: String, logger: Logger) {
+        self.handle = handle
+        thread = SQLiteThread(name: "sqlite \(path)")
+        database = SQLiteSQLDatabase(handle: handle, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.any())
     }
 
     public static func open(path: String, logger: Logger) async throws -> SQLiteBackend {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let backend = SQLiteBackend(connection: connection)
+        let backend = SQLiteBackend(handle: try SQLiteConnectionHandle(path: path), path: path, logger: logger)
         // A page cache of 128 MiB instead of SQLite's 2 MiB: the indexes that every write touches
         // (cases, events, the measures' sums, the audit chain) stay in memory instead of being read
         // back from the operating system's cache on each statement.
         let pragmas = [
             "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-131072",
         ]
-        for pragma in pragmas {
-            try await backend.database.raw(SQLQueryString(pragma)).run()
+        try await backend.read { db in
+            for pragma in pragmas { try await db.raw(SQLQueryString(pragma)).run() }
         }
         return backend
     }
 
+    /// Runs `body` in a transaction on the connection's thread. A task cancelled meanwhile still
+    /// commits or rolls back: the statements run to the end on that thread whatever happens to the
+    /// caller, so no transaction is left open on the only connection.
     public func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock {
+        try await onThread { database in
             try await database.raw("BEGIN IMMEDIATE").run()
             let result: T
             do {
                 result = try await body(database)
             } catch {
-                try? await uncancellable { try await $0.raw("ROLLBACK").run() }
+                try? await database.raw("ROLLBACK").run()
                 throw error
             }
             do {
-                try await uncancellable { try await $0.raw("COMMIT").run() }
+                try await database.raw("COMMIT").run()
             } catch {
-                try? await uncancellable { try await $0.raw("ROLLBACK").run() }
+                try? await database.raw("ROLLBACK").run()
                 throw error
             }
             return result
         }
     }
 
-    /// Runs a statement that must run even when the calling task is cancelled: a transaction left
-    /// open would wedge the only connection. A new task does not inherit the caller's cancellation.
-    private func uncancellable(_ statement: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
-        let database = self.database
-        try await Task { try await statement(database) }.value
-    }
-
     public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock { try await body(database) }
+        try await onThread(body)
     }
 
-    /// Waits for shutdown or cancellation, then closes the connection. The close runs in a task of
-    /// its own, since a cancelled task's thread-pool work is refused and the file would stay open.
+    private func onThread<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            guard !closed.withLock({ $0 }) else { throw SQLiteFailure(code: 21, message: "the database is closed") }
+            return try await withTaskExecutorPreference(thread) { try await body(database) }
+        }
+    }
+
+    /// Waits for shutdown or cancellation, then closes the connection.
     public func run() async throws {
         try? await gracefulShutdown()
-        try await Task { try await self.close() }.value
+        try await close()
     }
 
     public func close() async throws {
-        try await lock.withLock { try await connection.close() }
+        await lock.withLock {
+            guard !closed.withLock({ $0 }) else { return }
+            await withTaskExecutorPreference(thread) { handle.close() }
+            closed.withLock { $0 = true }
+            thread.stop()
+        }
     }
 }

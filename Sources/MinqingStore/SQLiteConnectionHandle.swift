@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import NIOCore
+import SQLKit
+import SQLiteKit
+import VaporCSQLite
+
+/// An error that SQLite reported, with its result code.
+public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
+    public let code: Int32
+    public let message: String
+
+    public var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// One `sqlite3` connection (the library sqlite-nio bundles) and its prepared statements, called
+/// synchronously. Not safe to call from two threads at once: ``SQLiteBackend`` calls it from its
+/// one thread, one transaction at a time.
+final class SQLiteConnectionHandle: @unchecked Sendable {
+    private var connection: OpaquePointer?
+    /// Prepared statements by their text. The writer's statements differ only by their number of
+    /// rows, so a batch of a size seen before compiles nothing.
+    private var statements: [String: OpaquePointer] = [:]
+    private static let statementLimit = 1_024
+
+    init(path: String) throws {
+        var connection: OpaquePointer?
+        let code = sqlite_nio_sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nil)
+        guard code == SQLITE_OK, let connection else {
+            let message = connection.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open \(path)"
+            sqlite_nio_sqlite3_close(connection)
+            throw SQLiteFailure(code: code, message: message)
+        }
+        self.connection = connection
+    }
+
+    /// Runs one statement; `onRow` sees each row it returns.
+    func execute(_ sql: String, binds: [SQLiteData], onRow: (SQLiteResultRow) -> Void) throws {
+        guard let connection else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the database is closed") }
+        let statement = try prepared(sql, on: connection)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (offset, value) in binds.enumerated() {
+            let code = bind(value, at: Int32(offset + 1), to: statement)
+            guard code == SQLITE_OK else { throw failure(code, on: connection) }
+        }
+        var columns: SQLiteResultRow.Columns?
+        while true {
+            let code = sqlite_nio_sqlite3_step(statement)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code, on: connection) }
+            let shape = columns ?? SQLiteResultRow.Columns(statement: statement)
+            columns = shape
+            var values: [SQLiteData] = []
+            values.reserveCapacity(shape.names.count)
+            for column in 0..<Int32(shape.names.count) { values.append(value(of: statement, at: column)) }
+            onRow(SQLiteResultRow(columns: shape, values: values))
+        }
+    }
+
+    func close() {
+        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        statements = [:]
+        sqlite_nio_sqlite3_close_v2(connection)
+        connection = nil
+    }
+
+    private func prepared(_ sql: String, on connection: OpaquePointer) throws -> OpaquePointer {
+        if let statement = statements[sql] { return statement }
+        if statements.count >= Self.statementLimit {
+            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            statements = [:]
+        }
+        var statement: OpaquePointer?
+        let code = sqlite_nio_sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw failure(code, on: connection) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ value: SQLiteData, at index: Int32, to statement: OpaquePointer) -> Int32 {
+        switch value {
+        case .integer(let integer): return sqlite_nio_sqlite3_bind_int64(statement, index, Int64(integer))
+        case .float(let double): return sqlite_nio_sqlite3_bind_double(statement, index, double)
+        case .null: return sqlite_nio_sqlite3_bind_null(statement, index)
+        case .text(var text):
+            return text.withUTF8 { bytes in
+                // An empty buffer may have no address, and a null pointer would bind NULL.
+                guard let base = bytes.baseAddress else { return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, transient, UInt8(SQLITE_UTF8)) }
+                return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                    sqlite_nio_sqlite3_bind_text64(statement, index, $0, UInt64(bytes.count), transient, UInt8(SQLITE_UTF8))
+                }
+            }
+        case .blob(let buffer):
+            return buffer.withUnsafeReadableBytes { bytes in
+                guard let base = bytes.baseAddress else { return sqlite_nio_sqlite3_bind_zeroblob(statement, index, 0) }
+                return sqlite_nio_sqlite3_bind_blob64(statement, index, base, UInt64(bytes.count), transient)
+            }
+        }
+    }
+
+    private func value(of statement: OpaquePointer, at column: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, column)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .text("") }
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            var buffer = ByteBufferAllocator().buffer(capacity: count)
+            if let blob = sqlite_nio_sqlite3_column_blob(statement, column) { buffer.writeBytes(UnsafeRawBufferPointer(start: blob, count: count)) }
+            return .blob(buffer)
+        default: return .null
+        }
+    }
+
+    private func failure(_ code: Int32, on connection: OpaquePointer) -> SQLiteFailure {
+        SQLiteFailure(code: code, message: String(cString: sqlite_nio_sqlite3_errmsg(connection)))
+    }
+}
+
+/// SQLite copies bound values before the bind call returns.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A row that ``SQLiteConnectionHandle`` read, decoded as sqlite-kit decodes its rows.
+struct SQLiteResultRow: SQLRow {
+    /// A statement's column names, shared by its rows.
+    final class Columns: Sendable {
+        let names: [String]
+        let positions: [String: Int]
+
+        init(statement: OpaquePointer) {
+            let names = (0..<sqlite_nio_sqlite3_column_count(statement)).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+            self.names = names
+            positions = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    let columns: Columns
+    let values: [SQLiteData]
+
+    var allColumns: [String] { columns.names }
+
+    func contains(column: String) -> Bool { columns.positions[column] != nil }
+
+    func decodeNil(column: String) throws -> Bool {
+        columns.positions[column].map { values[$0] == .null } ?? true
+    }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let position = columns.positions[column] else {
+            throw DecodingError.keyNotFound(SQLiteColumnKey(stringValue: column), .init(codingPath: [], debugDescription: "no column \(column)"))
+        }
+        return try SQLiteSQLDatabase.decoder.decode(D.self, from: values[position])
+    }
+}
+
+private struct SQLiteColumnKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// SQLKit over ``SQLiteConnectionHandle``: each statement runs at once on the calling thread, which
+/// ``SQLiteBackend`` makes its own thread.
+struct SQLiteSQLDatabase: SQLDatabase {
+    static let encoder = SQLiteDataEncoder()
+    static let decoder = SQLiteDataDecoder()
+
+    let handle: SQLiteConnectionHandle
+    let logger: Logger
+    let eventLoop: any EventLoop
+
+    var dialect: any SQLDialect { SQLiteDialect() }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        eventLoop.makeCompletedFuture { try run(query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try run(query, onRow)
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
+        let (sql, binds) = serialize(query)
+        logger.debug("\(sql)")
+        try handle.execute(sql, binds: try binds.map { try Self.encoder.encode($0) }) { onRow($0) }
+    }
+}
