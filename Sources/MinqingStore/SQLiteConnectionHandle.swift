@@ -88,7 +88,9 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
         case .text(var text):
             return text.withUTF8 { bytes in
                 // An empty buffer may have no address, and a null pointer would bind NULL.
-                guard let base = bytes.baseAddress else { return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, transient, UInt8(SQLITE_UTF8)) }
+                guard let base = bytes.baseAddress else {
+                    return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, transient, UInt8(SQLITE_UTF8))
+                }
                 return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
                     sqlite_nio_sqlite3_bind_text64(statement, index, $0, UInt64(bytes.count), transient, UInt8(SQLITE_UTF8))
                 }

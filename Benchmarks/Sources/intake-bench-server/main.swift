@@ -5,6 +5,8 @@
 //   group-commit-unaudited — the same without the audit entry: what the audit log costs a batched write.
 //   fsync        — a bare route that inserts one row in a transaction of its own: the ceiling of one
 //                  fsync per insert on this disk. What group commit buys.
+//   http-only    — the bare route answering at once, writing nothing: what HTTP alone costs on these
+//                  cores beside wrk, the ceiling no route can pass.
 // Usage: intake-bench-server DATA|postgres://… PORT MODE
 import Foundation
 import Hummingbird
@@ -15,8 +17,11 @@ import MinqingServer
 import SQLKit
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let port = Int(arguments[2]), ["group-commit", "group-commit-unaudited", "fsync"].contains(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: intake-bench-server DATA|postgres://… PORT group-commit|group-commit-unaudited|fsync\n".utf8))
+guard arguments.count == 4, let port = Int(arguments[2]), ["group-commit", "group-commit-unaudited", "fsync", "http-only"].contains(arguments[3])
+else {
+    FileHandle.standardError.write(
+        Data("usage: intake-bench-server DATA|postgres://… PORT group-commit|group-commit-unaudited|fsync|http-only\n".utf8)
+    )
     exit(2)
 }
 let mode = arguments[3]
@@ -51,7 +56,9 @@ try await Store.with(configuration.databaseLocation, logger: logger) { opened in
     let router = Router()
     router.post("/intake") { _, _ -> Response in
         let id: Int64
-        if mode != "fsync" {
+        if mode == "http-only" {
+            id = 1
+        } else if mode != "fsync" {
             id = try await store.report(report).record.id
         } else {
             id = try await store.backend.transaction { db in

@@ -489,20 +489,27 @@ extension Store {
     func recurrences(of reports: [CaseReport], at now: Int64, db: any SQLDatabase) async throws -> [Int64?] {
         guard let city = reports.first?.cityCode else { return [] }
         let since = now - Int64(CaseProximity.recurrenceDays) * 86_400_000
-        let boxes: [any SQLExpression] = reports.map { report in
+        // One whole condition per place and class, each answered by `cases_recurrence` alone (the
+        // engines take the union); reports at the same place and of the same class ask once.
+        struct Place: Hashable {
+            var classCode: String
+            var longitude: Double
+            var latitude: Double
+        }
+        var places = Set<Place>()
+        var conditions: [any SQLExpression] = []
+        for report in reports where places.insert(Place(classCode: report.classCode, longitude: report.longitude, latitude: report.latitude)).inserted
+        {
             let box = CaseProximity.box(around: GeoPoint(longitude: report.longitude, latitude: report.latitude))
             let condition: SQLQueryString = """
-                class_code = \(bind: report.classCode) AND lat BETWEEN \(bind: box.latitude.lowerBound) AND \(bind: box.latitude.upperBound) \
-                AND lng BETWEEN \(bind: box.longitude.lowerBound) AND \(bind: box.longitude.upperBound)
+                city_code = \(bind: city) AND class_code = \(bind: report.classCode) \
+                AND lat BETWEEN \(bind: box.latitude.lowerBound) AND \(bind: box.latitude.upperBound) \
+                AND lng BETWEEN \(bind: box.longitude.lowerBound) AND \(bind: box.longitude.upperBound) AND closed_at >= \(bind: since)
                 """
-            return SQLGroupExpression(condition)
+            conditions.append(SQLGroupExpression(condition))
         }
         let rows = try await db.raw(
-            """
-            SELECT id, class_code, lng, lat, state, reported_at, closed_at FROM cases
-            WHERE city_code = \(bind: city) AND closed_at >= \(bind: since) AND class_code IN (\(binds: Array(Set(reports.map(\.classCode)))))
-            AND (\(SQLList(boxes, separator: SQLRaw(" OR "))))
-            """
+            "SELECT id, class_code, lng, lat, state, reported_at, closed_at FROM cases WHERE \(SQLList(conditions, separator: SQLRaw(" OR ")))"
         ).all()
         var byClass: [String: [NearbyCase]] = [:]
         for row in rows {

@@ -463,5 +463,13 @@ enum Migrations {
                 "ALTER TABLE cases ADD COLUMN photos TEXT NOT NULL DEFAULT '[]'",
             ]
         },
+        Migration(id: "0020_recurrence_index") { _ in
+            // 复发: the writer looks, for each batch, for closed cases of a class around each report.
+            // Through `cases_nearby` it read every case in the band of latitude, open ones too, and
+            // then each row: a place reported a thousand times (a market, a crossing) cost every
+            // later batch milliseconds. This index holds closed cases only, with what the question
+            // asks, so the search reads nothing else.
+            ["CREATE INDEX cases_recurrence ON cases (city_code, class_code, lat, lng, closed_at) WHERE closed_at IS NOT NULL"]
+        },
     ]
 }
