@@ -1,3 +1,4 @@
+import Foundation
 import MinqingCore
 import MinqingStore
 
@@ -20,5 +21,17 @@ extension APIHandler {
     func currentTree() throws -> AreaTree {
         guard let tree = grids.tree else { throw Problem.unavailable("the grid index is still loading") }
         return tree
+    }
+}
+
+extension APIHandler {
+    /// A purpose for reading personal data in full (办理事项), trimmed; `nil` when none was stated.
+    /// It is written in the audit log as given, so it must be plain text.
+    static func statedPurpose(_ raw: String?) throws -> String? {
+        guard let purpose = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !purpose.isEmpty else { return nil }
+        guard !purpose.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw Problem.badRequest("purpose must be plain text without control characters")
+        }
+        return purpose
     }
 }

@@ -20,4 +20,24 @@ struct PersonalDataTests {
         #expect(IdentityNumber.problem("1101051949123100") == "an identity number has 17 digits and a check character")
         #expect(IdentityNumber.problem("11010519491231００2X") == "an identity number has 17 digits and a check character")
     }
+
+    @Test func aReportersContactIsCheckedByFieldAndMaskedForEveryAnswer() throws {
+        let sent = try ReporterContact.checked(name: "  张三丰 ", phone: "+86 138-1234-5678").get()
+        #expect(sent == ReporterContact(name: "张三丰", phone: "+8613812345678"))
+        #expect(sent?.masked == ReporterContact(name: "张**", phone: "+86*******5678"))
+        #expect(try ReporterContact.checked(name: nil, phone: "0660-3312345").get() == ReporterContact(name: nil, phone: "06603312345"))
+        #expect(try ReporterContact.checked(name: nil, phone: nil).get() == nil)
+        func field(_ name: String?, _ phone: String?) -> String? {
+            if case .failure(let problem) = ReporterContact.checked(name: name, phone: phone) { return problem.field }
+            return nil
+        }
+        #expect(field(nil, "1234") == "contact.phone")
+        #expect(field(nil, "1381234567890123") == "contact.phone")
+        #expect(field(nil, "138１２３45678") == "contact.phone")
+        #expect(field(nil, "++8613812345678") == "contact.phone")
+        #expect(field("", nil) == "contact.name")
+        #expect(field(String(repeating: "名", count: 51), nil) == "contact.name")
+        #expect(field("张\u{0}三", "13812345678") == "contact.name")
+        #expect(field(String(repeating: "名", count: 50), "13812345678") == nil)
+    }
 }

@@ -649,3 +649,99 @@ struct CasePhotosAPITests {
         }
     }
 }
+
+/// 报告人联系方式: the person behind a hotline report, masked to everyone, in full only to the
+/// command center for a stated purpose, and every full read in the audit log.
+struct ReporterContactAPITests {
+    typealias Loop = CasesAPITests
+
+    static func hotlineBody(contact: String) -> String {
+        #"{"class": "C0101", "description": "市民来电：井盖缺失", "source": "hotline", "location": {"lng": \#(Loop.point.longitude), "lat": \#(Loop.point.latitude)}, "contact": \#(contact)}"#
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func theContactIsMaskedToDepartmentsAndReadInFullOnlyWithAPurposeAndAnAuditEntry(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let created = try await server.request(
+                "/api/v1/cases",
+                .post,
+                key: people.center,
+                json: Self.hotlineBody(contact: #"{"name": "张三丰", "phone": "138-1234-5678"}"#)
+            )
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require((try created.json()["id"] as? NSNumber)?.int64Value)
+            #expect(try created.json()["contact"] as? [String: String] == ["name": "张**", "phone": "138****5678"])
+            #expect(!created.text.contains("12345678"))
+
+            // The department the case is dispatched to sees it masked, and may not read it in full.
+            try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+            try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)
+            let seen = try await server.request("/api/v1/cases/\(id)", key: people.department)
+            #expect(try seen.json()["contact"] as? [String: String] == ["name": "张**", "phone": "138****5678"])
+            let purpose = "%E5%9B%9E%E8%AE%BF"  // 回访
+            let refused = try await server.request("/api/v1/cases/\(id)/contact?purpose=\(purpose)", key: people.department)
+            #expect(refused.status == .forbidden, "\(refused.text)")
+            #expect(!refused.text.contains("5678"))
+            // A department without the case does not learn it exists.
+            #expect(try await server.request("/api/v1/cases/\(id)/contact?purpose=\(purpose)", key: people.otherDepartment).status == .notFound)
+            // The command center: a purpose first, then the contact in full.
+            let unstated = try await server.request("/api/v1/cases/\(id)/contact", key: people.center)
+            #expect(unstated.status == .badRequest)
+            #expect(try unstated.problem().detail.hasPrefix("purpose:"))
+            let full = try await server.request("/api/v1/cases/\(id)/contact?purpose=\(purpose)", key: people.center)
+            #expect(full.status == .ok, "\(full.text)")
+            #expect(try full.json() as? [String: String] == ["name": "张三丰", "phone": "13812345678"])
+
+            // One audit entry for the one full read, with its purpose; nothing in the case log or the row in clear.
+            let auditor = try await server.key(for: "sj-\(server.credentials.city)")
+            let reads = try await server.request("/api/v1/audit?action=cases.read_contact", key: auditor).json()
+            #expect(reads["total"] as? Int == 1)
+            let entry = try #require((reads["items"] as? [[String: Any]])?.first)
+            #expect(entry["purpose"] as? String == "回访")
+            #expect(entry["target"] as? String == "cases/\(id)")
+            #expect(entry["actor"] as? String == "zhzx-\(Loop.town)")
+            let log = try await server.request("/api/v1/cases/\(id)/history", key: people.center)
+            #expect(!log.text.contains("5678") && !log.text.contains("三丰"))
+            let row = try await server.store.backend.read { db in
+                try await db.raw("SELECT contact_masked, contact_sealed FROM cases WHERE id = \(bind: id)").first()!
+            }
+            #expect(!(try row.decode(column: "contact_sealed", as: String.self)).contains("13812345678"))
+            #expect(try row.decode(column: "contact_masked", as: String.self).contains("138****5678"))
+
+            // A case reported without a contact has none to read.
+            let plain = try await Loop.report(server, people)
+            #expect(try await server.request("/api/v1/cases/\(plain)/contact?purpose=\(purpose)", key: people.center).status == .notFound)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aBadContactIsRefusedByItsFieldAndWritesNothing(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            func cases() async throws -> Int {
+                try await server.store.backend.read { db in
+                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            let before = try await cases()
+            let refusals = [
+                (#"{"phone": "138abc"}"#, "contact.phone: a phone number of 5 to 15 digits"),
+                (#"{"phone": "1234"}"#, "contact.phone: a phone number of 5 to 15 digits"),
+                (#"{"name": "  "}"#, "contact.name: leave the name out"),
+                (#"{"name": "\#(String(repeating: "名", count: 51))"}"#, "contact.name: at most 50 characters"),
+                (#"{"name": "a\u0007b"}"#, "contact.name: control characters are not allowed"),
+            ]
+            for (contact, detail) in refusals {
+                let refused = try await server.request("/api/v1/cases", .post, key: people.center, json: Self.hotlineBody(contact: contact))
+                #expect(refused.status == .badRequest, "\(contact): \(refused.text)")
+                #expect(try refused.problem().detail.hasPrefix(detail), "\(refused.text)")
+            }
+            #expect(try await cases() == before)
+            // An empty contact is no contact.
+            let empty = try await server.request("/api/v1/cases", .post, key: people.center, json: Self.hotlineBody(contact: "{}"))
+            #expect(empty.status == .created, "\(empty.text)")
+            #expect(try empty.json()["contact"] == nil)
+        }
+    }
+}

@@ -23,6 +23,27 @@ struct PersonStoreTests {
         try await Self.withCity(database) { store, areas in
             let grid = areas.first { $0.level == .grid }!.code
             let before = try PersonalDataCipher(keyRing: Self.old)
+            // A hotline caller's contact, sealed with the case; a report with a contact and no key is
+            // refused. Sealed data in cases alone keeps the server from making a new key.
+            #expect(try await !store.holdsSealedPersonalData())
+            let contact = ReporterContact(name: "张三", phone: "13812345678")
+            let report = CaseReport(
+                cityCode: "449900",
+                classCode: "C0101",
+                source: .hotline,
+                areaCode: grid,
+                level: .village,
+                longitude: 115,
+                latitude: 23,
+                description: "来电",
+                reporter: "operator",
+                contact: contact
+            )
+            await #expect(throws: StoreError.self) { _ = try await store.report(report) }
+            guard case .created(let reported) = try await store.report(report, cipher: before) else { throw StoreTestError("not created") }
+            #expect(reported.maskedContact == ReporterContact(name: "张*", phone: "138****5678"))
+            #expect(try await store.caseRecord(city: "449900", id: reported.id)?.maskedContact == reported.maskedContact)
+            #expect(try await store.holdsSealedPersonalData())
             var people: [Person] = []
             for index in 0..<5 {
                 people.append(
@@ -37,14 +58,17 @@ struct PersonStoreTests {
                     )
                 )
             }
-            // The new key first, the old one still in the ring: everything opens, and rotation re-seals 9 values.
+            // The new key first, the old one still in the ring: everything opens, and rotation re-seals
+            // 9 identifiers and the contact.
             let ring = try PersonalDataCipher(keyRing: "\(Self.new),\(Self.old)")
             #expect(try await store.person(city: "449900", id: people[1].id, cipher: ring) == people[1])
-            #expect(try await store.rotatePersonalData(cipher: ring) == 9)
+            #expect(try await store.reporterContact(city: "449900", caseID: reported.id, cipher: ring) == contact)
+            #expect(try await store.rotatePersonalData(cipher: ring) == 10)
             #expect(try await store.rotatePersonalData(cipher: ring) == 0)
             // The old key can go: the new one alone opens every value.
             let after = try PersonalDataCipher(keyRing: Self.new)
             for person in people { #expect(try await store.person(city: "449900", id: person.id, cipher: after) == person) }
+            #expect(try await store.reporterContact(city: "449900", caseID: reported.id, cipher: after) == contact)
             await #expect(throws: PersonalDataCipher.Failure.self) { _ = try await store.person(city: "449900", id: people[1].id, cipher: before) }
             // A value moved to another row does not open there.
             try await store.backend.transaction { db in

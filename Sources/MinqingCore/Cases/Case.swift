@@ -38,6 +38,9 @@ public struct CaseRecord: Sendable, Hashable {
     /// The account that reported it, by username and id (a resident sees their own reports).
     public var reporter: String
     public var reporterAccountID: Int64?
+    /// How to reach the person behind the report, masked as every answer shows it; the full
+    /// contact is sealed apart (``ReporterContact``).
+    public var maskedContact: ReporterContact?
     /// 主办: the department leading it once dispatched.
     public var leadDepartment: String?
     /// 协办: departments assisting the lead.
@@ -82,6 +85,7 @@ public struct CaseRecord: Sendable, Hashable {
         description: String,
         reporter: String,
         reporterAccountID: Int64? = nil,
+        maskedContact: ReporterContact? = nil,
         leadDepartment: String? = nil,
         coDepartments: [String] = [],
         section: String? = nil,
@@ -112,6 +116,7 @@ public struct CaseRecord: Sendable, Hashable {
         self.description = description
         self.reporter = reporter
         self.reporterAccountID = reporterAccountID
+        self.maskedContact = maskedContact
         self.leadDepartment = leadDepartment
         self.coDepartments = coDepartments
         self.section = section
@@ -239,6 +244,9 @@ public struct CaseReport: Sendable, Hashable {
     public var description: String
     public var reporter: String
     public var reporterAccountID: Int64?
+    /// The person behind the report, in full: the store seals it and keeps only its masked form
+    /// in the case.
+    public var contact: ReporterContact?
     /// The client's key for retries (`Idempotency-Key`).
     public var idempotencyKey: String?
     /// The client's address, for the audit log.
@@ -260,6 +268,7 @@ public struct CaseReport: Sendable, Hashable {
         description: String,
         reporter: String,
         reporterAccountID: Int64? = nil,
+        contact: ReporterContact? = nil,
         idempotencyKey: String? = nil,
         address: String? = nil,
         linkedTo: Int64? = nil,
@@ -278,6 +287,7 @@ public struct CaseReport: Sendable, Hashable {
         self.description = description
         self.reporter = reporter
         self.reporterAccountID = reporterAccountID
+        self.contact = contact
         self.idempotencyKey = idempotencyKey
         self.address = address
     }
@@ -289,6 +299,8 @@ public struct CaseReport: Sendable, Hashable {
             "description": .string(description), "reporter": .string(reporter),
         ]
         if !photos.isEmpty { sent["photos"] = .array(photos.map(JSONValue.string)) }
+        if let name = contact?.name { sent["contact_name"] = .string(name) }
+        if let phone = contact?.phone { sent["contact_phone"] = .string(phone) }
         return JSONValue.object(sent).serialized
     }
 
@@ -318,6 +330,7 @@ public struct CaseReport: Sendable, Hashable {
             description: description,
             reporter: reporter,
             reporterAccountID: reporterAccountID,
+            maskedContact: contact?.masked,
             photos: photos,
             linkedTo: linkedTo,
             reportedAt: now,

@@ -17,6 +17,11 @@ extension APIHandler {
         if let problem = CaseIntakeRules.problem(description: body.description, idempotencyKey: input.headers.idempotencyKey) {
             throw Problem.badRequest(problem.description)
         }
+        let contact: ReporterContact?
+        switch ReporterContact.checked(name: body.contact?.name, phone: body.contact?.phone) {
+        case .success(let checked): contact = checked
+        case .failure(let problem): throw Problem.badRequest(problem.description)
+        }
         let catalog = try await cases.current(city: city) { $0.classes[body._class] != nil }
         guard let caseClass = catalog.classes[body._class], caseClass.limit != nil else {
             throw Problem.unprocessable("class: \(body._class) is not a case subclass of this city (GET the classes for the list)")
@@ -43,10 +48,12 @@ extension APIHandler {
                 description: body.description.trimmingCharacters(in: .whitespacesAndNewlines),
                 reporter: actor.username,
                 reporterAccountID: actor.accountID,
+                contact: contact,
                 idempotencyKey: input.headers.idempotencyKey,
                 address: caller.address,
                 photos: photoIDs
-            )
+            ),
+            cipher: contact == nil ? nil : try keys.cipher()
         )
         let replayed: Operations.CreateCase.Output.Created.Headers.IdempotencyReplayedPayload
         if case .repeated = outcome { replayed = ._true } else { replayed = ._false }
@@ -119,6 +126,40 @@ extension APIHandler {
         }
         let body = HTTPBody(bytes)
         return .ok(.init(body: kind == .jpeg ? .jpeg(body) : .png(body)))
+    }
+
+    /// 报告人联系方式 in full, for the return call: a role that may read personal data in full (never
+    /// a department), a stated purpose, and an audit entry saying who read it and why.
+    func getCaseContact(_ input: Operations.GetCaseContact.Input) async throws -> Operations.GetCaseContact.Output {
+        let (caller, actor, tree, record) = try await visibleCase(input.path.id)
+        guard let purpose = try Self.statedPurpose(input.query.purpose) else {
+            throw Problem.badRequest("purpose: say why the contact is needed in full (for example 回访, the return call)")
+        }
+        try caller.authorize(
+            .readPersonInFull,
+            Resource(city: record.cityCode, area: record.areaCode),
+            purpose: purpose,
+            areas: tree,
+            notFound: "no case has the id \(record.id)"
+        )
+        guard let contact = try await store.reporterContact(city: record.cityCode, caseID: record.id, cipher: try keys.cipher()) else {
+            throw Problem.notFound("case \(record.id) was reported without a contact")
+        }
+        try await store.recordPersonalDataRead(
+            AuditRecord(
+                at: store.nowMilliseconds,
+                cityCode: record.cityCode,
+                actor: actor.username,
+                action: "cases.read_contact",
+                target: CaseRecord.auditTarget(record.id),
+                areaCode: record.areaCode,
+                purpose: purpose,
+                address: caller.address,
+                detail: "reporter contact"
+            ),
+            persons: []
+        )
+        return .ok(.init(body: .json(.init(name: contact.name, phone: contact.phone))))
     }
 
     func getCase(_ input: Operations.GetCase.Input) async throws -> Operations.GetCase.Output {
@@ -370,6 +411,7 @@ extension APIHandler {
             location: .init(lng: record.longitude, lat: record.latitude),
             description: record.description,
             reporter: record.reporter,
+            contact: record.maskedContact.map { .init(name: $0.name, phone: $0.phone) },
             leadDepartment: record.leadDepartment,
             coDepartments: record.coDepartments,
             section: record.section,

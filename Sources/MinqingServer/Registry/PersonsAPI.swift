@@ -76,7 +76,7 @@ extension APIHandler {
         let (caller, actor, city, tree, person, notFound) = try await resident(input.path.id, for: .readPerson)
         let resource = Resource(city: city, area: person.areaCode)
         try caller.authorize(.readPerson, resource, areas: tree, notFound: notFound)
-        guard let purpose = input.query.purpose?.trimmingCharacters(in: .whitespacesAndNewlines), !purpose.isEmpty else {
+        guard let purpose = try Self.statedPurpose(input.query.purpose) else {
             try await recordRead(
                 actor,
                 city: city,
@@ -86,9 +86,6 @@ extension APIHandler {
                 persons: [person]
             )
             return .ok(.init(body: .json(.init(person.masked, masked: true))))
-        }
-        guard !purpose.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw Problem.badRequest("purpose must be plain text without control characters")
         }
         try caller.authorize(.readPersonInFull, resource, purpose: purpose, areas: tree, notFound: notFound)
         try await recordRead(

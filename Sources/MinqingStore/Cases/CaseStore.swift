@@ -29,6 +29,8 @@ public struct CaseLogEntry: Sendable, Hashable {
 final class IntakeQueue: Sendable {
     struct Entry {
         var report: CaseReport
+        /// Seals the report's contact, when it has one.
+        var cipher: PersonalDataCipher?
         var continuation: CheckedContinuation<IntakeOutcome, any Error>
     }
 
@@ -72,10 +74,14 @@ extension Store {
     /// Opens a case: returns once the case, its first event, its audit entry and its idempotency
     /// key are committed (durable on disk), written in one transaction with the reports that
     /// arrived meanwhile. A retry with a key already used for the same request returns that case;
-    /// the same key with another request is a conflict.
-    public func report(_ report: CaseReport) async throws -> IntakeOutcome {
-        try await withCheckedThrowingContinuation { continuation in
-            if intakeQueue.add(.init(report: report, continuation: continuation)) {
+    /// the same key with another request is a conflict. A report with a ``CaseReport/contact`` needs
+    /// the cipher that seals it.
+    public func report(_ report: CaseReport, cipher: PersonalDataCipher? = nil) async throws -> IntakeOutcome {
+        if report.contact != nil && cipher == nil {
+            throw StoreError.invalidConfiguration("a report with a contact needs the key of residents' identifiers to seal it")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            if intakeQueue.add(.init(report: report, cipher: cipher, continuation: continuation)) {
                 Task { await self.drainIntake() }
             }
         }
@@ -86,13 +92,13 @@ extension Store {
             let batch = intakeQueue.take(Self.intakeBatchLimit)
             if batch.isEmpty { return }
             do {
-                let outcomes = try await writeReports(batch.map(\.report))
+                let outcomes = try await writeReports(batch.map { ($0.report, $0.cipher) })
                 for (entry, outcome) in zip(batch, outcomes) { entry.continuation.resume(with: outcome) }
             } catch {
                 // One report's failure must not fail the others: write them one by one.
                 for entry in batch {
                     do {
-                        entry.continuation.resume(with: try await writeReports([entry.report])[0])
+                        entry.continuation.resume(with: try await writeReports([(entry.report, entry.cipher)])[0])
                     } catch {
                         entry.continuation.resume(throwing: error)
                     }
@@ -101,8 +107,9 @@ extension Store {
         }
     }
 
-    private func writeReports(_ reports: [CaseReport]) async throws -> [Result<IntakeOutcome, any Error>] {
+    private func writeReports(_ submitted: [(report: CaseReport, cipher: PersonalDataCipher?)]) async throws -> [Result<IntakeOutcome, any Error>] {
         let now = nowMilliseconds
+        let reports = submitted.map(\.report)
         return try await backend.transaction { db in
             var outcomes = [Result<IntakeOutcome, any Error>?](repeating: nil, count: reports.count)
             // Retries: keys seen before, and keys repeated within this batch.
@@ -153,6 +160,7 @@ extension Store {
                 let recurrences = try await recurrences(of: fresh.map { reports[$0] }, at: now, db: db)
                 var steps: [CaseStep] = []
                 steps.reserveCapacity(fresh.count)
+                var sealedContacts: [Int64: String] = [:]
                 for (position, (index, id)) in zip(fresh, ids).enumerated() {
                     var report = reports[index]
                     report.linkedTo = recurrences[position]
@@ -160,8 +168,11 @@ extension Store {
                     step.record.lastHash = Self.chain("", step.event)
                     steps.append(step)
                     created[index] = step.record
+                    if let contact = report.contact, let cipher = submitted[index].cipher {
+                        sealedContacts[id] = try cipher.seal(contact.json.serialized, context: Self.sealContext("cases", id, "contact_sealed"))
+                    }
                 }
-                try await insertCases(steps.map(\.record), db: db)
+                try await insertCases(steps.map(\.record), sealedContacts: sealedContacts, db: db)
                 try await insertEvents(steps.map { ($0.event, "", $0.record.lastHash) }, db: db)
                 try await moveCounts(steps.flatMap { countChanges(from: nil, to: ($0.record, [$0.event])) }, db: db)
                 let keyed = fresh.filter { reports[$0].idempotencyKey != nil }
@@ -352,7 +363,7 @@ extension Store {
 
     static let caseColumns = [
         "id", "city_code", "class_code", "state", "source", "area_code", "areas_above", "level", "lng", "lat", "description", "reporter",
-        "reporter_account_id",
+        "reporter_account_id", "contact_masked",
         "lead_department",
         "co_departments", "section", "photos", "suspended_from", "paused_at", "requested_extension_days", "merged_into", "linked_to", "reported_at",
         "updated_at",
@@ -364,7 +375,8 @@ extension Store {
             SQLBind(record.id), SQLBind(record.cityCode), SQLBind(record.classCode), SQLBind(record.state.rawValue), SQLBind(record.source.rawValue),
             SQLBind(record.areaCode), SQLBind(JSONValue.array(record.areasAbove.map(JSONValue.string)).serialized), SQLBind(record.level.rawValue),
             SQLBind(record.longitude), SQLBind(record.latitude),
-            SQLBind(record.description), SQLBind(record.reporter), SQLBind(record.reporterAccountID), SQLBind(record.leadDepartment),
+            SQLBind(record.description), SQLBind(record.reporter), SQLBind(record.reporterAccountID),
+            SQLBind(record.maskedContact?.json.serialized), SQLBind(record.leadDepartment),
             SQLBind(JSONValue.array(record.coDepartments.map(JSONValue.string)).serialized), SQLBind(record.section),
             SQLBind(JSONValue.array(record.photos.map(JSONValue.string)).serialized), SQLBind(record.suspendedFrom?.rawValue),
             SQLBind(record.pausedAt), SQLBind(record.requestedExtensionDays.map(Int64.init)), SQLBind(record.mergedInto),
@@ -373,13 +385,28 @@ extension Store {
         ]
     }
 
-    func insertCases(_ records: [CaseRecord], db: any SQLDatabase) async throws {
+    /// Inserts new cases; `sealedContacts` holds the sealed ``ReporterContact`` of those that came
+    /// with one, by case id (the case's row keeps it beside the masked form, outside the projection).
+    func insertCases(_ records: [CaseRecord], sealedContacts: [Int64: String] = [:], db: any SQLDatabase) async throws {
         try await db.raw(
             """
-            INSERT INTO cases (\(unsafeRaw: Self.caseColumns.joined(separator: ", "))) \(unsafeRaw: types.givenIdentity)
-            VALUES \(SQLList(records.map { SQLGroupExpression(Self.caseValues($0)) }))
+            INSERT INTO cases (\(unsafeRaw: Self.caseColumns.joined(separator: ", ")), contact_sealed) \(unsafeRaw: types.givenIdentity)
+            VALUES \(SQLList(records.map { SQLGroupExpression(Self.caseValues($0) + [SQLBind(sealedContacts[$0.id])]) }))
             """
         ).run()
+    }
+
+    /// The full contact of the person behind a case, or `nil` when the report came without one.
+    /// Only for a reader the policy allowed, who stated a purpose; the caller logs the read.
+    public func reporterContact(city: String, caseID: Int64, cipher: PersonalDataCipher) async throws -> ReporterContact? {
+        let sealed = try await backend.read { db in
+            try await db.raw("SELECT contact_sealed FROM cases WHERE id = \(bind: caseID) AND city_code = \(bind: city)").first()?
+                .decode(column: "contact_sealed", as: String?.self)
+        }
+        guard let sealed else { return nil }
+        return ReporterContact(
+            json: try JSONValue(parsing: Array(try cipher.open(sealed, context: Self.sealContext("cases", caseID, "contact_sealed")).utf8))
+        )
     }
 
     func updateCase(_ record: CaseRecord, expectedEvents: Int64, db: any SQLDatabase) async throws {
@@ -436,6 +463,9 @@ extension Store {
             description: try row.decode(column: "description", as: String.self),
             reporter: try row.decode(column: "reporter", as: String.self),
             reporterAccountID: try row.decode(column: "reporter_account_id", as: Int64?.self),
+            maskedContact: try row.decode(column: "contact_masked", as: String?.self).flatMap {
+                ReporterContact(json: try JSONValue(parsing: Array($0.utf8)))
+            },
             leadDepartment: try row.decode(column: "lead_department", as: String?.self),
             coDepartments: try codes("co_departments"),
             section: try row.decode(column: "section", as: String?.self),

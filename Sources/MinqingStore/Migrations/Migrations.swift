@@ -471,5 +471,13 @@ enum Migrations {
             // asks, so the search reads nothing else.
             ["CREATE INDEX cases_recurrence ON cases (city_code, class_code, lat, lng, closed_at) WHERE closed_at IS NOT NULL"]
         },
+        Migration(id: "0021_reporter_contact") { _ in
+            // 报告人联系方式: the person behind a report, masked as every answer shows it, and sealed
+            // (AES-GCM under the key of residents' identifiers) for those who may read it in full.
+            [
+                "ALTER TABLE cases ADD COLUMN contact_masked TEXT",
+                "ALTER TABLE cases ADD COLUMN contact_sealed TEXT",
+            ]
+        },
     ]
 }

@@ -39,8 +39,8 @@ extension Store {
             let id = try row!.decode(column: "id", as: Int64.self)
             // Sealed after the insert: the row's id is part of what each value is bound to.
             try await db.update("persons")
-                .set("identity_number", to: try identity.map { try cipher.seal($0, context: Self.sealContext(id, "identity_number")) })
-                .set("phone", to: try phone.map { try cipher.seal($0, context: Self.sealContext(id, "phone")) })
+                .set("identity_number", to: try identity.map { try cipher.seal($0, context: Self.sealContext("persons", id, "identity_number")) })
+                .set("phone", to: try phone.map { try cipher.seal($0, context: Self.sealContext("persons", id, "phone")) })
                 .where("id", .equal, id).run()
             try await appendAudit(
                 AuditRecord(
@@ -129,45 +129,63 @@ extension Store {
         }
     }
 
-    /// Re-seals every identifier not sealed under the cipher's current key, in batches, each its own
-    /// transaction (a stopped rotation resumes where it was). Returns how many values were re-sealed.
+    /// Where personal data is sealed: residents' identifiers, and the contacts of reporters
+    /// (``sealContext(_:_:_:)`` names each value's place).
+    private static let sealedColumns = [("persons", ["identity_number", "phone"]), ("cases", ["contact_sealed"])]
+
+    /// Re-seals every sealed value not sealed under the cipher's current key, in batches, each its
+    /// own transaction (a stopped rotation resumes where it was). Returns how many were re-sealed.
     public func rotatePersonalData(cipher: PersonalDataCipher) async throws -> Int {
         var rotated = 0
-        var after: Int64 = 0
-        while true {
-            let rows = try await backend.read { db in
-                try await db.select().columns("id", "identity_number", "phone").from("persons").where("id", .greaterThan, after).orderBy("id")
-                    .limit(1000).all()
-            }
-            guard let last = rows.last else { return rotated }
-            after = try last.decode(column: "id", as: Int64.self)
-            var changes: [(Int64, String, String)] = []
-            for row in rows {
-                let id = try row.decode(column: "id", as: Int64.self)
-                for column in ["identity_number", "phone"] {
-                    guard let sealed = try row.decode(column: column, as: String?.self), cipher.needsRotation(sealed) else { continue }
-                    changes.append((id, column, try cipher.rotate(sealed, context: Self.sealContext(id, column))))
+        for (table, columns) in Self.sealedColumns {
+            var after: Int64 = 0
+            while true {
+                let rows = try await backend.read { db in
+                    try await db.raw(
+                        """
+                        SELECT id, \(SQLList(columns.map { SQLIdentifier($0) })) FROM \(ident: table) WHERE id > \(bind: after) \
+                        AND (\(SQLList(columns.map { SQLRaw("\($0) IS NOT NULL") }, separator: SQLRaw(" OR ")))) ORDER BY id LIMIT 1000
+                        """
+                    ).all()
                 }
-            }
-            guard !changes.isEmpty else { continue }
-            try await backend.transaction { db in
-                for (id, column, sealed) in changes {
-                    try await db.update("persons").set(SQLIdentifier(column), to: sealed).where("id", .equal, id).run()
+                guard let last = rows.last else { break }
+                after = try last.decode(column: "id", as: Int64.self)
+                var changes: [(Int64, String, String)] = []
+                for row in rows {
+                    let id = try row.decode(column: "id", as: Int64.self)
+                    for column in columns {
+                        guard let sealed = try row.decode(column: column, as: String?.self), cipher.needsRotation(sealed) else { continue }
+                        changes.append((id, column, try cipher.rotate(sealed, context: Self.sealContext(table, id, column))))
+                    }
                 }
+                guard !changes.isEmpty else { continue }
+                try await backend.transaction { db in
+                    for (id, column, sealed) in changes {
+                        try await db.update(table).set(SQLIdentifier(column), to: sealed).where("id", .equal, id).run()
+                    }
+                }
+                rotated += changes.count
             }
-            rotated += changes.count
         }
+        return rotated
     }
 
-    /// Whether any identifier is sealed in the database (before migrations, nothing is).
+    /// Whether any personal data is sealed in the database (before migrations, nothing is).
     public func holdsSealedPersonalData() async throws -> Bool {
-        guard try await !pendingMigrations().contains("0007_persons") else { return false }
+        let pending = try await pendingMigrations()
+        guard !pending.contains("0007_persons") else { return false }
         return try await backend.read { db in
-            try await db.raw("SELECT id FROM persons WHERE identity_number IS NOT NULL OR phone IS NOT NULL LIMIT 1").first() != nil
+            if try await db.raw("SELECT id FROM persons WHERE identity_number IS NOT NULL OR phone IS NOT NULL LIMIT 1").first() != nil {
+                return true
+            }
+            guard !pending.contains("0021_reporter_contact") else { return false }
+            return try await db.raw("SELECT id FROM cases WHERE contact_sealed IS NOT NULL LIMIT 1").first() != nil
         }
     }
 
-    static func sealContext(_ id: Int64, _ column: String) -> String { "persons/\(id)/\(column)" }
+    /// What a sealed value is bound to (AES-GCM's authenticated data): its table, row and column, so
+    /// that a value copied to another place does not open.
+    static func sealContext(_ table: String, _ id: Int64, _ column: String) -> String { "\(table)/\(id)/\(column)" }
 
     private static func person(_ row: any SQLRow, city: String, cipher: PersonalDataCipher) throws -> Person {
         let id = try row.decode(column: "id", as: Int64.self)
@@ -177,9 +195,9 @@ extension Store {
             areaCode: try row.decode(column: "area_code", as: String.self),
             name: try row.decode(column: "name", as: String.self),
             identityNumber: try row.decode(column: "identity_number", as: String?.self).map {
-                try cipher.open($0, context: sealContext(id, "identity_number"))
+                try cipher.open($0, context: sealContext("persons", id, "identity_number"))
             },
-            phone: try row.decode(column: "phone", as: String?.self).map { try cipher.open($0, context: sealContext(id, "phone")) }
+            phone: try row.decode(column: "phone", as: String?.self).map { try cipher.open($0, context: sealContext("persons", id, "phone")) }
         )
     }
 }
