@@ -14,6 +14,8 @@ struct APIHandler: APIProtocol {
     let cases: CaseCatalog
     /// The photos sent with reports.
     let photos: PhotoFiles
+    /// Citizens' reports, per account (``ServerConfiguration/citizenIntakeBurst``).
+    let citizenIntake: RateLimit
 }
 
 extension APIHandler {

@@ -54,7 +54,8 @@ public func buildApplication(
         bcryptCost: configuration.bcryptCost,
         keys: keys,
         cases: cases,
-        photos: PhotoFiles(folder: configuration.dataDirectory + "/media")
+        photos: PhotoFiles(folder: configuration.dataDirectory + "/media"),
+        citizenIntake: RateLimit(capacity: Double(configuration.citizenIntakeBurst), perSecond: 1 / configuration.citizenIntakeRefillSeconds)
     ).registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),

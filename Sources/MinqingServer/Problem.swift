@@ -19,6 +19,13 @@ struct Problem: Error, Sendable {
     /// For an action refused in a case's state: the state, and the actions it allows.
     var state: String? = nil
     var allowedActions: [String]? = nil
+    /// For a refusal by rate: whole seconds to wait, sent as `Retry-After`.
+    var retryAfter: Int? = nil
+
+    /// Too many requests of a kind (sign-in attempts, citizens' reports): 429 with `Retry-After`.
+    static func rateLimited(_ title: String, _ detail: String, wait: Int) -> Problem {
+        Problem(status: .tooManyRequests, kind: "rate-limited", title: title, detail: "\(detail); try again in \(wait) seconds", retryAfter: wait)
+    }
 
     static func badRequest(_ detail: String) -> Problem {
         Problem(status: .badRequest, kind: "invalid-request", title: "The request is not valid", detail: detail)
@@ -88,11 +95,9 @@ struct Problem: Error, Sendable {
             allowedActions: allowedActions
         )
         let data = (try? JSONEncoder.api.encode(body)) ?? Data()
-        return Response(
-            status: status,
-            headers: [.contentType: "application/problem+json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
-        )
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

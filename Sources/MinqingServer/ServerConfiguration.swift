@@ -22,6 +22,11 @@ public struct ServerConfiguration: Sendable {
     public var signInBurst = 10
     /// …then one more every this many seconds.
     public var signInRefillSeconds = 6.0
+    /// Reports by a citizen's account (群众上报, the public channel): a burst of this many…
+    public var citizenIntakeBurst = 5
+    /// …then one more every this many seconds. Staff who report (grid workers, officials, hotline
+    /// operators) are never held back.
+    public var citizenIntakeRefillSeconds = 120.0
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or blocks such as `10.0.0.0/8`).
     public var trustedProxies: [AddressRange] = []
     /// How often a server checks whether another process imported grids.

@@ -745,3 +745,43 @@ struct ReporterContactAPITests {
         }
     }
 }
+
+/// 群众上报: the public channel is rate limited per account; staff are never held back.
+struct CitizenIntakeLimitAPITests {
+    typealias Loop = CasesAPITests
+
+    @Test(arguments: TestDatabase.enabled)
+    func aCitizensReportsAreLimitedWithRetryAfterAndStaffAreNot(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database, configure: { $0.citizenIntakeBurst = 2 }) { server in
+            let people = try await Loop.people(server)
+            let account = try await server.request(
+                "/api/v1/accounts",
+                .post,
+                json: #"{"username": "lisi", "display_name": "李四", "roles": ["citizen"]}"#
+            )
+            #expect(account.status == .created, "\(account.text)")
+            let citizen = try await server.key(for: "lisi", scopes: [.intake])
+            func cases() async throws -> Int {
+                try await server.store.backend.read { db in
+                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            let body = Loop.reportBody().replacingOccurrences(of: "\"patrol\"", with: "\"citizen\"")
+            for _ in 0..<2 {
+                let created = try await server.request("/api/v1/cases", .post, key: citizen, json: body)
+                #expect(created.status == .created, "\(created.text)")
+            }
+            let before = try await cases()
+            let limited = try await server.request("/api/v1/cases", .post, key: citizen, json: body)
+            #expect(limited.status == .tooManyRequests, "\(limited.text)")
+            #expect(try limited.problem().type == "urn:minqing:problem:rate-limited")
+            let wait = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
+            #expect(wait > 0 && wait <= 120)
+            #expect(try await cases() == before)
+            // The grid worker and the command center report on, whatever the citizen does.
+            for key in [people.worker, people.center, people.worker] {
+                #expect(try await server.request("/api/v1/cases", .post, key: key, json: Loop.reportBody()).status == .created)
+            }
+        }
+    }
+}

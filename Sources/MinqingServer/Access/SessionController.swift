@@ -46,7 +46,7 @@ struct SessionController {
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (holder, token) = try context.caller.session()
         if let wait = attempts.take(context.remoteAddress) {
-            throw Problem(status: .tooManyRequests, kind: "rate-limited", title: "Too many attempts", detail: "try again in \(wait) seconds")
+            throw Problem.rateLimited("Too many attempts", "too many password changes from this address", wait: wait)
         }
         let change = try await Self.decode(PasswordChange.self, from: request, example: "{\"current\": …, \"new\": …}")
         guard let stored = try await store.passwordHash(accountID: holder.accountID) else {
@@ -98,14 +98,8 @@ struct SessionController {
 
     @Sendable func signIn(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let wait = attempts.take(context.remoteAddress) {
-            var response = Problem(
-                status: .tooManyRequests,
-                kind: "rate-limited",
-                title: "Too many sign-in attempts",
-                detail: "too many sign-in attempts from this address; try again in \(wait) seconds"
-            ).response(instance: request.uri.path)
-            response.headers[.retryAfter] = String(wait)
-            return response
+            return Problem.rateLimited("Too many sign-in attempts", "too many sign-in attempts from this address", wait: wait)
+                .response(instance: request.uri.path)
         }
         let credentials = try await Self.decode(Credentials.self, from: request, example: "{\"username\": …, \"password\": …}")
         guard credentials.password.utf8.count <= 72 else { throw Problem.badRequest("password may be at most 72 bytes") }

@@ -14,6 +14,10 @@ extension APIHandler {
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         try caller.requireRole(for: .reportCase, in: city)
+        // The public channel is rate limited per account; staff reporting at work never are.
+        if actor.grants.allSatisfy({ $0.role == .citizen }), let wait = citizenIntake.take(key: "citizen:\(actor.username)") {
+            throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
+        }
         if let problem = CaseIntakeRules.problem(description: body.description, idempotencyKey: input.headers.idempotencyKey) {
             throw Problem.badRequest(problem.description)
         }
@@ -30,7 +34,8 @@ extension APIHandler {
         guard let area = tree.locateCode(point) else {
             throw Problem.unprocessable("location: the point \(body.location.lng), \(body.location.lat) lies outside every area of this city")
         }
-        try caller.authorize(.reportCase, Resource(city: city, area: area), areas: tree)
+        // A new case is its reporter's own: a citizen reports anywhere in the city, for themselves.
+        try caller.authorize(.reportCase, Resource(city: city, area: area, owner: actor.accountID), areas: tree)
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
         // Kept (synced) before the report commits, so that a committed case never names a missing photo.

@@ -13,8 +13,12 @@ final class RateLimit: Sendable {
     /// `nil` when a request from the address may go on, else the whole seconds to wait. IPv6
     /// addresses count by their /64 (``ClientAddress/rateLimitKey(_:)``).
     func take(_ address: String?) -> Int? {
+        take(key: ClientAddress.rateLimitKey(address))
+    }
+
+    /// The same for any key (an account's, say).
+    func take(key: String) -> Int? {
         let now = Date().timeIntervalSince1970
-        let key = ClientAddress.rateLimitKey(address)
         return limiter.withLock { $0.take(key, now: now) }.map { Int($0.rounded(.up)) }
     }
 }
