@@ -752,7 +752,8 @@ struct CitizenIntakeLimitAPITests {
 
     @Test(arguments: TestDatabase.enabled)
     func aCitizensReportsAreLimitedWithRetryAfterAndStaffAreNot(_ database: TestDatabase) async throws {
-        try await ServerHarness.withServer(database, configure: { $0.citizenIntakeBurst = 2 }) { server in
+        let twoAtOnce: @Sendable (inout ServerConfiguration) -> Void = { $0.citizenIntakeBurst = 2 }
+        try await ServerHarness.withServer(database, configure: twoAtOnce) { server in
             let people = try await Loop.people(server)
             let account = try await server.request(
                 "/api/v1/accounts",
