@@ -746,12 +746,13 @@ struct ReporterContactAPITests {
     }
 }
 
-/// 群众上报: the public channel is rate limited per account; staff are never held back.
+/// 群众上报: residents signed in on the public channel are rate limited per account; staff and
+/// integrations are never held back.
 struct CitizenIntakeLimitAPITests {
     typealias Loop = CasesAPITests
 
     @Test(arguments: TestDatabase.enabled)
-    func aCitizensReportsAreLimitedWithRetryAfterAndStaffAreNot(_ database: TestDatabase) async throws {
+    func aSignedInResidentsReportsAreLimitedWithRetryAfterAndStaffAreNot(_ database: TestDatabase) async throws {
         let twoAtOnce: @Sendable (inout ServerConfiguration) -> Void = { $0.citizenIntakeBurst = 2 }
         try await ServerHarness.withServer(database, configure: twoAtOnce) { server in
             let people = try await Loop.people(server)
@@ -761,26 +762,31 @@ struct CitizenIntakeLimitAPITests {
                 json: #"{"username": "lisi", "display_name": "李四", "roles": ["citizen"]}"#
             )
             #expect(account.status == .created, "\(account.text)")
-            let citizen = try await server.key(for: "lisi", scopes: [.intake])
+            let password = try #require(try account.json()["password"] as? String)
+            let session = try await SessionAPITests.signIn(server, "lisi", password)
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[.cookie] = try #require(SessionAPITests.cookie(of: session))
+            headers[HTTPField.Name("X-CSRF-Token")!] = try #require(try session.json()["csrf_token"] as? String)
             func cases() async throws -> Int {
                 try await server.store.backend.read { db in
                     try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
                 }
             }
-            let body = Loop.reportBody().replacingOccurrences(of: "\"patrol\"", with: "\"citizen\"")
+            let body = ByteBuffer(string: Loop.reportBody().replacingOccurrences(of: "\"patrol\"", with: "\"citizen\""))
             for _ in 0..<2 {
-                let created = try await server.request("/api/v1/cases", .post, key: citizen, json: body)
+                let created = try await server.client.execute(uri: "/api/v1/cases", method: .post, headers: headers, body: body)
                 #expect(created.status == .created, "\(created.text)")
             }
             let before = try await cases()
-            let limited = try await server.request("/api/v1/cases", .post, key: citizen, json: body)
+            let limited = try await server.client.execute(uri: "/api/v1/cases", method: .post, headers: headers, body: body)
             #expect(limited.status == .tooManyRequests, "\(limited.text)")
             #expect(try limited.problem().type == "urn:minqing:problem:rate-limited")
             let wait = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
             #expect(wait > 0 && wait <= 120)
             #expect(try await cases() == before)
-            // The grid worker and the command center report on, whatever the citizen does.
-            for key in [people.worker, people.center, people.worker] {
+            // The grid worker, the command center and an integration's key report on.
+            let integration = try await server.key(for: "lisi", scopes: [.intake])
+            for key in [people.worker, people.center, integration] {
                 #expect(try await server.request("/api/v1/cases", .post, key: key, json: Loop.reportBody()).status == .created)
             }
         }

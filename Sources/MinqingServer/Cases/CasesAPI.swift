@@ -10,55 +10,19 @@ extension APIHandler {
     func createCase(_ input: Operations.CreateCase.Input) async throws -> Operations.CreateCase.Output {
         let (body, uploaded) = try await Self.newCase(input.body)
         let caller = Caller.current
-        let actor = try caller.actor()
-        let tree = try currentTree()
-        let city = grids.city ?? actor.cityCode
-        try caller.requireRole(for: .reportCase, in: city)
-        // The public channel is rate limited per account; staff reporting at work never are.
-        if actor.grants.allSatisfy({ $0.role == .citizen }), let wait = citizenIntake.take(key: "citizen:\(actor.username)") {
-            throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
-        }
-        if let problem = CaseIntakeRules.problem(description: body.description, idempotencyKey: input.headers.idempotencyKey) {
-            throw Problem.badRequest(problem.description)
-        }
-        let contact: ReporterContact?
-        switch ReporterContact.checked(name: body.contact?.name, phone: body.contact?.phone) {
-        case .success(let checked): contact = checked
-        case .failure(let problem): throw Problem.badRequest(problem.description)
-        }
-        let catalog = try await cases.current(city: city) { $0.classes[body._class] != nil }
-        guard let caseClass = catalog.classes[body._class], caseClass.limit != nil else {
-            throw Problem.unprocessable("class: \(body._class) is not a case subclass of this city (GET the classes for the list)")
-        }
-        let point = CoordinateSystem(input.query.crs).toWGS84(GeoPoint(longitude: body.location.lng, latitude: body.location.lat))
-        guard let area = tree.locateCode(point) else {
-            throw Problem.unprocessable("location: the point \(body.location.lng), \(body.location.lat) lies outside every area of this city")
-        }
-        // A new case is its reporter's own: a citizen reports anywhere in the city, for themselves.
-        try caller.authorize(.reportCase, Resource(city: city, area: area, owner: actor.accountID), areas: tree)
-        // Without a department for the class here, the town answers (属地兜底).
-        let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
-        // Kept (synced) before the report commits, so that a committed case never names a missing photo.
-        let photoIDs = try uploaded.map { try photos.keep($0) }
-        let outcome = try await store.report(
-            CaseReport(
-                cityCode: city,
-                classCode: caseClass.code,
+        let (outcome, tree, catalog) = try await intake(
+            SentReport(
+                classCode: body._class,
+                description: body.description,
                 source: CaseSource(rawValue: body.source.rawValue)!,
-                areaCode: area,
-                areasAbove: tree.areasAbove(code: area),
-                level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
-                longitude: point.longitude,
-                latitude: point.latitude,
-                description: body.description.trimmingCharacters(in: .whitespacesAndNewlines),
-                reporter: actor.username,
-                reporterAccountID: actor.accountID,
-                contact: contact,
-                idempotencyKey: input.headers.idempotencyKey,
-                address: caller.address,
-                photos: photoIDs
+                location: GeoPoint(longitude: body.location.lng, latitude: body.location.lat),
+                coordinateSystem: CoordinateSystem(input.query.crs),
+                contactName: body.contact?.name,
+                contactPhone: body.contact?.phone,
+                photos: uploaded,
+                idempotencyKey: input.headers.idempotencyKey
             ),
-            cipher: contact == nil ? nil : try keys.cipher()
+            caller: caller
         )
         let replayed: Operations.CreateCase.Output.Created.Headers.IdempotencyReplayedPayload
         if case .repeated = outcome { replayed = ._true } else { replayed = ._false }
@@ -68,6 +32,80 @@ extension APIHandler {
                 body: .json(caseBody(outcome.record, caller: caller, tree: tree, catalog: catalog))
             )
         )
+    }
+
+    /// A report as a channel received it (the API, Open311), before any check.
+    struct SentReport {
+        var classCode: String
+        var description: String
+        var source: CaseSource
+        var location: GeoPoint
+        var coordinateSystem: CoordinateSystem
+        var contactName: String?
+        var contactPhone: String?
+        var photos: [Photo]
+        var idempotencyKey: String?
+    }
+
+    /// 上报, for every channel: checks the report, finds its grid and its level, keeps its photos and
+    /// writes it through the group-commit writer. Refusals are problems naming the field.
+    func intake(_ sent: SentReport, caller: Caller) async throws -> (outcome: IntakeOutcome, tree: AreaTree, catalog: CaseCatalog.Contents) {
+        let actor = try caller.actor()
+        let tree = try currentTree()
+        let city = grids.city ?? actor.cityCode
+        try caller.requireRole(for: .reportCase, in: city)
+        // Residents signed in on the public channel are rate limited per account. Staff reporting at
+        // work never are, nor are integrations, whose API keys an administrator issued.
+        if case .session = caller.credential, actor.grants.allSatisfy({ $0.role == .citizen }),
+            let wait = citizenIntake.take(key: "citizen:\(actor.username)")
+        {
+            throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
+        }
+        if let problem = CaseIntakeRules.problem(description: sent.description, idempotencyKey: sent.idempotencyKey) {
+            throw Problem.badRequest(problem.description)
+        }
+        let contact: ReporterContact?
+        switch ReporterContact.checked(name: sent.contactName, phone: sent.contactPhone) {
+        case .success(let checked): contact = checked
+        case .failure(let problem): throw Problem.badRequest(problem.description)
+        }
+        let catalog = try await cases.current(city: city) { $0.classes[sent.classCode] != nil }
+        guard let caseClass = catalog.classes[sent.classCode], caseClass.limit != nil else {
+            throw Problem.unprocessable("class: \(sent.classCode) is not a case subclass of this city (GET the classes for the list)")
+        }
+        let point = sent.coordinateSystem.toWGS84(sent.location)
+        guard let area = tree.locateCode(point) else {
+            throw Problem.unprocessable(
+                "location: the point \(sent.location.longitude), \(sent.location.latitude) lies outside every area of this city"
+            )
+        }
+        // A new case is its reporter's own: a citizen reports anywhere in the city, for themselves.
+        try caller.authorize(.reportCase, Resource(city: city, area: area, owner: actor.accountID), areas: tree)
+        // Without a department for the class here, the town answers (属地兜底).
+        let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
+        // Kept (synced) before the report commits, so that a committed case never names a missing photo.
+        let photoIDs = try sent.photos.map { try photos.keep($0) }
+        let outcome = try await store.report(
+            CaseReport(
+                cityCode: city,
+                classCode: caseClass.code,
+                source: sent.source,
+                areaCode: area,
+                areasAbove: tree.areasAbove(code: area),
+                level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
+                longitude: point.longitude,
+                latitude: point.latitude,
+                description: sent.description.trimmingCharacters(in: .whitespacesAndNewlines),
+                reporter: actor.username,
+                reporterAccountID: actor.accountID,
+                contact: contact,
+                idempotencyKey: sent.idempotencyKey,
+                address: caller.address,
+                photos: photoIDs
+            ),
+            cipher: contact == nil ? nil : try keys.cipher()
+        )
+        return (outcome, tree, catalog)
     }
 
     /// The report and its photos, checked: JSON alone, or multipart with a `case` part (JSON) and up

@@ -584,3 +584,35 @@ extension Store {
         )
     }
 }
+
+extension Store {
+    /// Open311's `GET requests`: the city's cases by id, or else by report window, classes,
+    /// statuses and update window, newest first, one page of them.
+    public func serviceRequests(city: String, query: GeoReport.RequestQuery) async throws -> [CaseRecord] {
+        let columns = Self.caseColumns.joined(separator: ", ")
+        return try await backend.read { db in
+            if let ids = query.ids {
+                guard !ids.isEmpty else { return [] }
+                return try await db.raw(
+                    "SELECT \(unsafeRaw: columns) FROM cases WHERE city_code = \(bind: city) AND id IN (\(binds: ids)) ORDER BY id"
+                ).all().map(Self.caseRecord)
+            }
+            var conditions: [any SQLExpression] = [
+                SQLQueryString("city_code = \(bind: city) AND reported_at >= \(bind: query.start) AND reported_at <= \(bind: query.end)")
+            ]
+            if let codes = query.serviceCodes { conditions.append(SQLQueryString("class_code IN (\(binds: codes))")) }
+            if let statuses = query.statuses {
+                let states = statuses.flatMap(GeoReport.states).map(\.rawValue).sorted()
+                conditions.append(SQLQueryString("state IN (\(binds: states))"))
+            }
+            if let after = query.updatedAfter { conditions.append(SQLQueryString("updated_at >= \(bind: after)")) }
+            if let before = query.updatedBefore { conditions.append(SQLQueryString("updated_at <= \(bind: before)")) }
+            return try await db.raw(
+                """
+                SELECT \(unsafeRaw: columns) FROM cases WHERE \(SQLList(conditions, separator: SQLRaw(" AND ")))
+                ORDER BY reported_at DESC, id DESC LIMIT \(bind: query.pageSize) OFFSET \(bind: (query.page - 1) * query.pageSize)
+                """
+            ).all().map(Self.caseRecord)
+        }
+    }
+}

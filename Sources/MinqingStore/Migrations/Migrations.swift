@@ -479,5 +479,9 @@ enum Migrations {
                 "ALTER TABLE cases ADD COLUMN contact_sealed TEXT",
             ]
         },
+        Migration(id: "0022_cases_reported") { _ in
+            // Open311's GET requests: a city's cases in a window of report times, newest first.
+            ["CREATE INDEX cases_reported ON cases (city_code, reported_at)"]
+        },
     ]
 }

@@ -1,0 +1,163 @@
+import Foundation
+
+/// Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2): the civic-issue interoperability
+/// standard that citizens' apps, mini-programs and hotlines already speak. Here: the rules of its
+/// requests and answers, apart from HTTP (the server's `Open311Controller` serves them).
+public enum GeoReport {
+    /// An error as the standard answers it: an HTTP status, and a list of `{code, description}`.
+    public struct Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        public var status: Int
+        public var description: String
+
+        public init(_ status: Int, _ description: String) {
+            self.status = status
+            self.description = description
+        }
+    }
+
+    /// `status` of a service request: only two in the standard.
+    public enum Status: String, Sendable, Hashable, CaseIterable {
+        case open
+        case closed
+    }
+
+    /// A case is closed for Open311 once no action moves it on (closed, rated, resolved on the spot,
+    /// rejected, merged, referred elsewhere); everything else, deferred and suspended included, is open.
+    public static func status(of state: CaseState) -> Status {
+        state.isFinished ? .closed : .open
+    }
+
+    /// The states behind each status, for searching.
+    public static func states(_ status: Status) -> [CaseState] {
+        CaseState.allCases.filter { Self.status(of: $0) == status }
+    }
+
+    /// The standard's window: without dates, the last 90 days; a window may not be longer.
+    public static let defaultWindowDays = 90
+    /// The most requests one answer holds.
+    public static let maximumResults = 1_000
+
+    /// `GET requests`, checked. Times are milliseconds since 1970.
+    public struct RequestQuery: Hashable, Sendable {
+        /// `service_request_id`, a list: when given, the other filters are ignored, as the standard says.
+        public var ids: [Int64]?
+        public var serviceCodes: [String]?
+        public var start: Int64
+        public var end: Int64
+        public var statuses: Set<Status>?
+        public var updatedAfter: Int64?
+        public var updatedBefore: Int64?
+        /// From 1.
+        public var page: Int
+        public var pageSize: Int
+
+        /// Reads the parameters of `GET requests`; an empty parameter counts as absent.
+        public static func parse(_ parameters: [String: String], now: Int64) -> Result<RequestQuery, Failure> {
+            func value(_ name: String) -> String? {
+                guard let text = parameters[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+                return text
+            }
+            func list(_ name: String) -> [String]? {
+                value(name).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            }
+            func date(_ name: String) -> Result<Int64?, Failure> {
+                guard let text = value(name) else { return .success(nil) }
+                guard let milliseconds = GeoReport.milliseconds(w3c: text) else {
+                    return .failure(Failure(400, "\(name): \(text) is not a W3C date and time, such as 2026-11-27T08:00:00+08:00"))
+                }
+                return .success(milliseconds)
+            }
+            func count(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Result<Int, Failure> {
+                guard let text = value(name) else { return .success(fallback) }
+                guard let number = Int(text), range.contains(number) else {
+                    return .failure(Failure(400, "\(name): a whole number from \(range.lowerBound) to \(range.upperBound), not \(text)"))
+                }
+                return .success(number)
+            }
+            var ids: [Int64]?
+            if let texts = list("service_request_id") {
+                var parsed: [Int64] = []
+                for text in texts {
+                    guard let id = Int64(text), id > 0 else { return .failure(Failure(400, "service_request_id: \(text) is not a request id")) }
+                    parsed.append(id)
+                }
+                guard parsed.count <= maximumResults else {
+                    return .failure(Failure(400, "service_request_id: at most \(maximumResults) ids at once"))
+                }
+                ids = parsed
+            }
+            var statuses: Set<Status>?
+            if let texts = list("status") {
+                var parsed = Set<Status>()
+                for text in texts {
+                    guard let status = Status(rawValue: text.lowercased()) else {
+                        return .failure(Failure(400, "status: open or closed, not \(text)"))
+                    }
+                    parsed.insert(status)
+                }
+                statuses = parsed
+            }
+            let window = Int64(defaultWindowDays) * 86_400_000
+            let start: Int64?
+            let end: Int64?
+            let updatedAfter: Int64?
+            let updatedBefore: Int64?
+            let page: Int
+            let pageSize: Int
+            switch (date("start_date"), date("end_date"), date("updated_after"), date("updated_before")) {
+            case (.failure(let failure), _, _, _), (_, .failure(let failure), _, _), (_, _, .failure(let failure), _),
+                (_, _, _, .failure(let failure)):
+                return .failure(failure)
+            case (.success(let s), .success(let e), .success(let a), .success(let b)):
+                (start, end, updatedAfter, updatedBefore) = (s, e, a, b)
+            }
+            switch (count("page", default: 1, range: 1...1_000_000), count("page_size", default: maximumResults, range: 1...maximumResults)) {
+            case (.failure(let failure), _), (_, .failure(let failure)):
+                return .failure(failure)
+            case (.success(let p), .success(let size)):
+                (page, pageSize) = (p, size)
+            }
+            // Either end alone fixes the other 90 days away; neither: the last 90 days.
+            let to = end ?? start.map { $0 + window } ?? now
+            let from = start ?? to - window
+            guard from <= to else { return .failure(Failure(400, "start_date: the window starts after it ends")) }
+            guard to - from <= window else {
+                return .failure(Failure(400, "end_date: a window may span at most \(defaultWindowDays) days"))
+            }
+            if let updatedAfter, let updatedBefore, updatedAfter > updatedBefore {
+                return .failure(Failure(400, "updated_after: the window starts after it ends"))
+            }
+            return .success(
+                RequestQuery(
+                    ids: ids,
+                    serviceCodes: list("service_code"),
+                    start: from,
+                    end: to,
+                    statuses: statuses,
+                    updatedAfter: updatedAfter,
+                    updatedBefore: updatedBefore,
+                    page: page,
+                    pageSize: pageSize
+                )
+            )
+        }
+    }
+
+    /// A W3C date and time (ISO 8601 with a zone: `Z` or `+08:00`, seconds optional fractions).
+    public static func milliseconds(w3c text: String) -> Int64? {
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = plain.date(from: text) ?? fractional.date(from: text) else { return nil }
+        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// The standard's datetime: W3C, at whole seconds, in China's time (+08:00), as clients show it.
+    public static func w3c(milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}
