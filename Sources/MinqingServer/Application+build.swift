@@ -48,7 +48,7 @@ public func buildApplication(
     // Middleware applies to the routes added after it: every route below reads small JSON bodies.
     router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024, photoBytes: Photo.maximumCount * Photo.maximumBytes + 64 * 1024))
     SessionController(store: store, configuration: configuration).addRoutes(to: router)
-    try APIHandler(
+    let api = APIHandler(
         store: store,
         grids: grids,
         bcryptCost: configuration.bcryptCost,
@@ -56,7 +56,9 @@ public func buildApplication(
         cases: cases,
         photos: PhotoFiles(folder: configuration.dataDirectory + "/media"),
         citizenIntake: RateLimit(capacity: Double(configuration.citizenIntakeBurst), perSecond: 1 / configuration.citizenIntakeRefillSeconds)
-    ).registerHandlers(
+    )
+    Open311Controller(api: api).addRoutes(to: router)
+    try api.registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),
         // Keys in the order of the schema, not sorted: sorting every object cost a fifth of the

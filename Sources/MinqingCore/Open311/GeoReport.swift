@@ -143,14 +143,58 @@ public enum GeoReport {
         }
     }
 
-    /// A W3C date and time (ISO 8601 with a zone: `Z` or `+08:00`, seconds optional fractions).
+    /// A W3C date and time: `2026-11-27T08:00:00+08:00`, `Z` for UTC, seconds optional fractions.
+    /// Read strictly: a day the month does not have (February 30) is refused, not carried over.
     public static func milliseconds(w3c text: String) -> Int64? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = plain.date(from: text) ?? fractional.date(from: text) else { return nil }
-        return Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let characters = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= characters.count, range.allSatisfy({ (48...57).contains(characters[$0]) }) else { return nil }
+            return range.reduce(0) { $0 * 10 + Int(characters[$1] - 48) }
+        }
+        func at(_ index: Int, _ character: Character) -> Bool { index < characters.count && characters[index] == character.asciiValue! }
+        guard let year = number(0..<4), at(4, "-"), let month = number(5..<7), at(7, "-"), let day = number(8..<10),
+            at(10, "T") || at(10, "t"), let hour = number(11..<13), at(13, ":"), let minute = number(14..<16), at(16, ":"),
+            let second = number(17..<19)
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if at(index, ".") {
+            var scale = 0.1
+            index += 1
+            let start = index
+            while index < characters.count, (48...57).contains(characters[index]) {
+                fraction += Double(characters[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        var offset = 0
+        if at(index, "Z") || at(index, "z") {
+            index += 1
+        } else if at(index, "+") || at(index, "-"), let hours = number(index + 1..<index + 3), at(index + 3, ":"),
+            let minutes = number(index + 4..<index + 6),
+            hours < 24, minutes < 60
+        {
+            offset = (hours * 60 + minutes) * 60 * (at(index, "-") ? -1 : 1)
+            index += 6
+        } else {
+            return nil
+        }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard index == characters.count, (1...12).contains(month), (1...days[month - 1]).contains(day), hour < 24, minute < 60, second < 60 else {
+            return nil
+        }
+        // Days since 1970 by the civil calendar (proleptic Gregorian).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let daysSince1970 = era * 146_097 + dayOfEra - 719_468
+        let seconds = Int64(daysSince1970) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offset)
+        return seconds * 1000 + Int64((fraction * 1000).rounded())
     }
 
     /// The standard's datetime: W3C, at whole seconds, in China's time (+08:00), as clients show it.
@@ -159,5 +203,29 @@ public enum GeoReport {
         formatter.formatOptions = [.withInternetDateTime]
         formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}
+
+extension GeoReport {
+    /// `status_notes`: where the case stands, as a resident reads it.
+    public static func statusNote(of state: CaseState) -> String {
+        switch state {
+        case .reported: "已上报，等待受理"
+        case .accepted: "已立案，等待派遣"
+        case .dispatched: "已派遣至责任单位，等待签收"
+        case .returned: "责任单位退回，等待重新派遣"
+        case .signed: "责任单位正在处置"
+        case .extensionRequested: "责任单位正在处置（申请延期）"
+        case .deferred: "缓办：等待资金或计划落实"
+        case .suspended: "挂起：暂停处置"
+        case .handled: "已处置，等待现场核查"
+        case .verified: "已核查，等待结案"
+        case .closed: "已结案"
+        case .rated: "已结案并回访"
+        case .resolvedOnSite: "网格员当即办结"
+        case .rejected: "不予立案"
+        case .merged: "与同一问题的其他上报合并办理"
+        case .notOurs: "不属本级职责，已转有关单位"
+        }
     }
 }

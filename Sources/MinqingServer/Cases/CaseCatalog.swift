@@ -12,6 +12,8 @@ final class CaseCatalog: Sendable {
         var classes: [String: CaseClass] = [:]
         /// Departments and sections.
         var departments: Set<String> = []
+        /// Their names, by code (Open311's `agency_responsible`).
+        var departmentNames: [String: String] = [:]
         /// Each section's department.
         var sections: [String: String] = [:]
         var routes = CaseRoutes()
@@ -35,6 +37,7 @@ final class CaseCatalog: Sendable {
             $0 = Contents(
                 classes: Dictionary(uniqueKeysWithValues: classes.map { ($0.code, $0) }),
                 departments: Set(departments.map(\.code)),
+                departmentNames: Dictionary(uniqueKeysWithValues: departments.map { ($0.code, $0.name) }),
                 sections: Dictionary(
                     uniqueKeysWithValues: departments.compactMap { department in department.parentCode.map { (department.code, $0) } }
                 ),

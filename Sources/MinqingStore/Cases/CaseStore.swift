@@ -616,3 +616,10 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// The logs of several cases, each oldest first (Open311's history notes).
+    public func caseEvents(caseIDs: [Int64]) async throws -> [Int64: [CaseEvent]] {
+        try await backend.read { db in try await events(caseIDs: caseIDs, db: db) }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import MinqingCore
+import NIOCore
+
+/// One answer of the Open311 GeoReport v2 API, described once and written as JSON or XML, as the
+/// standard serves every endpoint in both (`services.json`, `services.xml`).
+indirect enum GeoReportBody: Sendable {
+    case text(String?)
+    case number(Double)
+    case boolean(Bool)
+    /// Named fields in order: a JSON object; in XML an element of this name holding one element per field.
+    case element(String, [(String, GeoReportBody)])
+    /// A JSON array (the standard's lists are bare arrays); in XML an element of this name holding the items.
+    case list(String, [GeoReportBody])
+    /// A JSON array of strings; in XML an element of this name holding one `item` element per string.
+    case strings(String, item: String, [String])
+
+    enum Format: String, Sendable {
+        case json
+        case xml
+
+        var contentType: String { self == .json ? "application/json; charset=utf-8" : "text/xml; charset=utf-8" }
+    }
+
+    /// The errors of the standard: a list of `{code, description}` (`<errors><error>…`).
+    static func errors(_ failure: GeoReport.Failure) -> GeoReportBody {
+        .list("errors", [.element("error", [("code", .number(Double(failure.status))), ("description", .text(failure.description))])])
+    }
+
+    func response(_ format: Format, status: HTTPResponse.Status = .ok) -> Response {
+        let text =
+            switch format {
+            case .json: json.serialized
+            case .xml: "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + xml(name: nil)
+            }
+        return Response(status: status, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private var json: JSONValue {
+        switch self {
+        case .text(let text): text.map(JSONValue.string) ?? .null
+        case .number(let number): .number(number)
+        case .boolean(let value): .bool(value)
+        case .element(_, let fields): .object(Dictionary(fields.map { ($0.0, $0.1.json) }, uniquingKeysWith: { first, _ in first }))
+        case .list(_, let items): .array(items.map(\.json))
+        case .strings(_, _, let texts): .array(texts.map(JSONValue.string))
+        }
+    }
+
+    /// This value as XML, in an element named `name` when it is a plain value.
+    private func xml(name: String?) -> String {
+        switch self {
+        case .text(let text): return Self.tag(name, Self.escaped(text ?? ""))
+        case .number(let number): return Self.tag(name, JSONValue.number(number).text ?? "")
+        case .boolean(let value): return Self.tag(name, value ? "true" : "false")
+        case .element(let element, let fields): return Self.tag(element, fields.map { $0.1.xml(name: $0.0) }.joined())
+        case .list(let element, let items): return Self.tag(element, items.map { $0.xml(name: nil) }.joined())
+        case .strings(let element, let item, let texts): return Self.tag(element, texts.map { Self.tag(item, Self.escaped($0)) }.joined())
+        }
+    }
+
+    private static func tag(_ name: String?, _ content: String) -> String {
+        guard let name else { return content }
+        return "<\(name)>\(content)</\(name)>"
+    }
+
+    /// Text as XML 1.0 allows it: markup escaped, and the control characters it cannot hold dropped.
+    private static func escaped(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&apos;"
+            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
+            default:
+                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { escaped.unicodeScalars.append(scalar) }
+            }
+        }
+        return escaped
+    }
+}

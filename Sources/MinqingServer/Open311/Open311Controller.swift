@@ -1,0 +1,321 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MinqingCore
+import MinqingStore
+
+/// `/open311/v2`: Open311 GeoReport v2, reads and writes, so that any Open311 client (a citizens'
+/// app, a mini-program, a hotline system) files into the closed loop and follows its case. Written
+/// by hand, outside openapi.yaml: the standard answers every endpoint in JSON and XML by its
+/// extension, and its errors are a list of `{code, description}`, not problem details.
+///
+/// Reads are public, as the standard's clients expect: a case shows its class, description, place,
+/// state and responsible department, never its reporter or the reporter's contact. Writes need an
+/// API key issued for intake (`api_key`), and go through the same intake as `POST /api/v1/cases`.
+struct Open311Controller {
+    let api: APIHandler
+
+    static let root = "/open311/v2"
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("\(Self.root)/:resource", use: resource)
+        router.post("\(Self.root)/:resource", use: post)
+        router.get("\(Self.root)/services/:code", use: serviceDefinition)
+        router.get("\(Self.root)/requests/:id", use: request)
+        router.get("\(Self.root)/tokens/:token", use: token)
+    }
+
+    // MARK: Routes
+
+    @Sendable func resource(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await answer(request, context, parameter: "resource") { name, parameters in
+            switch name {
+            case "discovery": discovery(request)
+            case "services": try await services(parameters)
+            case "requests": try await requests(parameters)
+            default: throw GeoReport.Failure(404, "no such endpoint: \(name)")
+            }
+        }
+    }
+
+    @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await answer(request, context, parameter: "resource") { name, parameters in
+            guard name == "requests" else { throw GeoReport.Failure(404, "no such endpoint: \(name)") }
+            return try await submit(parameters, request: request, context: context)
+        }
+    }
+
+    @Sendable func serviceDefinition(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await answer(request, context, parameter: "code") { code, parameters in
+            let city = try jurisdiction(parameters)
+            let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
+            guard let caseClass = catalog.classes[code], caseClass.limit != nil else {
+                throw GeoReport.Failure(404, "service_code: no service has the code \(code)")
+            }
+            // Our classes ask nothing beyond the standard's fields: no attributes.
+            return .element("service_definition", [("service_code", .text(caseClass.code)), ("attributes", .list("attributes", []))])
+        }
+    }
+
+    @Sendable func request(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await answer(request, context, parameter: "id") { id, parameters in
+            guard let number = Int64(id), number > 0 else { throw GeoReport.Failure(404, "service_request_id: no request has the id \(id)") }
+            var query = parameters
+            query["service_request_id"] = String(number)
+            let found = try await requests(query)
+            guard case .list(_, let items) = found, !items.isEmpty else {
+                throw GeoReport.Failure(404, "service_request_id: no request has the id \(id)")
+            }
+            return found
+        }
+    }
+
+    /// Requests are written at once, so a token is the request's id.
+    @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await answer(request, context, parameter: "token") { token, parameters in
+            let city = try jurisdiction(parameters)
+            guard let id = Int64(token), id > 0, try await api.store.caseRecord(city: city, id: id) != nil else {
+                throw GeoReport.Failure(404, "token: no request has the token \(token)")
+            }
+            return .list("service_requests", [.element("request", [("service_request_id", .text(String(id))), ("token", .text(token))])])
+        }
+    }
+
+    // MARK: Answers
+
+    private func discovery(_ request: Request) -> GeoReportBody {
+        let base = "http://\(request.head.authority ?? "localhost")\(Self.root)"
+        let changeset = "2026-11-27T00:00:00+08:00"
+        return .element(
+            "discovery",
+            [
+                ("changeset", .text(changeset)),
+                ("contact", .text("The city's command center (联勤指挥中心)")),
+                ("key_service", .text("API keys for intake are issued by the city's administrators (POST /api/v1/api-keys, scope intake)")),
+                (
+                    "endpoints",
+                    .list(
+                        "endpoints",
+                        [
+                            .element(
+                                "endpoint",
+                                [
+                                    ("specification", .text("http://wiki.open311.org/GeoReport_v2")),
+                                    ("url", .text(base)),
+                                    ("changeset", .text(changeset)),
+                                    ("type", .text("production")),
+                                    ("formats", .strings("formats", item: "format", ["application/json", "text/xml"])),
+                                ]
+                            )
+                        ]
+                    )
+                ),
+            ]
+        )
+    }
+
+    private func services(_ parameters: [String: String]) async throws -> GeoReportBody {
+        let city = try jurisdiction(parameters)
+        let catalog = try await api.cases.current(city: city) { !$0.classes.isEmpty }
+        let reportable = catalog.classes.values.filter { $0.limit != nil }.sorted { $0.code < $1.code }
+        return .list(
+            "services",
+            reportable.map { caseClass in
+                let group = caseClass.parentCode.flatMap { catalog.classes[$0]?.name } ?? caseClass.name
+                return .element(
+                    "service",
+                    [
+                        ("service_code", .text(caseClass.code)),
+                        ("service_name", .text(caseClass.name)),
+                        ("description", .text(caseClass.openingCondition ?? caseClass.name)),
+                        ("metadata", .boolean(false)),
+                        ("type", .text("realtime")),
+                        ("keywords", .text([caseClass.category.rawValue, group].joined(separator: ","))),
+                        ("group", .text(group)),
+                    ]
+                )
+            }
+        )
+    }
+
+    private func requests(_ parameters: [String: String]) async throws -> GeoReportBody {
+        let city = try jurisdiction(parameters)
+        let query = try GeoReport.RequestQuery.parse(parameters, now: api.store.nowMilliseconds).get()
+        let records = try await api.store.serviceRequests(city: city, query: query)
+        let catalog = api.cases.current
+        let extended = ["true", "1"].contains(parameters["extensions"]?.lowercased() ?? "")
+        let logs = extended ? try await api.store.caseEvents(caseIDs: records.map(\.id)) : [:]
+        return .list(
+            "service_requests",
+            records.map { record in
+                var fields: [(String, GeoReportBody)] = [
+                    ("service_request_id", .text(String(record.id))),
+                    ("status", .text(GeoReport.status(of: record.state).rawValue)),
+                    ("status_notes", .text(GeoReport.statusNote(of: record.state))),
+                    ("service_name", .text(catalog.classes[record.classCode]?.name ?? record.classCode)),
+                    ("service_code", .text(record.classCode)),
+                    ("description", .text(record.description)),
+                    ("agency_responsible", .text(record.leadDepartment.map { catalog.departmentNames[$0] ?? $0 })),
+                    ("service_notice", .text(nil)),
+                    ("requested_datetime", .text(GeoReport.w3c(milliseconds: record.reportedAt))),
+                    ("updated_datetime", .text(GeoReport.w3c(milliseconds: record.updatedAt))),
+                    ("expected_datetime", .text(record.dueAt.map(GeoReport.w3c(milliseconds:)))),
+                    ("address", .text(nil)),
+                    ("address_id", .text(record.areaCode)),
+                    ("zipcode", .text(nil)),
+                    ("lat", .number(record.latitude)),
+                    ("long", .number(record.longitude)),
+                    ("media_url", .text(nil)),
+                ]
+                if extended {
+                    let history: [GeoReportBody] = (logs[record.id] ?? []).map { event in
+                        .element(
+                            "event",
+                            [
+                                ("datetime", .text(GeoReport.w3c(milliseconds: event.at))),
+                                ("action", .text(event.action)),
+                                ("status", .text(event.to.rawValue)),
+                                ("status_notes", .text(GeoReport.statusNote(of: event.to))),
+                            ]
+                        )
+                    }
+                    fields.append(
+                        (
+                            "extended_attributes",
+                            .element(
+                                "extended_attributes",
+                                [
+                                    ("detailed_status", .text(record.state.rawValue)), ("level", .text(record.level.rawValue)),
+                                    ("history", .list("history", history)),
+                                ]
+                            )
+                        )
+                    )
+                }
+                return .element("request", fields)
+            }
+        )
+    }
+
+    /// `POST requests`: a report through the one intake, as the key's account, from a citizen.
+    private func submit(_ parameters: [String: String], request: Request, context: AppRequestContext) async throws -> GeoReportBody {
+        _ = try jurisdiction(parameters)
+        guard let key = parameters["api_key"] else { throw GeoReport.Failure(403, "api_key: an API key issued for intake is required") }
+        guard let actor = try await api.store.apiKeyActor(key) else {
+            throw GeoReport.Failure(403, "api_key: the key is unknown, revoked or expired")
+        }
+        guard let code = parameters["service_code"] else { throw GeoReport.Failure(400, "service_code: required") }
+        guard let latitude = parameters["lat"], let longitude = parameters["long"] else {
+            if parameters["address_string"] != nil || parameters["address_id"] != nil {
+                throw GeoReport.Failure(400, "lat and long: this city locates reports by their coordinates, not by address")
+            }
+            throw GeoReport.Failure(400, "lat and long: the location is required")
+        }
+        guard let lat = Double(latitude), (-90...90).contains(lat), let long = Double(longitude), (-180...180).contains(long) else {
+            throw GeoReport.Failure(400, "lat and long: \(latitude), \(longitude) is not a WGS84 location")
+        }
+        let name = [parameters["last_name"], parameters["first_name"]].compactMap { $0 }.joined()
+        let caller = Caller(credential: .apiKey(actor), address: context.remoteAddress)
+        let (outcome, _, _) = try await api.intake(
+            APIHandler.SentReport(
+                classCode: code,
+                description: parameters["description"] ?? "",
+                source: .citizen,
+                location: GeoPoint(longitude: long, latitude: lat),
+                coordinateSystem: .wgs84,
+                contactName: name.isEmpty ? nil : name,
+                contactPhone: parameters["phone"],
+                photos: [],
+                idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
+            ),
+            caller: caller
+        )
+        return .list(
+            "service_requests",
+            [
+                .element(
+                    "request",
+                    [
+                        ("service_request_id", .text(String(outcome.record.id))),
+                        ("service_notice", .text(GeoReport.statusNote(of: outcome.record.state))),
+                        ("account_id", .text(nil)),
+                    ]
+                )
+            ]
+        )
+    }
+
+    // MARK: Parameters and errors
+
+    /// The city these endpoints serve: `jurisdiction_id` may be left out, or must name it.
+    private func jurisdiction(_ parameters: [String: String]) throws -> String {
+        guard let city = api.grids.city else { throw GeoReport.Failure(404, "this server holds no city yet") }
+        if let asked = parameters["jurisdiction_id"], asked != city {
+            throw GeoReport.Failure(404, "jurisdiction_id: this server serves \(city), not \(asked)")
+        }
+        return city
+    }
+
+    /// Splits `name.json` or `name.xml`, gathers the parameters (query, then a form body; an empty
+    /// value counts as absent), and writes the answer or the standard's error list in that format.
+    private func answer(
+        _ request: Request,
+        _ context: AppRequestContext,
+        parameter: String,
+        _ body: (String, [String: String]) async throws -> GeoReportBody
+    ) async throws -> Response {
+        let file = context.parameters.get(parameter) ?? ""
+        let format: GeoReportBody.Format
+        let name: String
+        if file.hasSuffix(".json") {
+            (format, name) = (.json, String(file.dropLast(5)))
+        } else if file.hasSuffix(".xml") {
+            (format, name) = (.xml, String(file.dropLast(4)))
+        } else {
+            return GeoReportBody.errors(GeoReport.Failure(404, "\(file): ask for .json or .xml")).response(.json, status: .notFound)
+        }
+        do {
+            var parameters: [String: String] = [:]
+            for (key, value) in request.uri.queryParameters where !value.isEmpty { parameters[String(key)] = String(value) }
+            if request.method == .post {
+                let contentType = request.headers[.contentType]?.lowercased() ?? ""
+                guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+                    throw GeoReport.Failure(400, "send the request as application/x-www-form-urlencoded")
+                }
+                let bytes = try await request.body.collect(upTo: 64 * 1024)
+                for (key, value) in Self.form(String(buffer: bytes)) where !value.isEmpty { parameters[key] = value }
+            }
+            return try await body(name, parameters).response(format)
+        } catch let failure as GeoReport.Failure {
+            return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
+        } catch let problem as Problem {
+            let failure = Self.failure(problem)
+            return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
+        }
+    }
+
+    /// The intake's problems as the standard's errors: 400, 403 or 404 (and 429, 503 as they are).
+    private static func failure(_ problem: Problem) -> GeoReport.Failure {
+        let detail = problem.detail.replacingOccurrences(of: "class:", with: "service_code:").replacingOccurrences(
+            of: "location:",
+            with: "lat and long:"
+        )
+        switch problem.status.code {
+        case 401, 403: return GeoReport.Failure(403, detail)
+        case 404: return GeoReport.Failure(404, detail)
+        case 422 where detail.hasPrefix("service_code:"): return GeoReport.Failure(404, detail)
+        case 429, 503: return GeoReport.Failure(problem.status.code, detail)
+        default: return GeoReport.Failure(400, detail)
+        }
+    }
+
+    /// `application/x-www-form-urlencoded`: `+` is a space, the rest percent-encoded.
+    static func form(_ text: String) -> [(String, String)] {
+        text.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let key = decoded(parts[0]), !key.isEmpty else { return nil }
+            return (key, parts.count > 1 ? decoded(parts[1]) ?? "" : "")
+        }
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MinqingCore
+import MinqingServer
+import MinqingStore
+import MinqingTestSupport
+import NIOCore
+import SQLKit
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Open311 GeoReport v2 over real HTTP: every read endpoint in JSON and XML with the standard's
+/// fields, a report posted as a form through the whole loop, and the standard's errors.
+struct Open311Tests {
+    typealias Loop = CasesAPITests
+
+    /// The fields the standard lists for each answer.
+    static let serviceFields: Set = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
+    static let requestFields: Set = [
+        "service_request_id", "status", "status_notes", "service_name", "service_code", "description", "agency_responsible", "service_notice",
+        "requested_datetime", "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url",
+    ]
+
+    static func array(_ response: TestResponse) throws -> [[String: Any]] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]], "\(response.text)")
+    }
+
+    /// The element names under the root's children, per child, read by a real XML parser (so the
+    /// document is well-formed), e.g. the fields of each `<request>`.
+    static func xmlRecords(_ response: TestResponse) throws -> (root: String, records: [[String: String]]) {
+        final class Reader: NSObject, XMLParserDelegate {
+            var depth = 0
+            var root = ""
+            var records: [[String: String]] = []
+            var field: String?
+            var text = ""
+            func parser(
+                _ parser: XMLParser,
+                didStartElement name: String,
+                namespaceURI: String?,
+                qualifiedName: String?,
+                attributes: [String: String]
+            ) {
+                depth += 1
+                if depth == 1 { root = name }
+                if depth == 2 { records.append([:]) }
+                if depth == 3 { (field, text) = (name, "") }
+            }
+            func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+            func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+                if depth == 3, let field { records[records.count - 1][field] = text }
+                depth -= 1
+            }
+        }
+        let reader = Reader()
+        let parser = XMLParser(data: Data(response.body.readableBytesView))
+        parser.delegate = reader
+        guard parser.parse() else { throw HarnessError("not well-formed XML: \(response.text)") }
+        return (reader.root, reader.records)
+    }
+
+    static func post(_ server: ServerHarness.Context, _ form: String, format: String = "json") async throws -> TestResponse {
+        try await server.client.execute(
+            uri: "/open311/v2/requests.\(format)",
+            method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded"],
+            body: ByteBuffer(string: form)
+        )
+    }
+
+    static func form(key: String, _ fields: [String: String]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return (["api_key": key].merging(fields) { $1 }).map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(
+            separator: "&"
+        )
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func everyReadAnswersInJSONAndXMLWithTheStandardsFields(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let discovery = try await server.client.execute(uri: "/open311/v2/discovery.json", method: .get)
+            #expect(discovery.headers[.contentType]?.hasPrefix("application/json") == true)
+            let endpoint = try #require((try discovery.json()["endpoints"] as? [[String: Any]])?.first)
+            #expect(endpoint["specification"] as? String == "http://wiki.open311.org/GeoReport_v2")
+            #expect(endpoint["formats"] as? [String] == ["application/json", "text/xml"])
+            let discoveryXML = try await server.client.execute(uri: "/open311/v2/discovery.xml", method: .get)
+            #expect(discoveryXML.headers[.contentType]?.hasPrefix("text/xml") == true)
+            #expect(try Self.xmlRecords(discoveryXML).root == "discovery")
+
+            // Services: the city's subclasses, each with exactly the standard's fields, in both formats.
+            let services = try Self.array(try await server.client.execute(uri: "/open311/v2/services.json", method: .get))
+            #expect(services.count == StandardCatalog.caseClasses.filter { $0.limit != nil }.count)
+            for service in services { #expect(Set(service.keys) == Self.serviceFields) }
+            let manhole = try #require(services.first { $0["service_code"] as? String == "C0101" })
+            #expect(manhole["group"] as? String == "公用设施" && manhole["metadata"] as? Bool == false && manhole["type"] as? String == "realtime")
+            let servicesXML = try Self.xmlRecords(try await server.client.execute(uri: "/open311/v2/services.xml", method: .get))
+            #expect(servicesXML.root == "services" && servicesXML.records.count == services.count)
+            for service in servicesXML.records { #expect(Set(service.keys) == Self.serviceFields) }
+            let definition = try await server.client.execute(uri: "/open311/v2/services/C0101.json", method: .get)
+            #expect(try definition.json()["service_code"] as? String == "C0101")
+            #expect((try definition.json()["attributes"] as? [Any])?.isEmpty == true)
+            #expect(
+                try Self.xmlRecords(try await server.client.execute(uri: "/open311/v2/services/C0101.xml", method: .get)).root == "service_definition"
+            )
+
+            // A request made through the API shows through Open311, with the standard's fields and no reporter.
+            let people = try await Loop.people(server)
+            let id = try await Loop.report(server, people)
+            let one = try Self.array(try await server.client.execute(uri: "/open311/v2/requests/\(id).json", method: .get))
+            #expect(one.count == 1)
+            #expect(Set(one[0].keys) == Self.requestFields)
+            #expect(one[0]["service_request_id"] as? String == String(id))
+            #expect(one[0]["status"] as? String == "open")
+            #expect(one[0]["description"] as? String == "井盖缺失，行人易跌落")
+            #expect(!(try await server.client.execute(uri: "/open311/v2/requests/\(id).json", method: .get)).text.contains("wgy-"))
+            let oneXML = try Self.xmlRecords(try await server.client.execute(uri: "/open311/v2/requests/\(id).xml", method: .get))
+            #expect(oneXML.root == "service_requests" && oneXML.records.count == 1)
+            #expect(Set(oneXML.records[0].keys) == Self.requestFields)
+            #expect(oneXML.records[0]["service_request_id"] == String(id))
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aFormPostedReportRunsTheLoopAndIsFollowedToItsClosure(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let key = try #require(server.credentials.apiKeys["open311_api_key"])
+            let posted = try await Self.post(
+                server,
+                Self.form(
+                    key: key,
+                    [
+                        "service_code": "C0101", "lat": String(Loop.point.latitude), "long": String(Loop.point.longitude),
+                        "description": "小区门口井盖缺失 & 有人摔倒", "first_name": "三", "last_name": "张", "phone": "13812345678",
+                        "email": "", "attribute[size]": "large",
+                    ]
+                )
+            )
+            #expect(posted.status == .ok, "\(posted.text)")
+            let created = try Self.array(posted)
+            let idText = try #require(created.first?["service_request_id"] as? String)
+            let id = try #require(Int64(idText))
+
+            // In the loop as a citizen's report, its contact sealed and masked like any other.
+            let people = try await Loop.people(server)
+            let record = try await server.request("/api/v1/cases/\(id)", key: people.center).json()
+            #expect(record["source"] as? String == "citizen")
+            #expect(record["description"] as? String == "小区门口井盖缺失 & 有人摔倒")
+            #expect(record["contact"] as? [String: String] == ["name": "张*", "phone": "138****5678"])
+
+            // Followed through Open311 as it moves: the department and deadline, then closed.
+            try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+            try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)
+            let dispatched = try Self.array(try await server.client.execute(uri: "/open311/v2/requests/\(id).json", method: .get))[0]
+            #expect(dispatched["agency_responsible"] as? String == StandardCatalog.departments.first { $0.code == "cgj" }?.name)
+            #expect((dispatched["expected_datetime"] as? String).flatMap(GeoReport.milliseconds(w3c:)) != nil)
+            try await Loop.act(server, id, people.department, #"{"action": "sign"}"#)
+            try await Loop.act(server, id, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:cd34"]}"#)
+            try await Loop.act(server, id, people.worker, #"{"action": "verify", "evidence": ["sha256:ef56"]}"#)
+            try await Loop.act(server, id, people.center, #"{"action": "close"}"#)
+            let closed = try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?status=closed", method: .get))
+            #expect(closed.map { $0["service_request_id"] as? String } == [idText])
+            #expect(closed[0]["status_notes"] as? String == "已结案")
+            let open = try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?status=open", method: .get))
+            #expect(!open.contains { $0["service_request_id"] as? String == idText })
+            // The detailed state and the history with extensions=true.
+            let extended = try Self.array(try await server.client.execute(uri: "/open311/v2/requests/\(id).json?extensions=true", method: .get))[0]
+            let attributes = try #require(extended["extended_attributes"] as? [String: Any])
+            #expect(attributes["detailed_status"] as? String == "closed")
+            #expect(
+                (attributes["history"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == [
+                    "report", "accept", "dispatch", "sign", "handle", "verify", "close",
+                ]
+            )
+            // The token is the request's id: written at once.
+            let token = try Self.array(try await server.client.execute(uri: "/open311/v2/tokens/\(idText).json", method: .get))
+            #expect(token.first?["service_request_id"] as? String == idText)
+
+            // Filters: by id list, by service, and a window that leaves it out.
+            let other = try await Loop.report(server, people)
+            let both = try Self.array(
+                try await server.client.execute(uri: "/open311/v2/requests.json?service_request_id=\(id),\(other)", method: .get)
+            )
+            #expect(Set(both.compactMap { $0["service_request_id"] as? String }) == [idText, String(other)])
+            #expect(try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?service_code=C0102", method: .get)).isEmpty)
+            let old = "start_date=2025-01-01T00:00:00Z&end_date=2025-03-01T00:00:00Z"
+            #expect(try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?\(old)", method: .get)).isEmpty)
+            #expect(try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?service_code=&status=", method: .get)).count == 2)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func badRequestsGetTheStandardsErrorsAndWriteNothing(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let key = try #require(server.credentials.apiKeys["open311_api_key"])
+            let place = ["lat": String(Loop.point.latitude), "long": String(Loop.point.longitude), "description": "井盖缺失"]
+            func cases() async throws -> Int {
+                try await server.store.backend.read { db in
+                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            let before = try await cases()
+            let refusals: [(String, HTTPResponse.Status, String)] = [
+                (Self.form(key: key, place.merging(["service_code": "X9999"]) { $1 }), .notFound, "service_code:"),
+                (Self.form(key: key, ["service_code": "C0101", "description": "井盖缺失"]), .badRequest, "lat and long:"),
+                (Self.form(key: key, ["service_code": "C0101", "address_string": "城区中山路1号", "description": "井盖缺失"]), .badRequest, "lat and long:"),
+                (Self.form(key: key, place.merging(["service_code": "C0101", "lat": "91"]) { $1 }), .badRequest, "lat and long:"),
+                (Self.form(key: key, place.merging(["service_code": "C0101", "lat": "40.0", "long": "116.4"]) { $1 }), .badRequest, "lat and long:"),
+                (Self.form(key: key, place.merging(["service_code": "C0101", "phone": "12ab"]) { $1 }), .badRequest, "contact.phone:"),
+                (Self.form(key: key, place), .badRequest, "service_code: required"),
+                (Self.form(key: "mq_not-a-key", place.merging(["service_code": "C0101"]) { $1 }), .forbidden, "api_key:"),
+                (Self.form(key: "", place.merging(["service_code": "C0101"]) { $1 }), .forbidden, "api_key:"),
+                (Self.form(key: key, place.merging(["service_code": "C0101", "jurisdiction_id": "110000"]) { $1 }), .notFound, "jurisdiction_id:"),
+            ]
+            for (form, status, prefix) in refusals {
+                for format in ["json", "xml"] {
+                    let refused = try await Self.post(server, form, format: format)
+                    #expect(refused.status == status, "\(form): \(refused.text)")
+                    let description: String?
+                    if format == "json" {
+                        let errors = try Self.array(refused)
+                        #expect(errors.first?["code"] as? Int == Int(status.code))
+                        description = errors.first?["description"] as? String
+                    } else {
+                        let errors = try Self.xmlRecords(refused)
+                        #expect(errors.root == "errors")
+                        #expect(errors.records.first?["code"] == String(status.code))
+                        description = errors.records.first?["description"]
+                    }
+                    #expect(description?.hasPrefix(prefix) == true, "\(form): \(refused.text)")
+                }
+            }
+            // Not a form; bad dates, statuses and ids in the search; unknown things.
+            let json = try await server.client.execute(
+                uri: "/open311/v2/requests.json",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{}")
+            )
+            #expect(json.status == .badRequest)
+            #expect(try await cases() == before)
+            for (uri, status) in [
+                ("/open311/v2/requests.json?start_date=yesterday", HTTPResponse.Status.badRequest),
+                ("/open311/v2/requests.xml?end_date=2026-02-30T00:00:00Z", .badRequest),
+                ("/open311/v2/requests.json?status=pending", .badRequest),
+                ("/open311/v2/requests.json?start_date=2025-01-01T00:00:00Z&end_date=2025-12-01T00:00:00Z", .badRequest),
+                ("/open311/v2/requests.json?service_request_id=1%27%20OR%201=1", .badRequest),
+                ("/open311/v2/requests/123456789.json", .notFound),
+                ("/open311/v2/requests/abc.xml", .notFound),
+                ("/open311/v2/services/X9999.json", .notFound),
+                ("/open311/v2/tokens/987654.json", .notFound),
+                ("/open311/v2/services.yaml", .notFound),
+            ] {
+                let refused = try await server.client.execute(uri: uri, method: .get)
+                #expect(refused.status == status, "\(uri): \(refused.text)")
+                #expect(
+                    refused.text.contains("\"code\":\(status.code)") || refused.text.contains("<code>\(status.code)</code>"),
+                    "\(uri): \(refused.text)"
+                )
+            }
+        }
+    }
+}
