@@ -1,4 +1,5 @@
--- wrk script of scripts/bench-access: one request shape, paced to a rate, one RESULT line at the end.
+-- wrk script of scripts/bench-access (and bench-intake, bench-open311): one request shape, paced to a rate,
+-- one RESULT line at the end. Without BENCH_KEY the requests carry no credential.
 local key = os.getenv("BENCH_KEY")
 local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
@@ -7,7 +8,9 @@ if body and body ~= "" then
     wrk.body = body
     wrk.headers["Content-Type"] = "application/json"
 end
-wrk.headers["Authorization"] = "Bearer " .. key
+if key and key ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. key
+end
 
 function delay()
     return pause
