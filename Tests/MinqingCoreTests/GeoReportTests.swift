@@ -95,8 +95,21 @@ struct GeoReportTests {
         }
     }
 
-    @Test func datesAreWrittenInChinasTime() {
+    @Test func datesAreWrittenInChinasTimeAndReadBack() {
         #expect(GeoReport.w3c(milliseconds: Self.now) == "2026-11-27T08:00:00+08:00")
-        #expect(GeoReport.milliseconds(w3c: "2026-11-27T08:00:00+08:00") == Self.now)
+        #expect(GeoReport.w3c(milliseconds: Self.now + 999) == "2026-11-27T08:00:00+08:00")
+        #expect(GeoReport.w3c(milliseconds: 1_709_164_800_000 - 8 * 3_600_000) == "2024-02-29T00:00:00+08:00")
+        #expect(GeoReport.w3c(milliseconds: 0) == "1970-01-01T08:00:00+08:00")
+        #expect(GeoReport.w3c(milliseconds: -8 * 3_600_000 - 1) == "1969-12-31T23:59:59+08:00")
+        // Every day of four years (a leap day among them), each read back to itself.
+        for day in Int64(20_000)..<Int64(21_461) {
+            let milliseconds = day * 86_400_000 + 45_296_000
+            #expect(GeoReport.milliseconds(w3c: GeoReport.w3c(milliseconds: milliseconds)) == milliseconds)
+        }
+    }
+
+    @Test func onlyPublicSpaceIsServed() {
+        #expect(GeoReport.isPublic(.component) && GeoReport.isPublic(.event))
+        #expect(!GeoReport.isPublic(.dispute) && !GeoReport.isPublic(.hazard))
     }
 }

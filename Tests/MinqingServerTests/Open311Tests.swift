@@ -92,9 +92,10 @@ struct Open311Tests {
             #expect(discoveryXML.headers[.contentType]?.hasPrefix("text/xml") == true)
             #expect(try Self.xmlRecords(discoveryXML).root == "discovery")
 
-            // Services: the city's subclasses, each with exactly the standard's fields, in both formats.
+            // Services: the city's subclasses of public space, each with exactly the standard's fields, in both formats.
             let services = try Self.array(try await server.client.execute(uri: "/open311/v2/services.json", method: .get))
-            #expect(services.count == StandardCatalog.caseClasses.filter { $0.limit != nil }.count)
+            #expect(services.count == StandardCatalog.caseClasses.filter { $0.limit != nil && GeoReport.isPublic($0.category) }.count)
+            #expect(!services.contains { ($0["service_code"] as? String)?.hasPrefix("D") == true })
             for service in services { #expect(Set(service.keys) == Self.serviceFields) }
             let manhole = try #require(services.first { $0["service_code"] as? String == "C0101" })
             #expect(manhole["group"] as? String == "公用设施" && manhole["metadata"] as? Bool == false && manhole["type"] as? String == "realtime")
@@ -118,6 +119,15 @@ struct Open311Tests {
             #expect(one[0]["status"] as? String == "open")
             #expect(one[0]["description"] as? String == "井盖缺失，行人易跌落")
             #expect(!(try await server.client.execute(uri: "/open311/v2/requests/\(id).json", method: .get)).text.contains("wgy-"))
+            // A dispute names families and neighbours: never served, by id or in a search, nor taken in.
+            let dispute = try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody("邻里噪音纠纷", classCode: "D01"))
+            #expect(dispute.status == .created, "\(dispute.text)")
+            let disputeID = try #require((try dispute.json()["id"] as? NSNumber)?.int64Value)
+            #expect(try await server.client.execute(uri: "/open311/v2/requests/\(disputeID).json", method: .get).status == .notFound)
+            #expect(try await server.client.execute(uri: "/open311/v2/services/D01.json", method: .get).status == .notFound)
+            let all = try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?service_code=D01,C0101", method: .get))
+            #expect(all.compactMap { $0["service_request_id"] as? String } == [String(id)])
+            #expect(try await server.client.execute(uri: "/open311/v2/tokens/\(disputeID).json", method: .get).status == .notFound)
             let oneXML = try Self.xmlRecords(try await server.client.execute(uri: "/open311/v2/requests/\(id).xml", method: .get))
             #expect(oneXML.root == "service_requests" && oneXML.records.count == 1)
             #expect(Set(oneXML.records[0].keys) == Self.requestFields)
@@ -206,6 +216,7 @@ struct Open311Tests {
             let before = try await cases()
             let refusals: [(String, HTTPResponse.Status, String)] = [
                 (Self.form(key: key, place.merging(["service_code": "X9999"]) { $1 }), .notFound, "service_code:"),
+                (Self.form(key: key, place.merging(["service_code": "D01"]) { $1 }), .notFound, "service_code:"),
                 (Self.form(key: key, ["service_code": "C0101", "description": "井盖缺失"]), .badRequest, "lat and long:"),
                 (Self.form(key: key, ["service_code": "C0101", "address_string": "城区中山路1号", "description": "井盖缺失"]), .badRequest, "lat and long:"),
                 (Self.form(key: key, place.merging(["service_code": "C0101", "lat": "91"]) { $1 }), .badRequest, "lat and long:"),

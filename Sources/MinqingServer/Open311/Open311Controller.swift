@@ -9,6 +9,7 @@ import MinqingStore
 /// by hand, outside openapi.yaml: the standard answers every endpoint in JSON and XML by its
 /// extension, and its errors are a list of `{code, description}`, not problem details.
 ///
+/// It serves the problems of public space only (components and events, ``GeoReport/isPublic(_:)``).
 /// Reads are public, as the standard's clients expect: a case shows its class, description, place,
 /// state and responsible department, never its reporter or the reporter's contact. Writes need an
 /// API key issued for intake (`api_key`), and go through the same intake as `POST /api/v1/cases`.
@@ -49,7 +50,7 @@ struct Open311Controller {
         try await answer(request, context, parameter: "code") { code, parameters in
             let city = try jurisdiction(parameters)
             let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
-            guard let caseClass = catalog.classes[code], caseClass.limit != nil else {
+            guard let caseClass = catalog.classes[code], Self.isService(caseClass) else {
                 throw GeoReport.Failure(404, "service_code: no service has the code \(code)")
             }
             // Our classes ask nothing beyond the standard's fields: no attributes.
@@ -74,7 +75,9 @@ struct Open311Controller {
     @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await answer(request, context, parameter: "token") { token, parameters in
             let city = try jurisdiction(parameters)
-            guard let id = Int64(token), id > 0, try await api.store.caseRecord(city: city, id: id) != nil else {
+            guard let id = Int64(token), id > 0, let record = try await api.store.caseRecord(city: city, id: id),
+                api.cases.current.classes[record.classCode].map(Self.isService) == true
+            else {
                 throw GeoReport.Failure(404, "token: no request has the token \(token)")
             }
             return .list("service_requests", [.element("request", [("service_request_id", .text(String(id))), ("token", .text(token))])])
@@ -117,7 +120,7 @@ struct Open311Controller {
     private func services(_ parameters: [String: String]) async throws -> GeoReportBody {
         let city = try jurisdiction(parameters)
         let catalog = try await api.cases.current(city: city) { !$0.classes.isEmpty }
-        let reportable = catalog.classes.values.filter { $0.limit != nil }.sorted { $0.code < $1.code }
+        let reportable = catalog.classes.values.filter(Self.isService).sorted { $0.code < $1.code }
         return .list(
             "services",
             reportable.map { caseClass in
@@ -140,9 +143,11 @@ struct Open311Controller {
 
     private func requests(_ parameters: [String: String]) async throws -> GeoReportBody {
         let city = try jurisdiction(parameters)
-        let query = try GeoReport.RequestQuery.parse(parameters, now: api.store.nowMilliseconds).get()
-        let records = try await api.store.serviceRequests(city: city, query: query)
+        var query = try GeoReport.RequestQuery.parse(parameters, now: api.store.nowMilliseconds).get()
         let catalog = api.cases.current
+        let services = Set(catalog.classes.values.filter(Self.isService).map(\.code))
+        query.serviceCodes = (query.serviceCodes ?? Array(services)).filter(services.contains).sorted()
+        let records = try await api.store.serviceRequests(city: city, query: query).filter { services.contains($0.classCode) }
         let extended = ["true", "1"].contains(parameters["extensions"]?.lowercased() ?? "")
         let logs = extended ? try await api.store.caseEvents(caseIDs: records.map(\.id)) : [:]
         return .list(
@@ -205,6 +210,10 @@ struct Open311Controller {
             throw GeoReport.Failure(403, "api_key: the key is unknown, revoked or expired")
         }
         guard let code = parameters["service_code"] else { throw GeoReport.Failure(400, "service_code: required") }
+        let catalog = try await api.cases.current(city: actor.cityCode) { $0.classes[code] != nil }
+        if let caseClass = catalog.classes[code], !Self.isService(caseClass) {
+            throw GeoReport.Failure(404, "service_code: no service has the code \(code)")
+        }
         guard let latitude = parameters["lat"], let longitude = parameters["long"] else {
             if parameters["address_string"] != nil || parameters["address_id"] != nil {
                 throw GeoReport.Failure(400, "lat and long: this city locates reports by their coordinates, not by address")
@@ -246,6 +255,11 @@ struct Open311Controller {
     }
 
     // MARK: Parameters and errors
+
+    /// A class Open311 serves: a subclass (one that can be reported) of public space (``GeoReport/isPublic(_:)``).
+    private static func isService(_ caseClass: CaseClass) -> Bool {
+        caseClass.limit != nil && GeoReport.isPublic(caseClass.category)
+    }
 
     /// The city these endpoints serve: `jurisdiction_id` may be left out, or must name it.
     private func jurisdiction(_ parameters: [String: String]) throws -> String {

@@ -600,7 +600,10 @@ extension Store {
             var conditions: [any SQLExpression] = [
                 SQLQueryString("city_code = \(bind: city) AND reported_at >= \(bind: query.start) AND reported_at <= \(bind: query.end)")
             ]
-            if let codes = query.serviceCodes { conditions.append(SQLQueryString("class_code IN (\(binds: codes))")) }
+            if let codes = query.serviceCodes {
+                guard !codes.isEmpty else { return [] }
+                conditions.append(SQLQueryString("class_code IN (\(binds: codes))"))
+            }
             if let statuses = query.statuses {
                 let states = statuses.flatMap(GeoReport.states).map(\.rawValue).sorted()
                 conditions.append(SQLQueryString("state IN (\(binds: states))"))
