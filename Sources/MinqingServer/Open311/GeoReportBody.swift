@@ -31,20 +31,41 @@ indirect enum GeoReportBody: Sendable {
     func response(_ format: Format, status: HTTPResponse.Status = .ok) -> Response {
         let text =
             switch format {
-            case .json: json.serialized
+            case .json: json
             case .xml: "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + xml(name: nil)
             }
         return Response(status: status, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    private var json: JSONValue {
+    /// This value as JSON text, written in one pass in the order of its fields.
+    private var json: String {
+        var text = ""
+        writeJSON(into: &text)
+        return text
+    }
+
+    private func writeJSON(into text: inout String) {
         switch self {
-        case .text(let text): text.map(JSONValue.string) ?? .null
-        case .number(let number): .number(number)
-        case .boolean(let value): .bool(value)
-        case .element(_, let fields): .object(Dictionary(fields.map { ($0.0, $0.1.json) }, uniquingKeysWith: { first, _ in first }))
-        case .list(_, let items): .array(items.map(\.json))
-        case .strings(_, _, let texts): .array(texts.map(JSONValue.string))
+        case .text(let value): text += value.map(JSONValue.quoted) ?? "null"
+        case .number(let number): text += JSONValue.number(number).serialized
+        case .boolean(let value): text += value ? "true" : "false"
+        case .element(_, let fields):
+            text += "{"
+            for (index, (name, value)) in fields.enumerated() {
+                if index > 0 { text += "," }
+                text += JSONValue.quoted(name)
+                text += ":"
+                value.writeJSON(into: &text)
+            }
+            text += "}"
+        case .list(_, let items):
+            text += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { text += "," }
+                item.writeJSON(into: &text)
+            }
+            text += "]"
+        case .strings(_, _, let texts): text += "[" + texts.map(JSONValue.quoted).joined(separator: ",") + "]"
         }
     }
 
