@@ -254,3 +254,49 @@ extension GeoReport {
         }
     }
 }
+
+extension GeoReport {
+    /// What Open311 shows of a case: nothing of its reporter.
+    public struct CaseSummary: Sendable, Hashable {
+        public var id: Int64
+        public var classCode: String
+        public var state: CaseState
+        public var level: AreaLevel
+        public var areaCode: String
+        public var longitude: Double
+        public var latitude: Double
+        public var description: String
+        public var leadDepartment: String?
+        public var reportedAt: Int64
+        public var updatedAt: Int64
+        public var dueAt: Int64?
+
+        public init(
+            id: Int64,
+            classCode: String,
+            state: CaseState,
+            level: AreaLevel,
+            areaCode: String,
+            longitude: Double,
+            latitude: Double,
+            description: String,
+            leadDepartment: String?,
+            reportedAt: Int64,
+            updatedAt: Int64,
+            dueAt: Int64?
+        ) {
+            self.id = id
+            self.classCode = classCode
+            self.state = state
+            self.level = level
+            self.areaCode = areaCode
+            self.longitude = longitude
+            self.latitude = latitude
+            self.description = description
+            self.leadDepartment = leadDepartment
+            self.reportedAt = reportedAt
+            self.updatedAt = updatedAt
+            self.dueAt = dueAt
+        }
+    }
+}

@@ -29,43 +29,49 @@ indirect enum GeoReportBody: Sendable {
     }
 
     func response(_ format: Format, status: HTTPResponse.Status = .ok) -> Response {
-        let text =
-            switch format {
-            case .json: json
-            case .xml: "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + xml(name: nil)
-            }
-        return Response(status: status, headers: [.contentType: format.contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+        let body: ByteBuffer
+        switch format {
+        case .json:
+            var bytes: [UInt8] = []
+            if case .list(_, let items) = self { bytes.reserveCapacity(items.count * 720) }
+            writeJSON(into: &bytes)
+            body = ByteBuffer(bytes: bytes)
+        case .xml:
+            body = ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + xml(name: nil))
+        }
+        return Response(status: status, headers: [.contentType: format.contentType], body: .init(byteBuffer: body))
     }
 
-    /// This value as JSON text, written in one pass in the order of its fields.
-    private var json: String {
-        var text = ""
-        writeJSON(into: &text)
-        return text
-    }
-
-    private func writeJSON(into text: inout String) {
+    /// Writes this value as JSON, in one pass, in the order of its fields.
+    private func writeJSON(into bytes: inout [UInt8]) {
         switch self {
-        case .text(let value): text += value.map(JSONValue.quoted) ?? "null"
-        case .number(let number): text += JSONValue.number(number).serialized
-        case .boolean(let value): text += value ? "true" : "false"
+        case .text(let value):
+            if let value { JSONValue.appendQuoted(value, to: &bytes) } else { bytes += "null".utf8 }
+        case .number(let number): bytes += JSONValue.number(number).serialized.utf8
+        case .boolean(let value): bytes += (value ? "true" : "false").utf8
         case .element(_, let fields):
-            text += "{"
+            bytes.append(UInt8(ascii: "{"))
             for (index, (name, value)) in fields.enumerated() {
-                if index > 0 { text += "," }
-                text += JSONValue.quoted(name)
-                text += ":"
-                value.writeJSON(into: &text)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONValue.appendQuoted(name, to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                value.writeJSON(into: &bytes)
             }
-            text += "}"
+            bytes.append(UInt8(ascii: "}"))
         case .list(_, let items):
-            text += "["
+            bytes.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { text += "," }
-                item.writeJSON(into: &text)
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                item.writeJSON(into: &bytes)
             }
-            text += "]"
-        case .strings(_, _, let texts): text += "[" + texts.map(JSONValue.quoted).joined(separator: ",") + "]"
+            bytes.append(UInt8(ascii: "]"))
+        case .strings(_, _, let texts):
+            bytes.append(UInt8(ascii: "["))
+            for (index, text) in texts.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                JSONValue.appendQuoted(text, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: "]"))
         }
     }
 

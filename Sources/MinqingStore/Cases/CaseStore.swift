@@ -587,15 +587,16 @@ extension Store {
 
 extension Store {
     /// Open311's `GET requests`: the city's cases by id, or else by report window, classes,
-    /// statuses and update window, newest first, one page of them.
-    public func serviceRequests(city: String, query: GeoReport.RequestQuery) async throws -> [CaseRecord] {
-        let columns = Self.caseColumns.joined(separator: ", ")
+    /// statuses and update window, newest first, one page of them. Only the columns Open311 shows
+    /// are read: a page holds a thousand cases.
+    public func serviceRequests(city: String, query: GeoReport.RequestQuery) async throws -> [GeoReport.CaseSummary] {
+        let columns = "id, class_code, state, level, area_code, lng, lat, description, lead_department, reported_at, updated_at, due_at"
         return try await backend.read { db in
             if let ids = query.ids {
                 guard !ids.isEmpty else { return [] }
                 return try await db.raw(
                     "SELECT \(unsafeRaw: columns) FROM cases WHERE city_code = \(bind: city) AND id IN (\(binds: ids)) ORDER BY id"
-                ).all().map(Self.caseRecord)
+                ).all().map(Self.caseSummary)
             }
             var conditions: [any SQLExpression] = [
                 SQLQueryString("city_code = \(bind: city) AND reported_at >= \(bind: query.start) AND reported_at <= \(bind: query.end)")
@@ -615,8 +616,25 @@ extension Store {
                 SELECT \(unsafeRaw: columns) FROM cases WHERE \(SQLList(conditions, separator: SQLRaw(" AND ")))
                 ORDER BY reported_at DESC, id DESC LIMIT \(bind: query.pageSize) OFFSET \(bind: (query.page - 1) * query.pageSize)
                 """
-            ).all().map(Self.caseRecord)
+            ).all().map(Self.caseSummary)
         }
+    }
+
+    private static func caseSummary(_ row: any SQLRow) throws -> GeoReport.CaseSummary {
+        GeoReport.CaseSummary(
+            id: try row.decode(column: "id", as: Int64.self),
+            classCode: try row.decode(column: "class_code", as: String.self),
+            state: try known(try row.decode(column: "state", as: String.self), "state"),
+            level: try known(try row.decode(column: "level", as: String.self), "level"),
+            areaCode: try row.decode(column: "area_code", as: String.self),
+            longitude: try row.decode(column: "lng", as: Double.self),
+            latitude: try row.decode(column: "lat", as: Double.self),
+            description: try row.decode(column: "description", as: String.self),
+            leadDepartment: try row.decode(column: "lead_department", as: String?.self),
+            reportedAt: try row.decode(column: "reported_at", as: Int64.self),
+            updatedAt: try row.decode(column: "updated_at", as: Int64.self),
+            dueAt: try row.decode(column: "due_at", as: Int64?.self)
+        )
     }
 }
 
