@@ -45,9 +45,6 @@ public func buildApplication(
     operations.addRoutes(to: router)
     HomePage(library: try await HomePage.templates(), grids: grids).addRoutes(to: router)
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
-    // Middleware applies to the routes added after it: every route below reads small JSON bodies.
-    router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024, photoBytes: Photo.maximumCount * Photo.maximumBytes + 64 * 1024))
-    SessionController(store: store, configuration: configuration).addRoutes(to: router)
     let api = APIHandler(
         store: store,
         grids: grids,
@@ -57,7 +54,11 @@ public func buildApplication(
         photos: PhotoFiles(folder: configuration.dataDirectory + "/media"),
         citizenIntake: RateLimit(capacity: Double(configuration.citizenIntakeBurst), perSecond: 1 / configuration.citizenIntakeRefillSeconds)
     )
+    // Open311 limits its own bodies: a form, or photos once the key in the query string is known.
     Open311Controller(api: api).addRoutes(to: router)
+    // Middleware applies to the routes added after it: every route below reads small JSON bodies.
+    router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024, photoBytes: Photo.maximumCount * Photo.maximumBytes + 64 * 1024))
+    SessionController(store: store, configuration: configuration).addRoutes(to: router)
     try api.registerHandlers(
         on: router,
         serverURL: try Servers.Server1.url(),

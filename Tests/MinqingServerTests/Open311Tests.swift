@@ -275,4 +275,64 @@ struct Open311Tests {
             }
         }
     }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aMultipartReportKeepsItsPhotosOnceItsKeyIsKnown(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let key = try #require(server.credentials.apiKeys["open311_api_key"])
+            let exif = Array("Exif\0\0GPS 22.78N 115.37E".utf8)
+            let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE1, 0, UInt8(exif.count + 2)] + exif + [0xFF, 0xDA, 0, 4, 1, 0, 0x12, 0x34, 0xFF, 0xD9]
+            let fields = ["service_code": "C0101", "lat": String(Loop.point.latitude), "long": String(Loop.point.longitude), "description": "井盖缺失"]
+            func send(query: String, _ files: [(name: String, bytes: [UInt8])]) async throws -> TestResponse {
+                let boundary = "mq-open311"
+                var body: [UInt8] = []
+                for (name, value) in fields {
+                    body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+                }
+                for file in files {
+                    body += Array(
+                        "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                            .utf8
+                    )
+                    body += file.bytes + Array("\r\n".utf8)
+                }
+                body += Array("--\(boundary)--\r\n".utf8)
+                return try await server.client.execute(
+                    uri: "/open311/v2/requests.json\(query)",
+                    method: .post,
+                    headers: [.contentType: "multipart/form-data; boundary=\(boundary)"],
+                    body: ByteBuffer(bytes: body)
+                )
+            }
+            func cases() async throws -> Int {
+                try await server.store.backend.read { db in
+                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            let posted = try await send(query: "?api_key=\(key)", [("media", jpeg)])
+            #expect(posted.status == .ok, "\(posted.text)")
+            let id = try #require((try Self.array(posted).first?["service_request_id"] as? String).flatMap { Int64($0) })
+            let people = try await Loop.people(server)
+            let record = try await server.request("/api/v1/cases/\(id)", key: people.center).json()
+            let photos = try #require(record["photos"] as? [String])
+            #expect(photos.count == 1)
+            let photo = try await server.request("/api/v1/cases/\(id)/photos/\(photos[0])", key: people.center)
+            #expect(!photo.text.contains("GPS"))
+
+            // The key must come in the query string, and be known, before photos are read; bad parts are named.
+            let before = try await cases()
+            for (query, files, status, prefix) in [
+                ("", [("media", jpeg)], HTTPResponse.Status.forbidden, "api_key: with a multipart body"),
+                ("?api_key=mq_wrong", [("media", jpeg)], .forbidden, "api_key: the key is unknown"),
+                ("?api_key=\(key)", [("media", Array("GIF89a".utf8))], .badRequest, "media[0]: only JPEG and PNG"),
+                ("?api_key=\(key)", [("video", jpeg)], .badRequest, "video: only media may be a file"),
+                ("?api_key=\(key)", Array(repeating: ("media", jpeg), count: 7), .badRequest, "media: at most 6"),
+            ] {
+                let refused = try await send(query: query, files)
+                #expect(refused.status == status, "\(query): \(refused.text)")
+                #expect((try Self.array(refused).first?["description"] as? String)?.hasPrefix(prefix) == true, "\(refused.text)")
+            }
+            #expect(try await cases() == before)
+        }
+    }
 }

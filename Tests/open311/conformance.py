@@ -55,6 +55,16 @@ posted_xml = requests.post(
 )
 check(posted_xml.status_code == 200, f"POST requests.xml answered {posted_xml.status_code}")
 xml_id = xmltodict.parse(posted_xml.content)["service_requests"]["request"]["service_request_id"]
+# Multipart with a photo (media), the key in the query string so that it is checked before the body is read.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+with_media = requests.post(
+    f"{ROOT}/requests.json",
+    params={"api_key": KEY},
+    data={"service_code": "C0101", "lat": LAT, "long": LONG, "description": "附现场照片"},
+    files={"media": ("photo.png", PNG, "image/png")},
+)
+check(with_media.status_code == 200, f"multipart POST answered {with_media.status_code}: {with_media.text}")
+check(with_media.json()[0]["service_request_id"], f"multipart POST answer {with_media.text}")
 
 for output in ("json", "xml"):
     client = GeoReport(ROOT, api_key=KEY, output_format=output)

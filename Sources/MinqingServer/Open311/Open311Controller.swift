@@ -29,7 +29,7 @@ struct Open311Controller {
     // MARK: Routes
 
     @Sendable func resource(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "resource") { name, parameters in
+        try await answer(request, context, parameter: "resource") { name, parameters, _ in
             switch name {
             case "discovery": discovery(request)
             case "services": try await services(parameters)
@@ -40,14 +40,14 @@ struct Open311Controller {
     }
 
     @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "resource") { name, parameters in
+        try await answer(request, context, parameter: "resource") { name, parameters, media in
             guard name == "requests" else { throw GeoReport.Failure(404, "no such endpoint: \(name)") }
-            return try await submit(parameters, request: request, context: context)
+            return try await submit(parameters, media: media, request: request, context: context)
         }
     }
 
     @Sendable func serviceDefinition(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "code") { code, parameters in
+        try await answer(request, context, parameter: "code") { code, parameters, _ in
             let city = try jurisdiction(parameters)
             let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
             guard let caseClass = catalog.classes[code], Self.isService(caseClass) else {
@@ -59,7 +59,7 @@ struct Open311Controller {
     }
 
     @Sendable func request(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "id") { id, parameters in
+        try await answer(request, context, parameter: "id") { id, parameters, _ in
             guard let number = Int64(id), number > 0 else { throw GeoReport.Failure(404, "service_request_id: no request has the id \(id)") }
             var query = parameters
             query["service_request_id"] = String(number)
@@ -73,7 +73,7 @@ struct Open311Controller {
 
     /// Requests are written at once, so a token is the request's id.
     @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "token") { token, parameters in
+        try await answer(request, context, parameter: "token") { token, parameters, _ in
             let city = try jurisdiction(parameters)
             guard let id = Int64(token), id > 0, let record = try await api.store.caseRecord(city: city, id: id),
                 api.cases.current.classes[record.classCode].map(Self.isService) == true
@@ -203,7 +203,7 @@ struct Open311Controller {
     }
 
     /// `POST requests`: a report through the one intake, as the key's account, from a citizen.
-    private func submit(_ parameters: [String: String], request: Request, context: AppRequestContext) async throws -> GeoReportBody {
+    private func submit(_ parameters: [String: String], media: [Photo], request: Request, context: AppRequestContext) async throws -> GeoReportBody {
         _ = try jurisdiction(parameters)
         guard let key = parameters["api_key"] else { throw GeoReport.Failure(403, "api_key: an API key issued for intake is required") }
         guard let actor = try await api.store.apiKeyActor(key) else {
@@ -234,7 +234,7 @@ struct Open311Controller {
                 coordinateSystem: .wgs84,
                 contactName: name.isEmpty ? nil : name,
                 contactPhone: parameters["phone"],
-                photos: [],
+                photos: media,
                 idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
             ),
             caller: caller
@@ -271,12 +271,13 @@ struct Open311Controller {
     }
 
     /// Splits `name.json` or `name.xml`, gathers the parameters (query, then a form body; an empty
-    /// value counts as absent), and writes the answer or the standard's error list in that format.
+    /// value counts as absent) and the photos of a multipart body (`media`), and writes the answer or
+    /// the standard's error list in that format.
     private func answer(
         _ request: Request,
         _ context: AppRequestContext,
         parameter: String,
-        _ body: (String, [String: String]) async throws -> GeoReportBody
+        _ body: (String, [String: String], [Photo]) async throws -> GeoReportBody
     ) async throws -> Response {
         let file = context.parameters.get(parameter) ?? ""
         let format: GeoReportBody.Format
@@ -291,20 +292,66 @@ struct Open311Controller {
         do {
             var parameters: [String: String] = [:]
             for (key, value) in request.uri.queryParameters where !value.isEmpty { parameters[String(key)] = String(value) }
+            var media: [Photo] = []
             if request.method == .post {
-                let contentType = request.headers[.contentType]?.lowercased() ?? ""
-                guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-                    throw GeoReport.Failure(400, "send the request as application/x-www-form-urlencoded")
+                let contentType = request.headers[.contentType] ?? ""
+                if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
+                    let bytes = try await Self.collect(request, upTo: Self.formBytes)
+                    for (key, value) in Self.form(String(buffer: bytes)) where !value.isEmpty { parameters[key] = value }
+                } else if let boundary = MultipartForm.boundary(of: contentType) {
+                    // Photos make a large body: it is read only for a caller whose key, sent in the
+                    // query string, is known.
+                    guard let key = parameters["api_key"] else {
+                        throw GeoReport.Failure(403, "api_key: with a multipart body, send the key in the query string")
+                    }
+                    guard try await api.store.apiKeyActor(key) != nil else {
+                        throw GeoReport.Failure(403, "api_key: the key is unknown, revoked or expired")
+                    }
+                    let bytes = try await Self.collect(request, upTo: Photo.maximumCount * Photo.maximumBytes + Self.formBytes)
+                    let form: MultipartForm
+                    do {
+                        form = try MultipartForm(parsing: Array(buffer: bytes), boundary: boundary)
+                    } catch {
+                        throw GeoReport.Failure(400, error.description)
+                    }
+                    for part in form.parts {
+                        if part.name == "media" {
+                            guard media.count < Photo.maximumCount else {
+                                throw GeoReport.Failure(400, "media: at most \(Photo.maximumCount) photos a request")
+                            }
+                            do {
+                                media.append(try Photo(uploaded: part.body, field: "media[\(media.count)]"))
+                            } catch {
+                                throw GeoReport.Failure(400, error.description)
+                            }
+                        } else if part.filename != nil {
+                            throw GeoReport.Failure(400, "\(part.name): only media may be a file")
+                        } else {
+                            let value = String(decoding: part.body, as: UTF8.self)
+                            if !value.isEmpty { parameters[part.name] = value }
+                        }
+                    }
+                } else {
+                    throw GeoReport.Failure(400, "send the request as application/x-www-form-urlencoded, or multipart/form-data with media")
                 }
-                let bytes = try await request.body.collect(upTo: 64 * 1024)
-                for (key, value) in Self.form(String(buffer: bytes)) where !value.isEmpty { parameters[key] = value }
             }
-            return try await body(name, parameters).response(format)
+            return try await body(name, parameters, media).response(format)
         } catch let failure as GeoReport.Failure {
             return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
         } catch let problem as Problem {
             let failure = Self.failure(problem)
             return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
+        }
+    }
+
+    /// The most a form without photos may hold.
+    private static let formBytes = 64 * 1024
+
+    private static func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch {
+            throw GeoReport.Failure(413, "the request may be at most \(limit / 1024) KiB")
         }
     }
 
