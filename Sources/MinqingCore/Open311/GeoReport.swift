@@ -181,19 +181,10 @@ public enum GeoReport {
         } else {
             return nil
         }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        guard index == characters.count, (1...12).contains(month), (1...days[month - 1]).contains(day), hour < 24, minute < 60, second < 60 else {
+        guard index == characters.count, let date = CalendarDay(year: year, month: month, day: day), hour < 24, minute < 60, second < 60 else {
             return nil
         }
-        // Days since 1970 by the civil calendar (proleptic Gregorian).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let daysSince1970 = era * 146_097 + dayOfEra - 719_468
-        let seconds = Int64(daysSince1970) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offset)
+        let seconds = Int64(date.number) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offset)
         return seconds * 1000 + Int64((fraction * 1000).rounded())
     }
 
@@ -208,17 +199,8 @@ public enum GeoReport {
             seconds += 86_400
             days -= 1
         }
-        // The civil date of a day count since 1970 (proleptic Gregorian), the inverse of the reading above.
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let (year, month, day) = CalendarDay(number: Int(days)).components
+        func two(_ value: some BinaryInteger) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let yearText = year >= 0 && year < 1000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
         return "\(yearText)-\(two(month))-\(two(day))T\(two(seconds / 3600)):\(two(seconds % 3600 / 60)):\(two(seconds % 60))+08:00"
     }
