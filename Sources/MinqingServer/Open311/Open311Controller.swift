@@ -204,13 +204,13 @@ struct Open311Controller {
 
     /// `POST requests`: a report through the one intake, as the key's account, from a citizen.
     private func submit(_ parameters: [String: String], media: [Photo], request: Request, context: AppRequestContext) async throws -> GeoReportBody {
-        _ = try jurisdiction(parameters)
+        let city = try jurisdiction(parameters)
         guard let key = parameters["api_key"] else { throw GeoReport.Failure(403, "api_key: an API key issued for intake is required") }
         guard let actor = try await api.store.apiKeyActor(key) else {
             throw GeoReport.Failure(403, "api_key: the key is unknown, revoked or expired")
         }
         guard let code = parameters["service_code"] else { throw GeoReport.Failure(400, "service_code: required") }
-        let catalog = try await api.cases.current(city: actor.cityCode) { $0.classes[code] != nil }
+        let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
         if let caseClass = catalog.classes[code], !Self.isService(caseClass) {
             throw GeoReport.Failure(404, "service_code: no service has the code \(code)")
         }
