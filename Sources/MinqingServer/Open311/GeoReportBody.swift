@@ -37,7 +37,10 @@ indirect enum GeoReportBody: Sendable {
             writeJSON(into: &bytes)
             body = ByteBuffer(bytes: bytes)
         case .xml:
-            body = ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n" + xml(name: nil))
+            var bytes = Array("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n".utf8)
+            if case .list(_, let items) = self { bytes.reserveCapacity(items.count * 1_000) }
+            writeXML(name: nil, into: &bytes)
+            body = ByteBuffer(bytes: bytes)
         }
         return Response(status: status, headers: [.contentType: format.contentType], body: .init(byteBuffer: body))
     }
@@ -75,39 +78,62 @@ indirect enum GeoReportBody: Sendable {
         }
     }
 
-    /// This value as XML, in an element named `name` when it is a plain value.
-    private func xml(name: String?) -> String {
+    /// Writes this value as XML, in an element named `name` when it is a plain value.
+    private func writeXML(name: String?, into bytes: inout [UInt8]) {
+        func open(_ name: String?) { if let name { bytes += Array("<\(name)>".utf8) } }
+        func close(_ name: String?) { if let name { bytes += Array("</\(name)>".utf8) } }
         switch self {
-        case .text(let text): return Self.tag(name, Self.escaped(text ?? ""))
-        case .number(let number): return Self.tag(name, JSONValue.number(number).text ?? "")
-        case .boolean(let value): return Self.tag(name, value ? "true" : "false")
-        case .element(let element, let fields): return Self.tag(element, fields.map { $0.1.xml(name: $0.0) }.joined())
-        case .list(let element, let items): return Self.tag(element, items.map { $0.xml(name: nil) }.joined())
-        case .strings(let element, let item, let texts): return Self.tag(element, texts.map { Self.tag(item, Self.escaped($0)) }.joined())
-        }
-    }
-
-    private static func tag(_ name: String?, _ content: String) -> String {
-        guard let name else { return content }
-        return "<\(name)>\(content)</\(name)>"
-    }
-
-    /// Text as XML 1.0 allows it: markup escaped, and the control characters it cannot hold dropped.
-    private static func escaped(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
-            default:
-                if scalar.value >= 0x20 && scalar.value != 0xFFFE && scalar.value != 0xFFFF { escaped.unicodeScalars.append(scalar) }
+        case .text(let text):
+            open(name)
+            Self.appendEscaped(text ?? "", to: &bytes)
+            close(name)
+        case .number(let number):
+            open(name)
+            bytes += (JSONValue.number(number).text ?? "").utf8
+            close(name)
+        case .boolean(let value):
+            open(name)
+            bytes += (value ? "true" : "false").utf8
+            close(name)
+        case .element(let element, let fields):
+            open(element)
+            for (field, value) in fields { value.writeXML(name: field, into: &bytes) }
+            close(element)
+        case .list(let element, let items):
+            open(element)
+            for item in items { item.writeXML(name: nil, into: &bytes) }
+            close(element)
+        case .strings(let element, let item, let texts):
+            open(element)
+            for text in texts {
+                open(item)
+                Self.appendEscaped(text, to: &bytes)
+                close(item)
             }
+            close(element)
         }
-        return escaped
+    }
+
+    /// Text as XML 1.0 allows it, as UTF-8: markup escaped, and what XML cannot hold dropped (the
+    /// control characters but tab and line ends; U+FFFE and U+FFFF, `EF BF BE` and `EF BF BF`).
+    private static func appendEscaped(_ text: String, to bytes: inout [UInt8]) {
+        let utf8 = Array(text.utf8)
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            switch byte {
+            case UInt8(ascii: "&"): bytes += "&amp;".utf8
+            case UInt8(ascii: "<"): bytes += "&lt;".utf8
+            case UInt8(ascii: ">"): bytes += "&gt;".utf8
+            case UInt8(ascii: "\""): bytes += "&quot;".utf8
+            case UInt8(ascii: "'"): bytes += "&apos;".utf8
+            case 0x09, 0x0A, 0x0D: bytes.append(byte)
+            case 0..<0x20: break
+            case 0xEF where index + 2 < utf8.count && utf8[index + 1] == 0xBF && (utf8[index + 2] == 0xBE || utf8[index + 2] == 0xBF):
+                index += 2
+            default: bytes.append(byte)
+            }
+            index += 1
+        }
     }
 }
