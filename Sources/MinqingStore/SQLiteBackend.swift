@@ -31,8 +31,13 @@ public final class SQLiteBackend: DatabaseBackend {
         let pragmas = [
             "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-131072",
         ]
-        try await backend.read { db in
-            for pragma in pragmas { try await db.raw(SQLQueryString(pragma)).run() }
+        do {
+            try await backend.read { db in
+                for pragma in pragmas { try await db.raw(SQLQueryString(pragma)).run() }
+            }
+        } catch {
+            try? await backend.close()
+            throw error
         }
         return backend
     }

@@ -5,6 +5,9 @@ struct PersonalDataTests {
     @Test func masksAsResidentsExpect() {
         #expect(Mask.identityNumber("44150219900101123X") == "4415**********123X")
         #expect(Mask.phone("13812345678") == "138****5678")
+        // A fixed line is shorter: only its last four show.
+        #expect(Mask.phone("66012345") == "****2345")
+        #expect(Mask.phone("06603312345") == "066****2345")
         #expect(Mask.name("张三") == "张*")
         #expect(Mask.name("欧阳修") == "欧**")
         // Too short to keep anything: starred whole, never shown.
@@ -39,5 +42,26 @@ struct PersonalDataTests {
         #expect(field(String(repeating: "名", count: 51), nil) == "contact.name")
         #expect(field("张\u{0}三", "13812345678") == "contact.name")
         #expect(field(String(repeating: "名", count: 50), "13812345678") == nil)
+    }
+
+    @Test func aReportsFingerprintHoldsItsContactOnlyAsAKeyedDigest() {
+        var report = CaseReport(
+            cityCode: "449900",
+            classCode: "C0101",
+            source: .hotline,
+            areaCode: "449900001001001",
+            level: .village,
+            longitude: 115,
+            latitude: 23,
+            description: "来电",
+            reporter: "operator",
+            contact: ReporterContact(name: "张三", phone: "13812345678")
+        )
+        report.contactDigest = "d1"
+        #expect(report.fingerprint.contains("d1"))
+        #expect(!report.fingerprint.contains("13812345678") && !report.fingerprint.contains("张三"))
+        var other = report
+        other.contactDigest = "d2"
+        #expect(other.fingerprint != report.fingerprint)
     }
 }

@@ -709,6 +709,27 @@ struct ReporterContactAPITests {
             #expect(!(try row.decode(column: "contact_sealed", as: String.self)).contains("13812345678"))
             #expect(try row.decode(column: "contact_masked", as: String.self).contains("138****5678"))
 
+            // A retry with the same key counts the contact (the kept request hash holds it only as a
+            // keyed digest, CaseReport.contactDigest).
+            var keyed: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "hotline-call-1"]
+            keyed[.contentType] = "application/json"
+            let first = try await server.request(
+                "/api/v1/cases",
+                .post,
+                key: people.center,
+                body: Array(Self.hotlineBody(contact: #"{"phone": "13912345678"}"#).utf8),
+                headers: keyed
+            )
+            #expect(first.status == .created, "\(first.text)")
+            let changed = try await server.request(
+                "/api/v1/cases",
+                .post,
+                key: people.center,
+                body: Array(Self.hotlineBody(contact: #"{"phone": "13912345679"}"#).utf8),
+                headers: keyed
+            )
+            #expect(changed.status == .conflict, "\(changed.text)")
+
             // A case reported without a contact has none to read.
             let plain = try await Loop.report(server, people)
             #expect(try await server.request("/api/v1/cases/\(plain)/contact?purpose=\(purpose)", key: people.center).status == .notFound)

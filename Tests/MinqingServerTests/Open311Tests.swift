@@ -200,6 +200,21 @@ struct Open311Tests {
             let old = "start_date=2025-01-01T00:00:00Z&end_date=2025-03-01T00:00:00Z"
             #expect(try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?\(old)", method: .get)).isEmpty)
             #expect(try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?service_code=&status=", method: .get)).count == 2)
+            // A list of nothing counts as absent, on both databases (PostgreSQL refuses `IN ()`).
+            #expect(
+                try Self.array(try await server.client.execute(uri: "/open311/v2/requests.json?status=,&service_code=,", method: .get)).count == 2
+            )
+            // With the histories a page holds at most 100; a larger page_size is not refused.
+            let extendedPage = try await server.client.execute(uri: "/open311/v2/requests.json?extensions=true&page_size=1000", method: .get)
+            #expect(extendedPage.status == .ok)
+            // The standard makes the description optional: the service's name stands in.
+            let bare = try await Self.post(
+                server,
+                Self.form(key: key, ["service_code": "C0101", "lat": String(Loop.point.latitude), "long": String(Loop.point.longitude)])
+            )
+            let bareID = try #require(try Self.array(bare).first?["service_request_id"] as? String)
+            let bareRequest = try Self.array(try await server.client.execute(uri: "/open311/v2/requests/\(bareID).json", method: .get))[0]
+            #expect(bareRequest["description"] as? String == StandardCatalog.caseClasses.first { $0.code == "C0101" }?.name)
         }
     }
 

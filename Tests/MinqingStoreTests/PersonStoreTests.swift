@@ -27,7 +27,7 @@ struct PersonStoreTests {
             // refused. Sealed data in cases alone keeps the server from making a new key.
             #expect(try await !store.holdsSealedPersonalData())
             let contact = ReporterContact(name: "张三", phone: "13812345678")
-            let report = CaseReport(
+            var report = CaseReport(
                 cityCode: "449900",
                 classCode: "C0101",
                 source: .hotline,
@@ -40,6 +40,8 @@ struct PersonStoreTests {
                 contact: contact
             )
             await #expect(throws: StoreError.self) { _ = try await store.report(report) }
+            await #expect(throws: StoreError.self) { _ = try await store.report(report, cipher: before) }
+            report.contactDigest = before.digest(contact.json.serialized)
             guard case .created(let reported) = try await store.report(report, cipher: before) else { throw StoreTestError("not created") }
             #expect(reported.maskedContact == ReporterContact(name: "张*", phone: "138****5678"))
             #expect(try await store.caseRecord(city: "449900", id: reported.id)?.maskedContact == reported.maskedContact)

@@ -7,9 +7,10 @@ public enum Mask {
         keep(value, first: 4, last: 4)
     }
 
-    /// 手机号: `138****5678`.
+    /// 手机号: `138****5678`. A shorter number (a fixed line, `66012345`) keeps only its last four,
+    /// so that a mask never shows most of a number.
     public static func phone(_ value: String) -> String {
-        keep(value, first: 3, last: 4)
+        keep(value, first: value.count >= 11 ? 3 : 0, last: 4)
     }
 
     /// A person's name: the surname and one star a character, `张*`, `欧阳**` shows as `欧**`.

@@ -247,6 +247,9 @@ public struct CaseReport: Sendable, Hashable {
     /// The person behind the report, in full: the store seals it and keeps only its masked form
     /// in the case.
     public var contact: ReporterContact?
+    /// A keyed digest of ``contact`` for ``fingerprint``: the request's hash is kept with its
+    /// idempotency key, and a plain hash of a phone number is undone by trying every number.
+    public var contactDigest: String?
     /// The client's key for retries (`Idempotency-Key`).
     public var idempotencyKey: String?
     /// The client's address, for the audit log.
@@ -299,8 +302,7 @@ public struct CaseReport: Sendable, Hashable {
             "description": .string(description), "reporter": .string(reporter),
         ]
         if !photos.isEmpty { sent["photos"] = .array(photos.map(JSONValue.string)) }
-        if let name = contact?.name { sent["contact_name"] = .string(name) }
-        if let phone = contact?.phone { sent["contact_phone"] = .string(phone) }
+        if let contactDigest { sent["contact"] = .string(contactDigest) }
         return JSONValue.object(sent).serialized
     }
 

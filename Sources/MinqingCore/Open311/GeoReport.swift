@@ -50,6 +50,8 @@ public enum GeoReport {
         /// From 1.
         public var page: Int
         public var pageSize: Int
+        /// With `extensions=true` each request carries its history: fewer to a page.
+        public static let maximumExtendedResults = 100
 
         /// Reads the parameters of `GET requests`; an empty parameter counts as absent.
         public static func parse(_ parameters: [String: String], now: Int64) -> Result<RequestQuery, Failure> {
@@ -58,7 +60,9 @@ public enum GeoReport {
                 return text
             }
             func list(_ name: String) -> [String]? {
-                value(name).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+                // A list of nothing (`status=,`) counts as absent, like an empty parameter.
+                let items = value(name).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+                return items?.isEmpty == true ? nil : items
             }
             func date(_ name: String) -> Result<Int64?, Failure> {
                 guard let text = value(name) else { return .success(nil) }

@@ -54,13 +54,6 @@ extension APIHandler {
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         try caller.requireRole(for: .reportCase, in: city)
-        // Residents signed in on the public channel are rate limited per account. Staff reporting at
-        // work never are, nor are integrations, whose API keys an administrator issued.
-        if case .session = caller.credential, actor.grants.allSatisfy({ $0.role == .citizen }),
-            let wait = citizenIntake.take(key: "citizen:\(actor.username)")
-        {
-            throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
-        }
         if let problem = CaseIntakeRules.problem(description: sent.description, idempotencyKey: sent.idempotencyKey) {
             throw Problem.badRequest(problem.description)
         }
@@ -83,28 +76,36 @@ extension APIHandler {
         try caller.authorize(.reportCase, Resource(city: city, area: area, owner: actor.accountID), areas: tree)
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
+        // Residents signed in on the public channel are rate limited per account, once their report
+        // passed every check. Staff reporting at work never are, nor are integrations, whose API keys
+        // an administrator issued.
+        if case .session = caller.credential, actor.grants.allSatisfy({ $0.role == .citizen }),
+            let wait = citizenIntake.take(key: "citizen:\(actor.username)")
+        {
+            throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
+        }
         // Kept (synced) before the report commits, so that a committed case never names a missing photo.
         let photoIDs = try sent.photos.map { try photos.keep($0) }
-        let outcome = try await store.report(
-            CaseReport(
-                cityCode: city,
-                classCode: caseClass.code,
-                source: sent.source,
-                areaCode: area,
-                areasAbove: tree.areasAbove(code: area),
-                level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
-                longitude: point.longitude,
-                latitude: point.latitude,
-                description: sent.description.trimmingCharacters(in: .whitespacesAndNewlines),
-                reporter: actor.username,
-                reporterAccountID: actor.accountID,
-                contact: contact,
-                idempotencyKey: sent.idempotencyKey,
-                address: caller.address,
-                photos: photoIDs
-            ),
-            cipher: contact == nil ? nil : try keys.cipher()
+        var report = CaseReport(
+            cityCode: city,
+            classCode: caseClass.code,
+            source: sent.source,
+            areaCode: area,
+            areasAbove: tree.areasAbove(code: area),
+            level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
+            longitude: point.longitude,
+            latitude: point.latitude,
+            description: sent.description.trimmingCharacters(in: .whitespacesAndNewlines),
+            reporter: actor.username,
+            reporterAccountID: actor.accountID,
+            contact: contact,
+            idempotencyKey: sent.idempotencyKey,
+            address: caller.address,
+            photos: photoIDs
         )
+        let cipher = contact == nil ? nil : try keys.cipher()
+        report.contactDigest = contact.flatMap { contact in cipher?.digest(contact.json.serialized) }
+        let outcome = try await store.report(report, cipher: cipher)
         return (outcome, tree, catalog)
     }
 

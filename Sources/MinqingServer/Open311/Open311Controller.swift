@@ -147,8 +147,11 @@ struct Open311Controller {
         let catalog = api.cases.current
         let services = Set(catalog.classes.values.filter(Self.isService).map(\.code))
         query.serviceCodes = (query.serviceCodes ?? Array(services)).filter(services.contains).sorted()
-        let records = try await api.store.serviceRequests(city: city, query: query).filter { services.contains($0.classCode) }
+        // Each request's history is read with it: a smaller page, so that one public read stays short
+        // on the connection the writer shares.
         let extended = ["true", "1"].contains(parameters["extensions"]?.lowercased() ?? "")
+        if extended { query.pageSize = min(query.pageSize, GeoReport.RequestQuery.maximumExtendedResults) }
+        let records = try await api.store.serviceRequests(city: city, query: query).filter { services.contains($0.classCode) }
         let logs = extended ? try await api.store.caseEvents(caseIDs: records.map(\.id)) : [:]
         return .list(
             "service_requests",
@@ -228,7 +231,8 @@ struct Open311Controller {
         let (outcome, _, _) = try await api.intake(
             APIHandler.SentReport(
                 classCode: code,
-                description: parameters["description"] ?? "",
+                // The standard makes the description optional; a case always has one: the service's name.
+                description: parameters["description"] ?? catalog.classes[code]?.name ?? code,
                 source: .citizen,
                 location: GeoPoint(longitude: long, latitude: lat),
                 coordinateSystem: .wgs84,

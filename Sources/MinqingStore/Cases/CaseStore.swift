@@ -77,8 +77,10 @@ extension Store {
     /// the same key with another request is a conflict. A report with a ``CaseReport/contact`` needs
     /// the cipher that seals it.
     public func report(_ report: CaseReport, cipher: PersonalDataCipher? = nil) async throws -> IntakeOutcome {
-        if report.contact != nil && cipher == nil {
-            throw StoreError.invalidConfiguration("a report with a contact needs the key of residents' identifiers to seal it")
+        guard report.contact == nil || (cipher != nil && report.contactDigest != nil) else {
+            throw StoreError.invalidConfiguration(
+                "a report with a contact needs the key of residents' identifiers to seal it, and the contact's digest"
+            )
         }
         return try await withCheckedThrowingContinuation { continuation in
             if intakeQueue.add(.init(report: report, cipher: cipher, continuation: continuation)) {

@@ -150,18 +150,20 @@ extension Store {
                 }
                 guard let last = rows.last else { break }
                 after = try last.decode(column: "id", as: Int64.self)
-                var changes: [(Int64, String, String)] = []
+                var changes: [(Int64, String, String, String)] = []
                 for row in rows {
                     let id = try row.decode(column: "id", as: Int64.self)
                     for column in columns {
                         guard let sealed = try row.decode(column: column, as: String?.self), cipher.needsRotation(sealed) else { continue }
-                        changes.append((id, column, try cipher.rotate(sealed, context: Self.sealContext(table, id, column))))
+                        changes.append((id, column, sealed, try cipher.rotate(sealed, context: Self.sealContext(table, id, column))))
                     }
                 }
                 guard !changes.isEmpty else { continue }
                 try await backend.transaction { db in
-                    for (id, column, sealed) in changes {
-                        try await db.update(table).set(SQLIdentifier(column), to: sealed).where("id", .equal, id).run()
+                    // Only a value still as it was read: one changed meanwhile is already under the current key.
+                    for (id, column, old, sealed) in changes {
+                        try await db.update(table).set(SQLIdentifier(column), to: sealed).where("id", .equal, id)
+                            .where(SQLIdentifier(column), .equal, old).run()
                     }
                 }
                 rotated += changes.count
