@@ -36,7 +36,7 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: try QueryValidationMiddleware(openAPI: operations.openAPIDocument))
     router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import MinqingCore
 import MinqingServer
 import MinqingStore
@@ -349,5 +350,41 @@ struct Open311Tests {
             }
             #expect(try await cases() == before)
         }
+    }
+
+    /// Every log line the server writes, kept for a test to read.
+    final class LogLines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    struct CapturingLogHandler: LogHandler {
+        let lines: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .debug
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            lines.append("\(event.message) \(merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
+        }
+    }
+
+    @Test func theRequestLogNeverHoldsAQueryString() async throws {
+        let lines = LogLines()
+        let logger = Logger(label: "capture") { _ in CapturingLogHandler(lines: lines) }
+        try await ServerHarness.withServer(.sqlite, logger: logger) { server in
+            let key = try #require(server.credentials.apiKeys["open311_api_key"])
+            _ = try await server.client.execute(uri: "/open311/v2/requests.json?api_key=\(key)&status=open", method: .get)
+            _ = try await server.client.execute(uri: "/api/v1/persons/1?purpose=%E6%A0%B8%E5%AF%B9%E8%BA%AB%E4%BB%BD", method: .get)
+        }
+        let requests = lines.all.filter { $0.hasPrefix("Request ") }
+        #expect(requests.contains { $0.contains("hb.request.path=/open311/v2/requests.json") })
+        #expect(requests.contains { $0.contains("hb.request.path=/api/v1/persons/1") })
+        #expect(!lines.all.contains { $0.contains("api_key") || $0.contains("purpose=") || $0.contains("%E6") })
     }
 }

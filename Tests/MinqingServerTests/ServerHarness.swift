@@ -53,6 +53,7 @@ enum ServerHarness {
         seeded: Bool = true,
         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
         now: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger = TestDatabase.logger,
         _ body: @Sendable (Context) async throws -> T
     ) async throws -> T {
         try await database.withLocation { location in
@@ -106,7 +107,7 @@ enum ServerHarness {
             configuration.bcryptCost = 4
             configure(&configuration)
             let store = try await Store.open(location, logger: TestDatabase.logger, now: now)
-            let app = try await buildApplication(configuration: configuration, store: store, logger: TestDatabase.logger)
+            let app = try await buildApplication(configuration: configuration, store: store, logger: logger)
             return try await app.test(.live) { client in
                 try await body(Context(client: client, credentials: credentials, store: store, dataDirectory: data))
             }
