@@ -305,9 +305,7 @@ struct CasesAPITests {
                 headers: [HTTPField.Name("Idempotency-Key")!: "has space"]
             )
             #expect(bad.status == .badRequest)
-            let count = try await server.store.backend.read {
-                try await $0.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
-            }
+            let count = try await server.caseCount()
             #expect(count == 3)
         }
     }
@@ -347,9 +345,7 @@ struct CasesAPITests {
                 json: Self.reportBody()
             )
             #expect(auditor.status == .forbidden)
-            let count = try await server.store.backend.read {
-                try await $0.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
-            }
+            let count = try await server.caseCount()
             #expect(count == 0)
         }
     }
@@ -587,11 +583,6 @@ struct CasePhotosAPITests {
                 let (body, type) = Self.multipart(report, photos: photos)
                 return try await server.request("/api/v1/cases", .post, key: people.worker, body: body, headers: [.contentType: type])
             }
-            func cases() async throws -> Int {
-                try await server.store.backend.read { db in
-                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
-                }
-            }
             // A JPEG whose EXIF segment holds a place, then its image; a PNG of one chunk and its end.
             let exif = Array("Exif\0\0GPS 22.78N 115.37E".utf8)
             let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE1, 0, UInt8(exif.count + 2)] + exif + [0xFF, 0xDA, 0, 4, 1, 0, 0x12, 0x34, 0xFF, 0xD9]
@@ -622,7 +613,7 @@ struct CasePhotosAPITests {
             #expect(try await server.request("/api/v1/cases/\(id)/photos/minqing.sqlite", key: people.worker).status == .notFound)
 
             // A bad photo, too many photos, a missing or unknown part: 400 naming it, no case, no file.
-            let before = try await cases()
+            let before = try await server.caseCount()
             let gif = Array("GIF89a\u{1}\u{0}\u{1}\u{0}".utf8)
             let refusals: [(String?, [(name: String, type: String, bytes: [UInt8])], String)] = [
                 (
@@ -643,7 +634,7 @@ struct CasePhotosAPITests {
                 #expect(refused.status == .badRequest, "\(detail)")
                 #expect(try refused.problem().detail.hasPrefix(detail), "\(refused.text)")
             }
-            #expect(try await cases() == before)
+            #expect(try await server.caseCount() == before)
             let files = FileManager.default.enumerator(atPath: server.dataDirectory + "/media")?.allObjects.compactMap { $0 as? String }
             #expect(files?.filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.count == 2)
         }
@@ -740,12 +731,7 @@ struct ReporterContactAPITests {
     func aBadContactIsRefusedByItsFieldAndWritesNothing(_ database: TestDatabase) async throws {
         try await ServerHarness.withServer(database) { server in
             let people = try await Loop.people(server)
-            func cases() async throws -> Int {
-                try await server.store.backend.read { db in
-                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
-                }
-            }
-            let before = try await cases()
+            let before = try await server.caseCount()
             let refusals = [
                 (#"{"phone": "138abc"}"#, "contact.phone: a phone number of 5 to 15 digits"),
                 (#"{"phone": "1234"}"#, "contact.phone: a phone number of 5 to 15 digits"),
@@ -758,7 +744,7 @@ struct ReporterContactAPITests {
                 #expect(refused.status == .badRequest, "\(contact): \(refused.text)")
                 #expect(try refused.problem().detail.hasPrefix(detail), "\(refused.text)")
             }
-            #expect(try await cases() == before)
+            #expect(try await server.caseCount() == before)
             // An empty contact is no contact.
             let empty = try await server.request("/api/v1/cases", .post, key: people.center, json: Self.hotlineBody(contact: "{}"))
             #expect(empty.status == .created, "\(empty.text)")
@@ -788,23 +774,18 @@ struct CitizenIntakeLimitAPITests {
             var headers: HTTPFields = [.contentType: "application/json"]
             headers[.cookie] = try #require(SessionAPITests.cookie(of: session))
             headers[HTTPField.Name("X-CSRF-Token")!] = try #require(try session.json()["csrf_token"] as? String)
-            func cases() async throws -> Int {
-                try await server.store.backend.read { db in
-                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
-                }
-            }
             let body = ByteBuffer(string: Loop.reportBody().replacingOccurrences(of: "\"patrol\"", with: "\"citizen\""))
             for _ in 0..<2 {
                 let created = try await server.client.execute(uri: "/api/v1/cases", method: .post, headers: headers, body: body)
                 #expect(created.status == .created, "\(created.text)")
             }
-            let before = try await cases()
+            let before = try await server.caseCount()
             let limited = try await server.client.execute(uri: "/api/v1/cases", method: .post, headers: headers, body: body)
             #expect(limited.status == .tooManyRequests, "\(limited.text)")
             #expect(try limited.problem().type == "urn:minqing:problem:rate-limited")
             let wait = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
             #expect(wait > 0 && wait <= 120)
-            #expect(try await cases() == before)
+            #expect(try await server.caseCount() == before)
             // The grid worker, the command center and an integration's key report on.
             let integration = try await server.key(for: "lisi", scopes: [.intake])
             for key in [people.worker, people.center, integration] {

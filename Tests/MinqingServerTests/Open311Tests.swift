@@ -7,7 +7,6 @@ import MinqingServer
 import MinqingStore
 import MinqingTestSupport
 import NIOCore
-import SQLKit
 import Testing
 
 #if canImport(FoundationXML)
@@ -224,12 +223,7 @@ struct Open311Tests {
         try await ServerHarness.withServer(database) { server in
             let key = try #require(server.credentials.apiKeys["open311_api_key"])
             let place = ["lat": String(Loop.point.latitude), "long": String(Loop.point.longitude), "description": "井盖缺失"]
-            func cases() async throws -> Int {
-                try await server.store.backend.read { db in
-                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
-                }
-            }
-            let before = try await cases()
+            let before = try await server.caseCount()
             let refusals: [(String, HTTPResponse.Status, String)] = [
                 (Self.form(key: key, place.merging(["service_code": "X9999"]) { $1 }), .notFound, "service_code:"),
                 (Self.form(key: key, place.merging(["service_code": "D01"]) { $1 }), .notFound, "service_code:"),
@@ -269,7 +263,7 @@ struct Open311Tests {
                 body: ByteBuffer(string: "{}")
             )
             #expect(json.status == .badRequest)
-            #expect(try await cases() == before)
+            #expect(try await server.caseCount() == before)
             for (uri, status) in [
                 ("/open311/v2/requests.json?start_date=yesterday", HTTPResponse.Status.badRequest),
                 ("/open311/v2/requests.xml?end_date=2026-02-30T00:00:00Z", .badRequest),
@@ -320,11 +314,6 @@ struct Open311Tests {
                     body: ByteBuffer(bytes: body)
                 )
             }
-            func cases() async throws -> Int {
-                try await server.store.backend.read { db in
-                    try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
-                }
-            }
             let posted = try await send(query: "?api_key=\(key)", [("media", jpeg)])
             #expect(posted.status == .ok, "\(posted.text)")
             let id = try #require((try Self.array(posted).first?["service_request_id"] as? String).flatMap { Int64($0) })
@@ -336,7 +325,7 @@ struct Open311Tests {
             #expect(!photo.text.contains("GPS"))
 
             // The key must come in the query string, and be known, before photos are read; bad parts are named.
-            let before = try await cases()
+            let before = try await server.caseCount()
             for (query, files, status, prefix) in [
                 ("", [("media", jpeg)], HTTPResponse.Status.forbidden, "api_key: with a multipart body"),
                 ("?api_key=mq_wrong", [("media", jpeg)], .forbidden, "api_key: the key is unknown"),
@@ -348,7 +337,7 @@ struct Open311Tests {
                 #expect(refused.status == status, "\(query): \(refused.text)")
                 #expect((try Self.array(refused).first?["description"] as? String)?.hasPrefix(prefix) == true, "\(refused.text)")
             }
-            #expect(try await cases() == before)
+            #expect(try await server.caseCount() == before)
         }
     }
 

@@ -8,6 +8,7 @@ import MinqingServer
 import MinqingStore
 import MinqingTestSupport
 import NIOCore
+import SQLKit
 import Testing
 
 /// A live server over real HTTP on a fresh database holding a small demo city.
@@ -42,6 +43,13 @@ enum ServerHarness {
         func get(_ uri: String) async throws -> TestResponse { try await request(uri) }
 
         /// A new API key for an account, with every scope unless others are named.
+        /// How many cases the database holds: what a refused report must leave unchanged.
+        func caseCount() async throws -> Int {
+            try await store.backend.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM cases").first()!.decode(column: "n", as: Int.self)
+            }
+        }
+
         func key(for username: String, scopes: [APIKeyScope] = [.admin]) async throws -> String {
             let account = try #require(try await store.account(city: credentials.city, username: username))
             return try await store.createAPIKey(accountID: account.id, label: "test", scopes: scopes, expiresAt: nil)

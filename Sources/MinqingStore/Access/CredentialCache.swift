@@ -109,13 +109,18 @@ extension Store {
     }
 }
 
-/// SHA-256 in lowercase hex: how key and token hashes and audit chain links are stored. (Written out by
-/// hand: `String(format:)` per byte cost more than the hash on every request.)
+/// SHA-256 in lowercase hex: how key and token hashes and audit chain links are stored.
 public func hexSHA256(_ data: [UInt8]) -> String {
+    lowercaseHex(SHA256.hash(data: data))
+}
+
+/// Bytes in lowercase hex. (Written out by hand: `String(format:)` per byte cost more than the hash
+/// on every request.)
+func lowercaseHex(_ bytes: some Sequence<UInt8>) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var text = [UInt8]()
     text.reserveCapacity(64)
-    for byte in SHA256.hash(data: data) {
+    for byte in bytes {
         text.append(digits[Int(byte >> 4)])
         text.append(digits[Int(byte & 0x0f)])
     }

@@ -80,8 +80,7 @@ public struct PersonalDataCipher: Sendable {
     /// A keyed digest (HMAC-SHA-256 under the current key, hex) of a value that must be compared but
     /// not kept: a plain hash of a phone number is undone by trying every number.
     public func digest(_ value: String) -> String {
-        let code = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: keys[0].key)
-        return code.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+        lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: keys[0].key))
     }
 
     /// Whether a value was sealed under a key other than the current one.
