@@ -66,7 +66,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            resources: [.copy("openapi.yaml"), .copy("Templates"), .copy("Calendars")],
+            resources: [.copy("openapi.yaml"), .copy("Templates"), .copy("Calendars"), .copy("Static")],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),

@@ -16,6 +16,8 @@ struct APIHandler: APIProtocol {
     let photos: PhotoFiles
     /// Citizens' reports, per account (``ServerConfiguration/citizenIntakeBurst``).
     let citizenIntake: RateLimit
+    /// Reports without an account, per address (``ServerConfiguration/publicIntakeBurst``).
+    let publicIntake: RateLimit
 }
 
 extension APIHandler {

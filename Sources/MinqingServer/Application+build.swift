@@ -43,7 +43,8 @@ public func buildApplication(
     router.add(middleware: AuthenticationMiddleware(store: store, uncheckedActor: configuration.unauthenticatedActorForBenchmarks))
 
     operations.addRoutes(to: router)
-    HomePage(library: try await HomePage.templates(), grids: grids).addRoutes(to: router)
+    let templates = try await HomePage.templates()
+    HomePage(library: templates, grids: grids).addRoutes(to: router)
     GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
     let api = APIHandler(
         store: store,
@@ -52,10 +53,16 @@ public func buildApplication(
         keys: keys,
         cases: cases,
         photos: PhotoFiles(folder: configuration.dataDirectory + "/media"),
-        citizenIntake: RateLimit(capacity: Double(configuration.citizenIntakeBurst), perSecond: 1 / configuration.citizenIntakeRefillSeconds)
+        citizenIntake: RateLimit(capacity: Double(configuration.citizenIntakeBurst), perSecond: 1 / configuration.citizenIntakeRefillSeconds),
+        publicIntake: RateLimit(capacity: Double(configuration.publicIntakeBurst), perSecond: 1 / configuration.publicIntakeRefillSeconds)
     )
-    // Open311 limits its own bodies: a form, or photos once the key in the query string is known.
+    // Open311 and the citizens' page limit their own bodies: a form, or a form with photos.
     Open311Controller(api: api).addRoutes(to: router)
+    try CitizenPages(
+        api: api,
+        library: templates,
+        followAttempts: RateLimit(capacity: Double(configuration.followAttemptBurst), perSecond: 1 / configuration.followAttemptRefillSeconds)
+    ).addRoutes(to: router)
     // Middleware applies to the routes added after it: every route below reads small JSON bodies.
     router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024, photoBytes: Photo.maximumCount * Photo.maximumBytes + 64 * 1024))
     SessionController(store: store, configuration: configuration).addRoutes(to: router)

@@ -27,6 +27,15 @@ public struct ServerConfiguration: Sendable {
     /// …then one more every this many seconds. Staff who report (grid workers, officials, hotline
     /// operators) are never held back.
     public var citizenIntakeRefillSeconds = 120.0
+    /// Reports from the citizens' page without an account, per client address (IPv6 by its /64): a
+    /// burst of this many… (more than an account's: a village may share one carrier's address)
+    public var publicIntakeBurst = 10
+    /// …then one more every this many seconds.
+    public var publicIntakeRefillSeconds = 60.0
+    /// Wrong follow codes (查询码) per client address: a burst of this many, then one more every
+    /// ``followAttemptRefillSeconds``, so that codes cannot be guessed by trying.
+    public var followAttemptBurst = 20
+    public var followAttemptRefillSeconds = 30.0
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or blocks such as `10.0.0.0/8`).
     public var trustedProxies: [AddressRange] = []
     /// How often a server checks whether another process imported grids.

@@ -24,7 +24,7 @@ struct CaseLifecycleTests {
         .verify: ([.handled], [.commandCenter, .gridWorker], .verified),
         .rework: ([.handled], [.commandCenter, .gridWorker], .signed),
         .close: ([.verified], [.commandCenter], .closed),
-        .rate: ([.resolvedOnSite, .closed], [.commandCenter], .rated),
+        .rate: ([.resolvedOnSite, .closed], [.commandCenter, .citizen], .rated),
         .escalate: ([.reported, .accepted, .returned], [.commandCenter, .gridWorker], .reported),
         .reopen: ([.resolvedOnSite, .closed, .rated], [.commandCenter], .accepted),
         .supervise: (
@@ -130,6 +130,11 @@ struct CaseLifecycleTests {
         #expect(CaseLifecycle.apply(.rate, to: .closed, by: .commandCenter, fields: unsolved) == .success(.accepted))
         let solved = CaseActionFields(solved: true, satisfied: false)
         #expect(CaseLifecycle.apply(.rate, to: .closed, by: .commandCenter, fields: solved) == .success(.rated))
+        // The resident rates their own report as its owner; the center calls back under its dispatching right.
+        #expect(CaseLifecycle.apply(.rate, to: .resolvedOnSite, by: .citizen, fields: unsolved) == .success(.accepted))
+        #expect(CaseLifecycle.permission(.rate, by: .citizen) == .reportCase)
+        #expect(CaseLifecycle.permission(.rate, by: .commandCenter) == .dispatchCase)
+        #expect(CaseLifecycle.apply(.rate, to: .closed, by: .citizen, fields: .init(solved: true)) == .failure(.missingField("satisfied")))
     }
 
     @Test func aSuspendedCaseResumesWhereItWas() {

@@ -6,6 +6,8 @@ public enum AccountRules {
         guard (3...64).contains(username.count), allowed, let first = username.unicodeScalars.first, !".-_".unicodeScalars.contains(first) else {
             return "username \"\(username)\" must be 3–64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit"
         }
+        // The case log names residents without an account so: an account of that name would pass for them.
+        if username == Actor.residentUsername { return "username \"\(username)\" is kept for residents reporting without an account" }
         return nil
     }
 

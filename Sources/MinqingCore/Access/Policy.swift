@@ -15,7 +15,8 @@ public struct Grant: Hashable, Sendable, Codable {
     }
 }
 
-/// Who is acting: an account with its grants, in one city, signed in or through an API key.
+/// Who is acting: an account with its grants, in one city, signed in or through an API key; or a
+/// resident without an account, known only by a case's follow code.
 public struct Actor: Hashable, Sendable {
     public var accountID: Int64?
     public var username: String
@@ -24,14 +25,34 @@ public struct Actor: Hashable, Sendable {
     /// The scopes of the API key acting for the account; `nil` for a person signed in, who acts
     /// with everything their grants allow.
     public var keyScopes: Set<APIKeyScope>?
+    /// The digest of the follow code (``FollowCode``) a resident without an account holds: they own
+    /// the case reported with it, and nothing else.
+    public var followCodeDigest: String?
 
-    public init(accountID: Int64?, username: String, cityCode: String, grants: [Grant], keyScopes: Set<APIKeyScope>? = nil) {
+    public init(
+        accountID: Int64?,
+        username: String,
+        cityCode: String,
+        grants: [Grant],
+        keyScopes: Set<APIKeyScope>? = nil,
+        followCodeDigest: String? = nil
+    ) {
         self.accountID = accountID
         self.username = username
         self.cityCode = cityCode
         self.grants = grants
         self.keyScopes = keyScopes
+        self.followCodeDigest = followCodeDigest
     }
+
+    /// 群众: a resident on the citizens' page, without an account, holding the follow code whose
+    /// digest is given: their reports are theirs through it alone.
+    public static func resident(city: String, followCodeDigest: String) -> Actor {
+        Actor(accountID: nil, username: residentUsername, cityCode: city, grants: [Grant(.citizen)], followCodeDigest: followCodeDigest)
+    }
+
+    /// The name the case log and the audit log give a resident without an account.
+    public static let residentUsername = "public"
 }
 
 /// Everything the policy decides about. Names are stable: they appear in the audit log.
@@ -74,12 +95,15 @@ public struct Resource: Hashable, Sendable {
     public var areaCode: String?
     public var departmentCode: String?
     public var ownerAccountID: Int64?
+    /// For a case reported without an account: the digest of its follow code, whose holder owns it.
+    public var followCodeDigest: String?
 
-    public init(city: String, area: String? = nil, department: String? = nil, owner: Int64? = nil) {
+    public init(city: String, area: String? = nil, department: String? = nil, owner: Int64? = nil, followCodeDigest: String? = nil) {
         cityCode = city
         areaCode = area
         departmentCode = department
         ownerAccountID = owner
+        self.followCodeDigest = followCodeDigest
     }
 }
 
@@ -202,8 +226,10 @@ public enum Policy {
             guard let department = grant.departmentCode, department == resource.departmentCode else { return .otherDepartment }
             return withinArea() ? nil : .outsideArea
         case .own:
-            guard let owner = resource.ownerAccountID, owner == actor.accountID else { return .notOwner }
-            return nil
+            if let owner = resource.ownerAccountID, owner == actor.accountID { return nil }
+            // 查询码: the holder of a case's follow code owns that case, and an account never does.
+            if let held = actor.followCodeDigest, let digest = resource.followCodeDigest, Secret.equal(held, digest) { return nil }
+            return .notOwner
         }
     }
 }

@@ -41,6 +41,8 @@ public struct CaseRecord: Sendable, Hashable {
     /// How to reach the person behind the report, masked as every answer shows it; the full
     /// contact is sealed apart (``ReporterContact``).
     public var maskedContact: ReporterContact?
+    /// For a case reported without an account: the digest of its follow code (``FollowCode``).
+    public var followCodeDigest: String?
     /// 主办: the department leading it once dispatched.
     public var leadDepartment: String?
     /// 协办: departments assisting the lead.
@@ -86,6 +88,7 @@ public struct CaseRecord: Sendable, Hashable {
         reporter: String,
         reporterAccountID: Int64? = nil,
         maskedContact: ReporterContact? = nil,
+        followCodeDigest: String? = nil,
         leadDepartment: String? = nil,
         coDepartments: [String] = [],
         section: String? = nil,
@@ -117,6 +120,7 @@ public struct CaseRecord: Sendable, Hashable {
         self.reporter = reporter
         self.reporterAccountID = reporterAccountID
         self.maskedContact = maskedContact
+        self.followCodeDigest = followCodeDigest
         self.leadDepartment = leadDepartment
         self.coDepartments = coDepartments
         self.section = section
@@ -250,6 +254,9 @@ public struct CaseReport: Sendable, Hashable {
     /// A keyed digest of ``contact`` for ``fingerprint``: the request's hash is kept with its
     /// idempotency key, and a plain hash of a phone number is undone by trying every number.
     public var contactDigest: String?
+    /// For a resident without an account: the digest of the follow code they were given. Not part
+    /// of ``fingerprint``: a retry is given another code, and answered with the first case.
+    public var followCodeDigest: String?
     /// The client's key for retries (`Idempotency-Key`).
     public var idempotencyKey: String?
     /// The client's address, for the audit log.
@@ -272,6 +279,7 @@ public struct CaseReport: Sendable, Hashable {
         reporter: String,
         reporterAccountID: Int64? = nil,
         contact: ReporterContact? = nil,
+        followCodeDigest: String? = nil,
         idempotencyKey: String? = nil,
         address: String? = nil,
         linkedTo: Int64? = nil,
@@ -291,6 +299,7 @@ public struct CaseReport: Sendable, Hashable {
         self.reporter = reporter
         self.reporterAccountID = reporterAccountID
         self.contact = contact
+        self.followCodeDigest = followCodeDigest
         self.idempotencyKey = idempotencyKey
         self.address = address
     }
@@ -333,6 +342,7 @@ public struct CaseReport: Sendable, Hashable {
             reporter: reporter,
             reporterAccountID: reporterAccountID,
             maskedContact: contact?.masked,
+            followCodeDigest: followCodeDigest,
             photos: photos,
             linkedTo: linkedTo,
             reportedAt: now,

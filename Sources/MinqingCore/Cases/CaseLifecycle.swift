@@ -188,7 +188,8 @@ public enum CaseLifecycle {
         case .handle: Rule(from: [.signed], roles: [.departmentHandler, .departmentHead])
         case .verify, .rework: Rule(from: [.handled], roles: [.gridWorker, .commandCenter])
         case .close: Rule(from: [.verified], roles: [.commandCenter])
-        case .rate: Rule(from: [.closed, .resolvedOnSite], roles: [.commandCenter])
+        // 回访 by the command center's call, or the resident rating their own report.
+        case .rate: Rule(from: [.closed, .resolvedOnSite], roles: [.commandCenter, .citizen])
         case .escalate: Rule(from: [.reported, .accepted, .returned], roles: [.gridWorker, .commandCenter])
         case .reopen: Rule(from: [.closed, .rated, .resolvedOnSite], roles: [.commandCenter])
         case .supervise:
@@ -206,6 +207,8 @@ public enum CaseLifecycle {
         switch action {
         case .resolveOnSite: .reportCase
         case .escalate: role == .gridWorker ? .reportCase : .dispatchCase
+        // A resident rates what they reported, as its owner.
+        case .rate where role == .citizen: .reportCase
         case .sign, .returnToDispatcher, .requestExtension, .handle, .assign, .assist: .handleCase
         case .defer_: role == .commandCenter ? .dispatchCase : .handleCase
         case .verify, .rework: .verifyCase

@@ -239,6 +239,28 @@ extension GeoReport {
         case .notOurs: "不属本级职责，已转有关单位"
         }
     }
+
+    /// ``statusNote(of:)`` in English.
+    public static func englishStatusNote(of state: CaseState) -> String {
+        switch state {
+        case .reported: "Reported, waiting to be accepted"
+        case .accepted: "Accepted, waiting to be dispatched"
+        case .dispatched: "Sent to the responsible department, waiting for it to sign"
+        case .returned: "Returned by the department, waiting to be dispatched again"
+        case .signed: "The responsible department is handling it"
+        case .extensionRequested: "The responsible department is handling it (more time asked for)"
+        case .deferred: "Deferred: waiting for a budget or a plan"
+        case .suspended: "Suspended: handling paused"
+        case .handled: "Handled, waiting to be verified on site"
+        case .verified: "Verified on site, waiting to be closed"
+        case .closed: "Closed"
+        case .rated: "Closed, and the return call made"
+        case .resolvedOnSite: "Resolved on the spot by the grid worker"
+        case .rejected: "Not accepted as a case"
+        case .merged: "Merged with another report of the same problem"
+        case .notOurs: "Not this level's responsibility; referred to the body that is"
+        }
+    }
 }
 
 extension GeoReport {

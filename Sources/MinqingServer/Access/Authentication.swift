@@ -15,6 +15,9 @@ struct Caller: Sendable {
         case session(SessionHolder, token: String)
         /// A device or an integration with an API key; the actor carries the key's scopes.
         case apiKey(Actor)
+        /// 群众: a resident on the citizens' page, without an account, known by a case's follow code
+        /// (``Actor/resident(city:followCodeDigest:)``).
+        case resident(Actor)
         /// A credential was sent and refused: routes that need a caller answer with this problem.
         case refused(Problem)
         /// Acts unchecked: only in the access-control benchmark (``ServerConfiguration/unauthenticatedActorForBenchmarks``).
@@ -30,7 +33,7 @@ struct Caller: Sendable {
     func actor() throws -> Actor {
         switch credential {
         case .session(let holder, _): holder.actor
-        case .apiKey(let actor), .unchecked(let actor): actor
+        case .apiKey(let actor), .resident(let actor), .unchecked(let actor): actor
         case .refused(let problem): throw problem
         case .none: throw Problem.unauthorized("sign in, or send an API key as Authorization: Bearer mq_…")
         }

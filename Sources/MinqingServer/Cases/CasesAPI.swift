@@ -73,16 +73,23 @@ extension APIHandler {
             )
         }
         // A new case is its reporter's own: a citizen reports anywhere in the city, for themselves.
-        try caller.authorize(.reportCase, Resource(city: city, area: area, owner: actor.accountID), areas: tree)
+        try caller.authorize(.reportCase, Resource(city: city, area: area, owner: actor.accountID, followCodeDigest: actor.followCodeDigest), areas: tree)
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
-        // Residents signed in on the public channel are rate limited per account, once their report
-        // passed every check. Staff reporting at work never are, nor are integrations, whose API keys
-        // an administrator issued.
-        if case .session = caller.credential, actor.grants.allSatisfy({ $0.role == .citizen }),
-            let wait = citizenIntake.take(key: "citizen:\(actor.username)")
-        {
-            throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
+        // Residents are rate limited once their report passed every check: signed in, per account;
+        // without an account, per address. Staff reporting at work never are, nor are integrations,
+        // whose API keys an administrator issued.
+        switch caller.credential {
+        case .session where actor.grants.allSatisfy({ $0.role == .citizen }):
+            if let wait = citizenIntake.take(key: "citizen:\(actor.username)") {
+                throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
+            }
+        case .resident:
+            if let wait = publicIntake.take(caller.address) {
+                throw Problem.rateLimited("Too many reports", "one address sends a few reports at once, then one every minute or so", wait: wait)
+            }
+        default:
+            break
         }
         // Kept (synced) before the report commits, so that a committed case never names a missing photo.
         let photoIDs = try sent.photos.map { try photos.keep($0) }
@@ -99,6 +106,7 @@ extension APIHandler {
             reporter: actor.username,
             reporterAccountID: actor.accountID,
             contact: contact,
+            followCodeDigest: actor.followCodeDigest,
             idempotencyKey: sent.idempotencyKey,
             address: caller.address,
             photos: photoIDs
@@ -316,10 +324,7 @@ extension APIHandler {
 
     func actOnCase(_ input: Operations.ActOnCase.Input) async throws -> Operations.ActOnCase.Output {
         guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
-        let (caller, actor, tree, record) = try await visibleCase(input.path.id)
-        let action = CaseAction(rawValue: body.action.rawValue)!
-        let city = record.cityCode
-        var fields = CaseActionFields(
+        let fields = CaseActionFields(
             reason: body.reason,
             evidence: body.evidence ?? [],
             result: body.result,
@@ -332,6 +337,22 @@ extension APIHandler {
             satisfied: body.satisfied,
             extensionDays: body.extensionDays
         )
+        let caller = Caller.current
+        let (record, tree, catalog) = try await act(CaseAction(rawValue: body.action.rawValue)!, fields: fields, on: input.path.id, caller: caller)
+        return .ok(.init(body: .json(caseBody(record, caller: caller, tree: tree, catalog: catalog))))
+    }
+
+    /// Takes one step of the loop on a case, for every channel (the API, the citizens' page): the
+    /// lifecycle's rules, then the policy, against the case as locked for the step.
+    func act(
+        _ action: CaseAction,
+        fields sent: CaseActionFields,
+        on id: Int64,
+        caller: Caller
+    ) async throws -> (record: CaseRecord, tree: AreaTree, catalog: CaseCatalog.Contents) {
+        let (actor, tree, record) = try await visibleCase(id, caller: caller)
+        let city = record.cityCode
+        var fields = sent
         let named = [fields.leadDepartment, fields.section].compactMap { $0 } + fields.coDepartments
         let catalog = try await cases.current(city: city) { contents in
             contents.classes[record.classCode] != nil && named.allSatisfy(contents.departments.contains)
@@ -387,19 +408,25 @@ extension APIHandler {
                 return (step, CaseTimers.plan(from: current, to: step.record, caseClass: caseClass, calendar: calendar, at: now))
             }
         }
-        return .ok(.init(body: .json(caseBody(step.record, caller: caller, tree: tree, catalog: catalog))))
+        return (step.record, tree, catalog)
     }
 
     /// A case the caller may read, or 404 worded alike for "none" and "not yours to see".
     private func visibleCase(_ id: Int64) async throws -> (caller: Caller, actor: Actor, tree: AreaTree, record: CaseRecord) {
         let caller = Caller.current
+        let (actor, tree, record) = try await visibleCase(id, caller: caller)
+        return (caller, actor, tree, record)
+    }
+
+    /// The same for any caller (the citizens' page has no task-local caller).
+    func visibleCase(_ id: Int64, caller: Caller) async throws -> (actor: Actor, tree: AreaTree, record: CaseRecord) {
         let actor = try caller.actor()
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
         try caller.requireRole(for: .readCase, in: city)
         guard let record = try await store.caseRecord(city: city, id: id) else { throw Problem.notFound("no case has the id \(id)") }
         try Self.authorize(caller, .readCase, for: nil, on: record, tree: tree)
-        return (caller, actor, tree, record)
+        return (actor, tree, record)
     }
 
     /// The policy over a case: its area, and any of its departments that may take the case action
@@ -415,7 +442,7 @@ extension APIHandler {
     private static func resources(of record: CaseRecord, for action: CaseAction?) -> [Resource] {
         let departments = CaseLifecycle.departments(for: action, on: record)
         return (departments.isEmpty ? [nil] : departments.map(Optional.some)).map {
-            Resource(city: record.cityCode, area: record.areaCode, department: $0, owner: record.reporterAccountID)
+            Resource(city: record.cityCode, area: record.areaCode, department: $0, owner: record.reporterAccountID, followCodeDigest: record.followCodeDigest)
         }
     }
 

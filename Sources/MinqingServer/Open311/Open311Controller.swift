@@ -301,7 +301,7 @@ struct Open311Controller {
                 let contentType = request.headers[.contentType] ?? ""
                 if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
                     let bytes = try await Self.collect(request, upTo: Self.formBytes)
-                    for (key, value) in Self.form(String(buffer: bytes)) where !value.isEmpty { parameters[key] = value }
+                    for (key, value) in URLEncodedForm.pairs(String(buffer: bytes)) where !value.isEmpty { parameters[key] = value }
                 } else if let boundary = MultipartForm.boundary(of: contentType) {
                     // Photos make a large body: it is read only for a caller whose key, sent in the
                     // query string, is known.
@@ -371,16 +371,6 @@ struct Open311Controller {
         case 422 where detail.hasPrefix("service_code:"): return GeoReport.Failure(404, detail)
         case 429, 503: return GeoReport.Failure(problem.status.code, detail)
         default: return GeoReport.Failure(400, detail)
-        }
-    }
-
-    /// `application/x-www-form-urlencoded`: `+` is a space, the rest percent-encoded.
-    static func form(_ text: String) -> [(String, String)] {
-        text.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decoded(_ part: Substring) -> String? { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-            guard let key = decoded(parts[0]), !key.isEmpty else { return nil }
-            return (key, parts.count > 1 ? decoded(parts[1]) ?? "" : "")
         }
     }
 }

@@ -208,7 +208,7 @@ extension Store {
     }
 
     /// 32 random bytes, base64url without padding (43 characters).
-    static func randomToken() -> String {
+    public static func randomToken() -> String {
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

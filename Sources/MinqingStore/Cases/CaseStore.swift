@@ -365,7 +365,7 @@ extension Store {
 
     static let caseColumns = [
         "id", "city_code", "class_code", "state", "source", "area_code", "areas_above", "level", "lng", "lat", "description", "reporter",
-        "reporter_account_id", "contact_masked",
+        "reporter_account_id", "contact_masked", "follow_digest",
         "lead_department",
         "co_departments", "section", "photos", "suspended_from", "paused_at", "requested_extension_days", "merged_into", "linked_to", "reported_at",
         "updated_at",
@@ -378,7 +378,7 @@ extension Store {
             SQLBind(record.areaCode), SQLBind(JSONValue.array(record.areasAbove.map(JSONValue.string)).serialized), SQLBind(record.level.rawValue),
             SQLBind(record.longitude), SQLBind(record.latitude),
             SQLBind(record.description), SQLBind(record.reporter), SQLBind(record.reporterAccountID),
-            SQLBind(record.maskedContact?.json.serialized), SQLBind(record.leadDepartment),
+            SQLBind(record.maskedContact?.json.serialized), SQLBind(record.followCodeDigest), SQLBind(record.leadDepartment),
             SQLBind(JSONValue.array(record.coDepartments.map(JSONValue.string)).serialized), SQLBind(record.section),
             SQLBind(JSONValue.array(record.photos.map(JSONValue.string)).serialized), SQLBind(record.suspendedFrom?.rawValue),
             SQLBind(record.pausedAt), SQLBind(record.requestedExtensionDays.map(Int64.init)), SQLBind(record.mergedInto),
@@ -468,6 +468,7 @@ extension Store {
             maskedContact: try row.decode(column: "contact_masked", as: String?.self).flatMap {
                 ReporterContact(json: try JSONValue(parsing: Array($0.utf8)))
             },
+            followCodeDigest: try row.decode(column: "follow_digest", as: String?.self),
             leadDepartment: try row.decode(column: "lead_department", as: String?.self),
             coDepartments: try codes("co_departments"),
             section: try row.decode(column: "section", as: String?.self),
