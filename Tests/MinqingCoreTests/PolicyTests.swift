@@ -183,19 +183,19 @@ struct AccountRulesTests {
     @Test func aFollowCodeOwnsItsOwnCaseAndNothingElse() {
         let resident = Actor.resident(city: "C", followCodeDigest: "d1")
         let theirs = Resource(city: "C", area: "G1", followCodeDigest: "d1")
-        #expect(Policy.decide(resident, .readCase, theirs, areas: Ancestry()) == .allow)
-        #expect(Policy.decide(resident, .reportCase, theirs, areas: Ancestry()) == .allow)
-        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d2"), areas: Ancestry()) == .deny(.notOwner))
-        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d"), areas: Ancestry()) == .deny(.notOwner))
+        #expect(Policy.decide(resident, .readCase, theirs, areas: PolicyTests.Ancestry()) == .allow)
+        #expect(Policy.decide(resident, .reportCase, theirs, areas: PolicyTests.Ancestry()) == .allow)
+        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d2"), areas: PolicyTests.Ancestry()) == .deny(.notOwner))
+        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d"), areas: PolicyTests.Ancestry()) == .deny(.notOwner))
         // A case reported by an account, or reported with no code at all.
-        #expect(Policy.decide(resident, .readCase, Self.inScope, areas: Ancestry()) == .deny(.notOwner))
-        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1"), areas: Ancestry()) == .deny(.notOwner))
-        #expect(Policy.decide(resident, .readCase, Resource(city: "D", area: "G1", followCodeDigest: "d1"), areas: Ancestry()) == .deny(.otherCity))
+        #expect(Policy.decide(resident, .readCase, PolicyTests.inScope, areas: PolicyTests.Ancestry()) == .deny(.notOwner))
+        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1"), areas: PolicyTests.Ancestry()) == .deny(.notOwner))
+        #expect(Policy.decide(resident, .readCase, Resource(city: "D", area: "G1", followCodeDigest: "d1"), areas: PolicyTests.Ancestry()) == .deny(.otherCity))
         // The code makes them a reporter, nothing more: no dispatching, no personal data.
-        #expect(Policy.decide(resident, .dispatchCase, theirs, areas: Ancestry()) == .deny(.noRole))
-        #expect(Policy.decide(resident, .readPerson, theirs, areas: Ancestry()) == .deny(.noRole))
+        #expect(Policy.decide(resident, .dispatchCase, theirs, areas: PolicyTests.Ancestry()) == .deny(.noRole))
+        #expect(Policy.decide(resident, .readPerson, theirs, areas: PolicyTests.Ancestry()) == .deny(.noRole))
         // A citizen's account without the code does not own a case reported with one.
-        #expect(Policy.decide(Self.actor(.citizen), .readCase, theirs, areas: Ancestry()) == .deny(.notOwner))
+        #expect(Policy.decide(PolicyTests.actor(.citizen), .readCase, theirs, areas: PolicyTests.Ancestry()) == .deny(.notOwner))
         #expect(AccountRules.usernameProblem(Actor.residentUsername) != nil)
     }
 

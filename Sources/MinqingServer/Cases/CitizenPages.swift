@@ -347,7 +347,8 @@ struct CitizenPages {
         let catalog = api.cases.current
         let text = language.text
         let tree = try api.currentTree()
-        let place = tree.path(code: record.areaCode).filter { [.town, .village].contains($0.level) }.map(\.name).joined(separator: " · ")
+        // Town, then village (the path runs from the area up).
+        let place = tree.path(code: record.areaCode).filter { [.town, .village].contains($0.level) }.reversed().map(\.name).joined(separator: " · ")
         let steps: [Progress.Step] = try await api.store.caseLog(caseID: record.id).compactMap { entry in
             let event = entry.event
             let note: String

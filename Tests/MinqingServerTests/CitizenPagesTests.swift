@@ -1,0 +1,316 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MinqingCore
+import MinqingServer
+import MinqingStore
+import MinqingTestSupport
+import NIOCore
+import SQLKit
+import Testing
+
+/// 群众随手拍 over real HTTP: a resident without an account reports, follows the case with its number
+/// and follow code, and rates it after closure; forms from elsewhere and bad input change nothing.
+struct CitizenPagesTests {
+    typealias Loop = CasesAPITests
+
+    /// A browser's visit: the form cookie the page set, and the token its forms carry.
+    struct Visit {
+        var cookie: String
+        var token: String
+    }
+
+    static func visit(_ server: ServerHarness.Context, _ path: String = "/citizen") async throws -> Visit {
+        let page = try await server.client.execute(uri: path, method: .get)
+        #expect(page.status == .ok)
+        let setCookie = try #require(page.headers[.setCookie])
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Strict"))
+        let cookie = try #require(setCookie.split(separator: ";").first.map(String.init))
+        let token = try #require(Self.value(of: "token", in: page.text))
+        #expect(cookie == "minqing_form=\(token)")
+        return Visit(cookie: cookie, token: token)
+    }
+
+    /// The `value` of a hidden input.
+    static func value(of name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    /// The text of the element with an id.
+    static func element(_ id: String, in html: String) -> String? {
+        guard let start = html.range(of: "id=\"\(id)\"") else { return nil }
+        let rest = html[start.upperBound...].drop { $0 != ">" }.dropFirst()
+        return String(rest.prefix { $0 != "<" })
+    }
+
+    static func post(
+        _ server: ServerHarness.Context,
+        _ path: String,
+        _ visit: Visit?,
+        _ fields: [String: String],
+        token: String? = nil
+    ) async throws -> TestResponse {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        var sent = fields
+        if let visit { sent["token"] = token ?? visit.token }
+        let body = sent.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if let visit { headers[.cookie] = visit.cookie }
+        return try await server.client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    static func reportFields(_ description: String = "井盖松动，晚上有人绊倒", classCode: String = "C0101") -> [String: String] {
+        [
+            "class": classCode, "description": description, "lat": String(Loop.point.latitude), "lng": String(Loop.point.longitude),
+            "idempotency_key": "form-\(UInt64.random(in: 0..<UInt64.max))",
+        ]
+    }
+
+    /// Reports through the page; returns the case number and its follow code.
+    static func report(_ server: ServerHarness.Context, _ visit: Visit, _ fields: [String: String]) async throws -> (Int64, String) {
+        let sent = try await post(server, "/citizen/report", visit, fields)
+        #expect(sent.status == .ok, "\(sent.text)")
+        #expect(sent.headers[.cacheControl] == "no-store")
+        let number = try #require(element("case-number", in: sent.text).flatMap { Int64($0) }, "\(sent.text)")
+        let code = try #require(element("follow-code", in: sent.text))
+        return (number, code)
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func aResidentReportsWithoutAnAccountFollowsTheCaseAndRatesItAfterClosure(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let visit = try await Self.visit(server)
+            let form = try await server.client.execute(uri: "/citizen", method: .get)
+            // Every reportable class is offered, disputes too: only the reporter follows those.
+            #expect(form.text.contains("value=\"C0101\"") && form.text.contains("value=\"D01\""))
+
+            var fields = Self.reportFields("井盖缺失<script>alert(1)</script>")
+            fields["name"] = "张三"
+            fields["phone"] = "13812345678"
+            let (number, code) = try await Self.report(server, visit, fields)
+            #expect(FollowCode.normalized(code) != nil)
+
+            // In the loop as a citizen's report by no account; the code is kept only as a digest.
+            let record = try await server.request("/api/v1/cases/\(number)", key: people.center).json()
+            #expect(record["source"] as? String == "citizen" && record["reporter"] as? String == "public")
+            #expect(record["contact"] as? [String: String] == ["name": "张*", "phone": "138****5678"])
+            let stored = try await server.store.backend.read { db in
+                try await db.raw("SELECT follow_digest, reporter_account_id FROM cases WHERE id = \(bind: number)").first()!
+            }
+            let digest = try #require(try stored.decode(column: "follow_digest", as: String?.self))
+            #expect(digest == hexSHA256(Array(FollowCode.normalized(code)!.utf8)))
+            #expect(try stored.decode(column: "reporter_account_id", as: Int64?.self) == nil)
+
+            // The same form sent again (a double tap) is the same case, with the same code.
+            let count = try await server.caseCount()
+            #expect(try await Self.report(server, visit, fields) == (number, code))
+            #expect(try await server.caseCount() == count)
+
+            // Followed with the code as typed loosely: the description escaped, the contact masked.
+            let followed = try await Self.post(
+                server,
+                "/citizen/follow",
+                visit,
+                ["number": String(number), "code": code.lowercased().replacingOccurrences(of: "-", with: " ")]
+            )
+            #expect(followed.status == .ok, "\(followed.text)")
+            #expect(followed.headers[.cacheControl] == "no-store")
+            #expect(Self.element("state", in: followed.text) == GeoReport.statusNote(of: .reported))
+            #expect(followed.text.contains("井盖缺失&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!followed.text.contains("<script>alert"))
+            #expect(Self.element("contact-shown", in: followed.text) == "张* 138****5678")
+            #expect(!followed.text.contains("13812345678"))
+
+            // A wrong code and an unknown number are answered alike.
+            var wrong = Array(FollowCode.normalized(code)!)
+            wrong[0] = wrong[0] == "0" ? "1" : "0"
+            let wrongCode = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": String(wrong)])
+            let unknown = try await Self.post(server, "/citizen/follow", visit, ["number": "99999999", "code": code])
+            #expect(wrongCode.status == .notFound && unknown.status == .notFound)
+            #expect(wrongCode.text.contains("id=\"failure\""))
+            #expect(wrongCode.text.contains("没有找到这个案件") && unknown.text.contains("没有找到这个案件"))
+            #expect(!wrongCode.text.contains("井盖缺失"))
+
+            // Rating before closure is refused, and changes nothing.
+            let early = try await Self.post(
+                server,
+                "/citizen/rate",
+                visit,
+                ["number": String(number), "code": code, "solved": "yes", "satisfied": "yes"]
+            )
+            #expect(early.status == .conflict, "\(early.text)")
+            #expect(early.text.contains("案件当前的状态不能进行这项操作"))
+            #expect(!early.text.contains("id=\"rate-form\""))
+
+            // The staff run the loop to closure.
+            try await Loop.act(server, number, people.center, #"{"action": "accept"}"#)
+            try await Loop.act(server, number, people.center, #"{"action": "dispatch"}"#)
+            try await Loop.act(server, number, people.department, #"{"action": "sign"}"#)
+            try await Loop.act(server, number, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:ab12"]}"#)
+            try await Loop.act(server, number, people.worker, #"{"action": "verify", "evidence": ["sha256:cd34"]}"#)
+            try await Loop.act(server, number, people.center, #"{"action": "close"}"#)
+            let closed = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code])
+            #expect(Self.element("state", in: closed.text) == GeoReport.statusNote(of: .closed))
+            #expect(closed.text.contains("id=\"rate-form\""))
+            #expect(Self.element("department", in: closed.text) == StandardCatalog.departments.first { $0.code == "cgj" }?.name)
+
+            // "Solved" and "satisfied" are both asked: one missing names itself, and changes nothing.
+            let half = try await Self.post(server, "/citizen/rate", visit, ["number": String(number), "code": code, "solved": "yes"])
+            #expect(half.status == .badRequest)
+            #expect(half.text.contains("请检查：您对办理满意吗"))
+            #expect(try await server.request("/api/v1/cases/\(number)", key: people.center).json()["state"] as? String == "closed")
+
+            // Solved but not satisfied: kept apart, and the loop ends.
+            let rated = try await Self.post(
+                server,
+                "/citizen/rate",
+                visit,
+                ["number": String(number), "code": code, "solved": "yes", "satisfied": "no"]
+            )
+            #expect(rated.status == .ok, "\(rated.text)")
+            #expect(rated.text.contains("id=\"thanks\"") && !rated.text.contains("id=\"rate-form\""))
+            #expect(try await server.request("/api/v1/cases/\(number)", key: people.center).json()["state"] as? String == "rated")
+            let log = try await Loop.history(server, number, key: people.center)
+            let rating = try #require(log.last)
+            #expect(rating["action"] as? String == "rate" && rating["actor"] as? String == "public")
+            #expect((rating["fields"] as? [String: Any])?["solved"] as? Bool == true)
+            #expect((rating["fields"] as? [String: Any])?["satisfied"] as? Bool == false)
+            // Once only.
+            let again = try await Self.post(
+                server,
+                "/citizen/rate",
+                visit,
+                ["number": String(number), "code": code, "solved": "yes", "satisfied": "yes"]
+            )
+            #expect(again.status == .conflict)
+            #expect(try await Loop.history(server, number, key: people.center).count == log.count)
+
+            // Anyone may see a problem of public space by its number, but not what its reporter wrote or who they are.
+            let open = try await server.client.execute(uri: "/citizen/cases/\(number)", method: .get)
+            #expect(open.status == .ok)
+            #expect(Self.element("state", in: open.text) == GeoReport.statusNote(of: .rated))
+            #expect(!open.text.contains("井盖缺失&lt;script") && !open.text.contains("138****5678") && !open.text.contains("rate-form"))
+            // A dispute is the reporter's alone: not shown by number, nor to another resident's code.
+            let (dispute, disputeCode) = try await Self.report(server, visit, Self.reportFields("邻居装修噪音", classCode: "D01"))
+            #expect(try await server.client.execute(uri: "/citizen/cases/\(dispute)", method: .get).status == .notFound)
+            let crossed = try await Self.post(server, "/citizen/follow", visit, ["number": String(dispute), "code": code])
+            #expect(crossed.status == .notFound)
+            let own = try await Self.post(server, "/citizen/follow", visit, ["number": String(dispute), "code": disputeCode])
+            #expect(own.status == .ok && own.text.contains("邻居装修噪音"))
+            // A signed-in citizen's account does not own a case reported without one.
+            let account = try await server.request(
+                "/api/v1/accounts",
+                .post,
+                json: #"{"username": "wangwu", "display_name": "王五", "roles": ["citizen"]}"#
+            )
+            #expect(account.status == .created)
+            let citizen = try await server.key(for: "wangwu")
+            #expect(try await server.request("/api/v1/cases/\(dispute)", key: citizen).status == .notFound)
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func formsFromElsewhereAndBadReportsChangeNothing(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let visit = try await Self.visit(server)
+            let before = try await server.caseCount()
+            // Another site's form has neither the cookie nor its token; a stolen token needs the cookie too.
+            let noCookie = try await Self.post(server, "/citizen/report", nil, Self.reportFields().merging(["token": visit.token]) { $1 })
+            #expect(noCookie.status == .forbidden && noCookie.text.contains("表单已过期"))
+            let mismatch = try await Self.post(server, "/citizen/report", visit, Self.reportFields(), token: String(visit.token.reversed()))
+            #expect(mismatch.status == .forbidden)
+            let followForged = try await Self.post(server, "/citizen/follow", visit, ["number": "1", "code": "0000-0000-0000"], token: "x")
+            #expect(followForged.status == .forbidden)
+
+            // Each bad field is named in words, what was typed is kept (escaped), nothing is written.
+            var outside = Self.reportFields()
+            (outside["lat"], outside["lng"]) = ("39.9", "116.4")
+            let cases: [([String: String], HTTPResponse.Status, String)] = [
+                (Self.reportFields().filter { $0.key != "class" }, .badRequest, "请检查：问题类型"),
+                (Self.reportFields().filter { $0.key != "lat" }, .badRequest, "请检查：位置"),
+                (Self.reportFields().merging(["lat": "north"]) { $1 }, .badRequest, "请检查：位置"),
+                (outside, .unprocessableContent, "请检查：位置"),
+                (Self.reportFields().merging(["class": "X9999"]) { $1 }, .unprocessableContent, "请检查：问题类型"),
+                (Self.reportFields("  "), .badRequest, "请检查：问题描述"),
+                (Self.reportFields().merging(["phone": "12ab"]) { $1 }, .badRequest, "请检查：电话"),
+                (Self.reportFields().merging(["description": "<img src=x onerror=alert(1)>"]) { $1 }.filter { $0.key != "lng" }, .badRequest, "请检查：位置"),
+            ]
+            for (fields, status, message) in cases {
+                let sent = try await Self.post(server, "/citizen/report", visit, fields)
+                #expect(sent.status == status, "\(fields): \(sent.text)")
+                #expect(sent.text.contains("id=\"failure\""))
+                #expect(sent.text.contains(message), "\(fields): \(sent.text)")
+                #expect(sent.text.contains("id=\"report-form\""))
+                #expect(!sent.text.contains("<img src=x"))
+            }
+            let kept = try await Self.post(server, "/citizen/report", visit, Self.reportFields("井盖松动<b>").filter { $0.key != "class" })
+            #expect(kept.text.contains(">井盖松动&lt;b&gt;</textarea>"))
+            // A bad photo, named.
+            let boundary = "mq-citizen"
+            var body: [UInt8] = []
+            for (name, value) in Self.reportFields().merging(["token": visit.token]) { $1 } {
+                body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+            }
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.gif\"\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n".utf8)
+            body += Array("--\(boundary)--\r\n".utf8)
+            let gif = try await server.client.execute(
+                uri: "/citizen/report",
+                method: .post,
+                headers: [.contentType: "multipart/form-data; boundary=\(boundary)", .cookie: visit.cookie],
+                body: ByteBuffer(bytes: body)
+            )
+            #expect(gif.status == .badRequest && gif.text.contains("请检查：现场照片"), "\(gif.text)")
+            let json = try await server.client.execute(
+                uri: "/citizen/report",
+                method: .post,
+                headers: [.contentType: "application/json", .cookie: visit.cookie],
+                body: ByteBuffer(string: "{}")
+            )
+            #expect(json.status == .unsupportedMediaType)
+            #expect(try await server.caseCount() == before)
+
+            // English on request, through the forms too.
+            let english = try await server.client.execute(uri: "/citizen?lang=en", method: .get)
+            #expect(english.text.contains("<html lang=\"en\">") && english.text.contains("Report a problem"))
+            let englishError = try await Self.post(server, "/citizen/report", visit, Self.reportFields().merging(["lang": "en", "phone": "12ab"]) { $1 })
+            #expect(englishError.text.contains("Please check: Phone") && englishError.text.contains("value=\"en\""))
+        }
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func reportsWithoutAnAccountAndFollowAttemptsAreLimitedPerAddress(_ database: TestDatabase) async throws {
+        let few: @Sendable (inout ServerConfiguration) -> Void = {
+            $0.publicIntakeBurst = 2
+            $0.followAttemptBurst = 3
+        }
+        try await ServerHarness.withServer(database, configure: few) { server in
+            let visit = try await Self.visit(server)
+            // A refused report is not counted against the address.
+            _ = try await Self.post(server, "/citizen/report", visit, Self.reportFields().filter { $0.key != "class" })
+            let (number, code) = try await Self.report(server, visit, Self.reportFields())
+            _ = try await Self.report(server, visit, Self.reportFields())
+            let before = try await server.caseCount()
+            let limited = try await Self.post(server, "/citizen/report", visit, Self.reportFields())
+            #expect(limited.status == .tooManyRequests)
+            let wait = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
+            #expect(wait > 0 && wait <= 60)
+            #expect(limited.text.contains("提交太频繁"))
+            #expect(try await server.caseCount() == before)
+            // Staff report on.
+            let people = try await Loop.people(server)
+            #expect(try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody()).status == .created)
+
+            // Codes cannot be found by trying: after a few attempts, even the right code waits.
+            for _ in 0..<2 {
+                #expect(try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": "0000-0000-0000"]).status == .notFound)
+            }
+            #expect(try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code]).status == .ok)
+            let held = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code])
+            #expect(held.status == .tooManyRequests && held.headers[.retryAfter] != nil)
+            #expect(!held.text.contains("井盖松动"))
+        }
+    }
+}
