@@ -185,12 +185,21 @@ struct AccountRulesTests {
         let theirs = Resource(city: "C", area: "G1", followCodeDigest: "d1")
         #expect(Policy.decide(resident, .readCase, theirs, areas: PolicyTests.Ancestry()) == .allow)
         #expect(Policy.decide(resident, .reportCase, theirs, areas: PolicyTests.Ancestry()) == .allow)
-        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d2"), areas: PolicyTests.Ancestry()) == .deny(.notOwner))
-        #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d"), areas: PolicyTests.Ancestry()) == .deny(.notOwner))
+        #expect(
+            Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d2"), areas: PolicyTests.Ancestry())
+                == .deny(.notOwner)
+        )
+        #expect(
+            Policy.decide(resident, .readCase, Resource(city: "C", area: "G1", followCodeDigest: "d"), areas: PolicyTests.Ancestry())
+                == .deny(.notOwner)
+        )
         // A case reported by an account, or reported with no code at all.
         #expect(Policy.decide(resident, .readCase, PolicyTests.inScope, areas: PolicyTests.Ancestry()) == .deny(.notOwner))
         #expect(Policy.decide(resident, .readCase, Resource(city: "C", area: "G1"), areas: PolicyTests.Ancestry()) == .deny(.notOwner))
-        #expect(Policy.decide(resident, .readCase, Resource(city: "D", area: "G1", followCodeDigest: "d1"), areas: PolicyTests.Ancestry()) == .deny(.otherCity))
+        #expect(
+            Policy.decide(resident, .readCase, Resource(city: "D", area: "G1", followCodeDigest: "d1"), areas: PolicyTests.Ancestry())
+                == .deny(.otherCity)
+        )
         // The code makes them a reporter, nothing more: no dispatching, no personal data.
         #expect(Policy.decide(resident, .dispatchCase, theirs, areas: PolicyTests.Ancestry()) == .deny(.noRole))
         #expect(Policy.decide(resident, .readPerson, theirs, areas: PolicyTests.Ancestry()) == .deny(.noRole))

@@ -236,7 +236,10 @@ struct CitizenPagesTests {
                 (Self.reportFields().merging(["class": "X9999"]) { $1 }, .unprocessableContent, "请检查：问题类型"),
                 (Self.reportFields("  "), .badRequest, "请检查：问题描述"),
                 (Self.reportFields().merging(["phone": "12ab"]) { $1 }, .badRequest, "请检查：电话"),
-                (Self.reportFields().merging(["description": "<img src=x onerror=alert(1)>"]) { $1 }.filter { $0.key != "lng" }, .badRequest, "请检查：位置"),
+                (
+                    Self.reportFields().merging(["description": "<img src=x onerror=alert(1)>"]) { $1 }.filter { $0.key != "lng" }, .badRequest,
+                    "请检查：位置"
+                ),
             ]
             for (fields, status, message) in cases {
                 let sent = try await Self.post(server, "/citizen/report", visit, fields)
@@ -254,7 +257,10 @@ struct CitizenPagesTests {
             for (name, value) in Self.reportFields().merging(["token": visit.token]) { $1 } {
                 body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
             }
-            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.gif\"\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n".utf8)
+            body += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.gif\"\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n"
+                    .utf8
+            )
             body += Array("--\(boundary)--\r\n".utf8)
             let gif = try await server.client.execute(
                 uri: "/citizen/report",
@@ -275,7 +281,12 @@ struct CitizenPagesTests {
             // English on request, through the forms too.
             let english = try await server.client.execute(uri: "/citizen?lang=en", method: .get)
             #expect(english.text.contains("<html lang=\"en\">") && english.text.contains("Report a problem"))
-            let englishError = try await Self.post(server, "/citizen/report", visit, Self.reportFields().merging(["lang": "en", "phone": "12ab"]) { $1 })
+            let englishError = try await Self.post(
+                server,
+                "/citizen/report",
+                visit,
+                Self.reportFields().merging(["lang": "en", "phone": "12ab"]) { $1 }
+            )
             #expect(englishError.text.contains("Please check: Phone") && englishError.text.contains("value=\"en\""))
         }
     }
@@ -305,7 +316,9 @@ struct CitizenPagesTests {
 
             // Codes cannot be found by trying: after a few attempts, even the right code waits.
             for _ in 0..<2 {
-                #expect(try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": "0000-0000-0000"]).status == .notFound)
+                #expect(
+                    try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": "0000-0000-0000"]).status == .notFound
+                )
             }
             #expect(try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code]).status == .ok)
             let held = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code])

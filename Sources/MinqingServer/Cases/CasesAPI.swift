@@ -73,7 +73,11 @@ extension APIHandler {
             )
         }
         // A new case is its reporter's own: a citizen reports anywhere in the city, for themselves.
-        try caller.authorize(.reportCase, Resource(city: city, area: area, owner: actor.accountID, followCodeDigest: actor.followCodeDigest), areas: tree)
+        try caller.authorize(
+            .reportCase,
+            Resource(city: city, area: area, owner: actor.accountID, followCodeDigest: actor.followCodeDigest),
+            areas: tree
+        )
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
         // Residents are rate limited once their report passed every check: signed in, per account;
@@ -82,7 +86,11 @@ extension APIHandler {
         switch caller.credential {
         case .session where actor.grants.allSatisfy({ $0.role == .citizen }):
             if let wait = citizenIntake.take(key: "citizen:\(actor.username)") {
-                throw Problem.rateLimited("Too many reports", "a resident's account sends a few reports at once, then one every few minutes", wait: wait)
+                throw Problem.rateLimited(
+                    "Too many reports",
+                    "a resident's account sends a few reports at once, then one every few minutes",
+                    wait: wait
+                )
             }
         case .resident:
             if let wait = publicIntake.take(caller.address) {
@@ -442,7 +450,13 @@ extension APIHandler {
     private static func resources(of record: CaseRecord, for action: CaseAction?) -> [Resource] {
         let departments = CaseLifecycle.departments(for: action, on: record)
         return (departments.isEmpty ? [nil] : departments.map(Optional.some)).map {
-            Resource(city: record.cityCode, area: record.areaCode, department: $0, owner: record.reporterAccountID, followCodeDigest: record.followCodeDigest)
+            Resource(
+                city: record.cityCode,
+                area: record.areaCode,
+                department: $0,
+                owner: record.reporterAccountID,
+                followCodeDigest: record.followCodeDigest
+            )
         }
     }
 
