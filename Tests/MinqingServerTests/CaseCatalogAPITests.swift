@@ -180,3 +180,98 @@ struct CaseCatalogAPITests {
         }
     }
 }
+
+/// 附加信息: a class's questions, set by administrators, answered in `POST /api/v1/cases`, kept with the
+/// case and in its first event; every bad question or answer refused by name, nothing written.
+struct CaseAttributesAPITests {
+    typealias Loop = CasesAPITests
+
+    static func report(_ classCode: String, _ attributes: String) -> String {
+        Loop.reportBody("摊贩占道", classCode: classCode).replacingOccurrences(of: #""source":"#, with: #""attributes": \#(attributes), "source":"#)
+    }
+
+    @Test(arguments: TestDatabase.enabled)
+    func answersAreCheckedAgainstTheClassesQuestionsAndKeptInTheLog(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            // The standard catalog asks of 占道经营: how many stalls (a number), what they block (any of a list).
+            let created = try await server.request(
+                "/api/v1/cases",
+                .post,
+                key: people.worker,
+                json: Self.report("E0501", #"{"stalls": 4, "blocks": ["sidewalk", "fire_lane"]}"#)
+            )
+            #expect(created.status == .created, "\(created.text)")
+            let answers = try #require(try created.json()["attributes"] as? [String: Any])
+            #expect(answers["stalls"] as? Int == 4 && answers["blocks"] as? [String] == ["sidewalk", "fire_lane"])
+            let id = try #require((try created.json()["id"] as? NSNumber)?.int64Value)
+            let log = try await Loop.history(server, id, key: people.worker)
+            #expect(((log[0]["fields"] as? [String: Any])?["attributes"] as? [String: Any])?["stalls"] as? Int == 4)
+            // A number sent as text is the same number.
+            let asText = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.report("E0501", #"{"stalls": "2"}"#))
+            #expect((try asText.json()["attributes"] as? [String: Any])?["stalls"] as? Int == 2)
+
+            let before = try await server.caseCount()
+            let refusals: [(String, String, String)] = [
+                ("E0501", #"{"stalls": "many"}"#, "attributes.stalls: many is not a number"),
+                ("E0501", #"{"blocks": ["sidewalk", "roof"]}"#, "attributes.blocks: roof is not one of"),
+                ("E0501", #"{"blocks": ["road", "road"]}"#, "attributes.blocks: a choice is given twice"),
+                ("E0501", #"{"colour": "red"}"#, "attributes.colour: this class asks no such question"),
+                ("C0101", #"{"cover_use": ["rain", "gas"]}"#, "attributes.cover_use: give one answer"),
+                ("C0102", #"{"cover_use": "rain"}"#, "attributes.cover_use: this class asks no such question"),
+            ]
+            for (classCode, attributes, message) in refusals {
+                let refused = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.report(classCode, attributes))
+                #expect(refused.status == .badRequest, "\(attributes): \(refused.text)")
+                #expect(try refused.problem().detail.hasPrefix(message), "\(attributes): \(refused.text)")
+            }
+            #expect(try await server.caseCount() == before)
+
+            // An administrator adds a class with a required question: a report without its answer is refused.
+            let newClass = CaseCatalogAPITests.newClass.replacingOccurrences(
+                of: #""follow_up_days": [3]}"#,
+                with: #""follow_up_days": [3], "attributes": [{"code": "bikes", "kind": "number", "required": true, "question": "单车数量"}]}"#
+            )
+            let added = try await server.request("/api/v1/case-classes", .post, json: newClass)
+            #expect(added.status == .created, "\(added.text)")
+            #expect((try added.json()["attributes"] as? [[String: Any]])?.first?["required"] as? Bool == true)
+            let missing = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.report("E0599", "{}"))
+            #expect(missing.status == .badRequest)
+            #expect(try missing.problem().detail == "attributes.bikes: required: 单车数量")
+            let blank = try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.report("E0599", #"{"bikes": "  "}"#))
+            #expect(blank.status == .badRequest)
+            #expect(
+                try await server.request("/api/v1/cases", .post, key: people.worker, json: Self.report("E0599", #"{"bikes": 30}"#)).status == .created
+            )
+            // Open311 publishes it as required.
+            let definition = try await server.client.execute(uri: "/open311/v2/services/E0599.json", method: .get)
+            #expect((try definition.json()["attributes"] as? [[String: Any]])?.first?["required"] as? Bool == true)
+
+            // Bad questions are refused by name, and nothing changes.
+            let badQuestions: [(String, String)] = [
+                (#"[{"code": "Bikes", "kind": "number", "question": "数量"}]"#, "attributes[0].code:"),
+                (#"[{"code": "kind", "kind": "singlevaluelist", "question": "类型"}]"#, "attributes[0].choices: a list needs its choices"),
+                (
+                    #"[{"code": "n", "kind": "number", "question": "数量", "choices": [{"key": "a", "name": "A"}]}]"#,
+                    "attributes[0].choices: only lists"
+                ),
+                (#"[{"code": "n", "kind": "number", "question": "数量"}, {"code": "n", "kind": "text", "question": "说明"}]"#, "attributes[1].code:"),
+                (
+                    #"[{"code": "k", "kind": "singlevaluelist", "question": "类型", "choices": [{"key": "a", "name": "A"}, {"key": "a", "name": "B"}]}]"#,
+                    "attributes[0].choices:"
+                ),
+            ]
+            for (questions, message) in badQuestions {
+                let body = CaseCatalogAPITests.newClass.replacingOccurrences(of: "E0599", with: "E0598").replacingOccurrences(
+                    of: #""follow_up_days": [3]}"#,
+                    with: #""follow_up_days": [3], "attributes": \#(questions)}"#
+                )
+                let refused = try await server.request("/api/v1/case-classes", .post, json: body)
+                #expect(refused.status == .badRequest, "\(questions): \(refused.text)")
+                #expect(try refused.problem().detail.hasPrefix(message), "\(questions): \(refused.text)")
+            }
+            let classes = try await server.request("/api/v1/case-classes").text
+            #expect(!classes.contains("E0598"))
+        }
+    }
+}

@@ -98,13 +98,24 @@ struct Open311Tests {
             #expect(!services.contains { ($0["service_code"] as? String)?.hasPrefix("D") == true })
             for service in services { #expect(Set(service.keys) == Self.serviceFields) }
             let manhole = try #require(services.first { $0["service_code"] as? String == "C0101" })
-            #expect(manhole["group"] as? String == "公用设施" && manhole["metadata"] as? Bool == false && manhole["type"] as? String == "realtime")
+            #expect(manhole["group"] as? String == "公用设施" && manhole["type"] as? String == "realtime")
+            // metadata says whether a service asks questions (a definition with attributes).
+            #expect(manhole["metadata"] as? Bool == true)
+            #expect(services.first { $0["service_code"] as? String == "C0102" }?["metadata"] as? Bool == false)
             let servicesXML = try Self.xmlRecords(try await server.client.execute(uri: "/open311/v2/services.xml", method: .get))
             #expect(servicesXML.root == "services" && servicesXML.records.count == services.count)
             for service in servicesXML.records { #expect(Set(service.keys) == Self.serviceFields) }
             let definition = try await server.client.execute(uri: "/open311/v2/services/C0101.json", method: .get)
             #expect(try definition.json()["service_code"] as? String == "C0101")
-            #expect((try definition.json()["attributes"] as? [Any])?.isEmpty == true)
+            let questions = try #require(try definition.json()["attributes"] as? [[String: Any]])
+            #expect(questions.map { $0["code"] as? String } == ["cover_use", "cover_missing"])
+            for question in questions {
+                #expect(Set(question.keys) == ["variable", "code", "datatype", "required", "datatype_description", "order", "description", "values"])
+            }
+            #expect(questions[0]["datatype"] as? String == "singlevaluelist" && questions[0]["order"] as? Int == 1)
+            #expect((questions[0]["values"] as? [[String: String]])?.first == ["key": "rain", "name": "雨水"])
+            let bare = try await server.client.execute(uri: "/open311/v2/services/C0102.json", method: .get)
+            #expect((try bare.json()["attributes"] as? [Any])?.isEmpty == true)
             #expect(
                 try Self.xmlRecords(try await server.client.execute(uri: "/open311/v2/services/C0101.xml", method: .get)).root == "service_definition"
             )
@@ -146,7 +157,7 @@ struct Open311Tests {
                     [
                         "service_code": "C0101", "lat": String(Loop.point.latitude), "long": String(Loop.point.longitude),
                         "description": "小区门口井盖缺失 & 有人摔倒", "first_name": "三", "last_name": "张", "phone": "13812345678",
-                        "email": "", "attribute[size]": "large",
+                        "email": "", "attribute[cover_use]": "sewage",
                     ]
                 )
             )
@@ -161,6 +172,7 @@ struct Open311Tests {
             #expect(record["source"] as? String == "citizen")
             #expect(record["description"] as? String == "小区门口井盖缺失 & 有人摔倒")
             #expect(record["contact"] as? [String: String] == ["name": "张*", "phone": "138****5678"])
+            #expect(record["attributes"] as? [String: String] == ["cover_use": "sewage"])
 
             // Followed through Open311 as it moves: the department and deadline, then closed.
             try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
@@ -232,6 +244,15 @@ struct Open311Tests {
                 (Self.form(key: key, place.merging(["service_code": "C0101", "lat": "91"]) { $1 }), .badRequest, "lat and long:"),
                 (Self.form(key: key, place.merging(["service_code": "C0101", "lat": "40.0", "long": "116.4"]) { $1 }), .badRequest, "lat and long:"),
                 (Self.form(key: key, place.merging(["service_code": "C0101", "phone": "12ab"]) { $1 }), .badRequest, "contact.phone:"),
+                (
+                    Self.form(key: key, place.merging(["service_code": "C0101", "attribute[cover_use]": "lava"]) { $1 }), .badRequest,
+                    "attribute[cover_use]:"
+                ),
+                (Self.form(key: key, place.merging(["service_code": "C0101", "attribute[size]": "large"]) { $1 }), .badRequest, "attribute[size]:"),
+                (
+                    Self.form(key: key, place.merging(["service_code": "C0101"]) { $1 })
+                        + "&attribute%5Bcover_use%5D%5B%5D=rain&attribute[cover_use][]=gas", .badRequest, "attribute[cover_use]: give one answer"
+                ),
                 (Self.form(key: key, place), .badRequest, "service_code: required"),
                 (Self.form(key: "mq_not-a-key", place.merging(["service_code": "C0101"]) { $1 }), .forbidden, "api_key:"),
                 (Self.form(key: "", place.merging(["service_code": "C0101"]) { $1 }), .forbidden, "api_key:"),
@@ -255,6 +276,7 @@ struct Open311Tests {
                     #expect(description?.hasPrefix(prefix) == true, "\(form): \(refused.text)")
                 }
             }
+            #expect(try await server.caseCount() == before)
             // Not a form; bad dates, statuses and ids in the search; unknown things.
             let json = try await server.client.execute(
                 uri: "/open311/v2/requests.json",
@@ -264,6 +286,19 @@ struct Open311Tests {
             )
             #expect(json.status == .badRequest)
             #expect(try await server.caseCount() == before)
+            // A multivaluelist: attribute[CODE][] repeated; a number.
+            let answered = try await Self.post(
+                server,
+                Self.form(key: key, place.merging(["service_code": "E0501", "attribute[stalls]": "3"]) { $1 })
+                    + "&attribute%5Bblocks%5D%5B%5D=sidewalk&attribute[blocks][]=blind_path"
+            )
+            #expect(answered.status == .ok, "\(answered.text)")
+            let answeredID = try #require(try Self.array(answered).first?["service_request_id"] as? String)
+            let answers =
+                try await server.request("/api/v1/cases/\(answeredID)", key: try await Loop.people(server).center).json()["attributes"]
+                as? [String: Any]
+            #expect(answers?["stalls"] as? Int == 3)
+            #expect(answers?["blocks"] as? [String] == ["sidewalk", "blind_path"])
             for (uri, status) in [
                 ("/open311/v2/requests.json?start_date=yesterday", HTTPResponse.Status.badRequest),
                 ("/open311/v2/requests.xml?end_date=2026-02-30T00:00:00Z", .badRequest),

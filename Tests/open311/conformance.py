@@ -43,7 +43,7 @@ posted = requests.post(
     f"{ROOT}/requests.json",
     data={
         "api_key": KEY, "service_code": "C0101", "lat": LAT, "long": LONG, "description": "井盖缺失 <b>& 路人摔倒</b>",
-        "first_name": "三", "last_name": "张", "phone": "13812345678", "email": "", "attribute[size]": "large",
+        "first_name": "三", "last_name": "张", "phone": "13812345678", "email": "", "attribute[cover_use]": "sewage",
     },
 )
 check(posted.status_code == 200, f"POST requests.json answered {posted.status_code}: {posted.text}")
@@ -65,6 +65,31 @@ with_media = requests.post(
 )
 check(with_media.status_code == 200, f"multipart POST answered {with_media.status_code}: {with_media.text}")
 check(with_media.json()[0]["service_request_id"], f"multipart POST answer {with_media.text}")
+# A multivaluelist answered with attribute[CODE][] repeated, and a number.
+with_answers = requests.post(
+    f"{ROOT}/requests.json",
+    data={
+        "api_key": KEY, "service_code": "E0501", "lat": LAT, "long": LONG, "description": "占道经营",
+        "attribute[stalls]": "3", "attribute[blocks][]": ["sidewalk", "blind_path"],
+    },
+)
+check(with_answers.status_code == 200, f"POST with attribute[CODE][] answered {with_answers.status_code}: {with_answers.text}")
+
+# Service definitions: the questions with the specification's fields.
+ATTRIBUTE_FIELDS = {"variable", "code", "datatype", "required", "datatype_description", "order", "description", "values"}
+definition = requests.get(f"{ROOT}/services/E0501.json").json()
+check([a["code"] for a in definition["attributes"]] == ["stalls", "blocks"], f"E0501 definition {definition}")
+for attribute in definition["attributes"]:
+    check(set(attribute) == ATTRIBUTE_FIELDS, f"attribute fields {sorted(attribute)}")
+blocks = definition["attributes"][1]
+check(blocks["datatype"] == "multivaluelist" and blocks["order"] == 2 and blocks["variable"] is True, f"blocks {blocks}")
+check({v["key"] for v in blocks["values"]} >= {"sidewalk", "blind_path"}, f"blocks values {blocks['values']}")
+definition_xml = xmltodict.parse(requests.get(f"{ROOT}/services/C0101.xml").content)["service_definition"]
+first = as_list(definition_xml["attributes"]["attribute"])[0]
+check(first["code"] == "cover_use" and first["datatype"] == "singlevaluelist", f"C0101 definition in XML {first}")
+check({v["key"] for v in as_list(first["values"]["value"])} >= {"sewage", "gas"}, f"C0101 values in XML {first}")
+services_json = requests.get(f"{ROOT}/services.json").json()
+check(all(s["metadata"] == (s["service_code"] in ("C0101", "E0501")) for s in services_json), "metadata is true where a service asks questions")
 
 for output in ("json", "xml"):
     client = GeoReport(ROOT, api_key=KEY, output_format=output)
@@ -112,6 +137,9 @@ for extension in ("json", "xml"):
     refused("POST", f"requests.{extension}", 400, data={"api_key": KEY, "service_code": "C0101", "description": "x"})
     refused("POST", f"requests.{extension}", 403, data={"api_key": "mq_wrong", "service_code": "C0101", **place})
     refused("POST", f"requests.{extension}", 403, data={"service_code": "C0101", **place})
+    refused("POST", f"requests.{extension}", 400, data={"api_key": KEY, "service_code": "C0101", "attribute[cover_use]": "lava", **place})
+    refused("POST", f"requests.{extension}", 400, data={"api_key": KEY, "service_code": "C0101", "attribute[size]": "large", **place})
+    refused("POST", f"requests.{extension}", 400, data={"api_key": KEY, "service_code": "E0501", "attribute[stalls]": "many", **place})
     refused("GET", f"requests.{extension}?start_date=yesterday", 400)
     refused("GET", f"requests.{extension}?start_date=2025-01-01T00:00:00Z&end_date=2025-12-01T00:00:00Z", 400)
     refused("GET", f"services/NOPE.{extension}", 404)

@@ -52,6 +52,8 @@ public struct CaseRecord: Sendable, Hashable {
     public var section: String?
     /// 现场照片 sent with the report, by content hash (``Photo``).
     public var photos: [String]
+    /// The answers to its class's questions (``CaseClassAttribute``), by code.
+    public var attributes: [String: JSONValue]
     /// The state a suspended case left, to which `resume` returns it.
     public var suspendedFrom: CaseState?
     /// When the clock stopped (suspended, deferred, or waiting on an extension request).
@@ -93,6 +95,7 @@ public struct CaseRecord: Sendable, Hashable {
         coDepartments: [String] = [],
         section: String? = nil,
         photos: [String] = [],
+        attributes: [String: JSONValue] = [:],
         suspendedFrom: CaseState? = nil,
         pausedAt: Int64? = nil,
         requestedExtensionDays: Int? = nil,
@@ -125,6 +128,7 @@ public struct CaseRecord: Sendable, Hashable {
         self.coDepartments = coDepartments
         self.section = section
         self.photos = photos
+        self.attributes = attributes
         self.suspendedFrom = suspendedFrom
         self.pausedAt = pausedAt
         self.requestedExtensionDays = requestedExtensionDays
@@ -209,6 +213,7 @@ extension CaseActionFields {
         if let extensionDays { object["extension_days"] = .number(Double(extensionDays)) }
         if let dueAt { object["due_at"] = .number(Double(dueAt)) }
         if let linkedTo { object["linked_to"] = .number(Double(linkedTo)) }
+        if !attributes.isEmpty { object["attributes"] = .object(attributes) }
         return .object(object)
     }
 
@@ -229,7 +234,8 @@ extension CaseActionFields {
             satisfied: bool("satisfied"),
             extensionDays: json["extension_days"]?.number.map { Int($0) },
             dueAt: json["due_at"]?.number.map { Int64($0) },
-            linkedTo: json["linked_to"]?.number.map { Int64($0) }
+            linkedTo: json["linked_to"]?.number.map { Int64($0) },
+            attributes: json["attributes"]?.object ?? [:]
         )
     }
 }
@@ -265,6 +271,8 @@ public struct CaseReport: Sendable, Hashable {
     public var linkedTo: Int64?
     /// The photos sent with it, by content hash, already kept (``Photo``).
     public var photos: [String]
+    /// The answers to its class's questions, checked (``CaseClassAttribute/answers(_:to:)``).
+    public var attributes: [String: JSONValue]
 
     public init(
         cityCode: String,
@@ -283,8 +291,10 @@ public struct CaseReport: Sendable, Hashable {
         idempotencyKey: String? = nil,
         address: String? = nil,
         linkedTo: Int64? = nil,
-        photos: [String] = []
+        photos: [String] = [],
+        attributes: [String: JSONValue] = [:]
     ) {
+        self.attributes = attributes
         self.linkedTo = linkedTo
         self.photos = photos
         self.cityCode = cityCode
@@ -311,6 +321,7 @@ public struct CaseReport: Sendable, Hashable {
             "description": .string(description), "reporter": .string(reporter),
         ]
         if !photos.isEmpty { sent["photos"] = .array(photos.map(JSONValue.string)) }
+        if !attributes.isEmpty { sent["attributes"] = .object(attributes) }
         if let contactDigest { sent["contact"] = .string(contactDigest) }
         return JSONValue.object(sent).serialized
     }
@@ -325,7 +336,7 @@ public struct CaseReport: Sendable, Hashable {
             action: CaseEvent.report,
             from: nil,
             to: .reported,
-            fields: CaseActionFields(evidence: photos, linkedTo: linkedTo)
+            fields: CaseActionFields(evidence: photos, linkedTo: linkedTo, attributes: attributes)
         )
         let record = CaseRecord(
             id: id,
@@ -344,6 +355,7 @@ public struct CaseReport: Sendable, Hashable {
             maskedContact: contact?.masked,
             followCodeDigest: followCodeDigest,
             photos: photos,
+            attributes: attributes,
             linkedTo: linkedTo,
             reportedAt: now,
             updatedAt: now,

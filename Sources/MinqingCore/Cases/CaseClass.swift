@@ -62,6 +62,8 @@ public struct CaseClass: Sendable, Hashable {
     public var openingCondition: String?
     /// 结案条件
     public var closingCondition: String?
+    /// 附加信息: what a report of this class is asked beyond the standard fields.
+    public var attributes: [CaseClassAttribute]
 
     public init(
         code: String,
@@ -75,8 +77,10 @@ public struct CaseClass: Sendable, Hashable {
         closingCondition: String? = nil,
         signLimit: TimeLimit? = nil,
         verifyLimit: TimeLimit? = nil,
-        followUpDays: [Int]? = nil
+        followUpDays: [Int]? = nil,
+        attributes: [CaseClassAttribute] = []
     ) {
+        self.attributes = attributes
         self.signLimit = signLimit
         self.verifyLimit = verifyLimit
         self.followUpDays = followUpDays
@@ -187,6 +191,9 @@ public enum CaseClassRules {
             if days.contains(where: { !(1...365).contains($0) }) { return FieldProblem("follow_up_days", "each from 1 to 365 days after closure") }
             if days != Array(Set(days)).sorted() { return FieldProblem("follow_up_days", "in increasing order, each once") }
         }
-        return nil
+        if !caseClass.attributes.isEmpty, caseClass.parentCode == nil {
+            return FieldProblem("attributes", "a major class is never reported: its subclasses ask the questions")
+        }
+        return CaseClassAttribute.definitionProblem(caseClass.attributes)
     }
 }

@@ -106,6 +106,8 @@ public struct CaseActionFields: Sendable, Hashable {
     public var dueAt: Int64?
     /// On a report: the closed case this one recurs (复发), found by ``CaseProximity``.
     public var linkedTo: Int64?
+    /// On a report: the answers to its class's questions (``CaseClassAttribute``), by code.
+    public var attributes: [String: JSONValue]
 
     public init(
         reason: String? = nil,
@@ -120,8 +122,10 @@ public struct CaseActionFields: Sendable, Hashable {
         satisfied: Bool? = nil,
         extensionDays: Int? = nil,
         dueAt: Int64? = nil,
-        linkedTo: Int64? = nil
+        linkedTo: Int64? = nil,
+        attributes: [String: JSONValue] = [:]
     ) {
+        self.attributes = attributes
         self.reason = reason
         self.evidence = evidence
         self.result = result

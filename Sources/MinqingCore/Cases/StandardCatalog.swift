@@ -31,7 +31,8 @@ public enum StandardCatalog {
             _ department: String,
             urgency: Urgency = .routine,
             opening: String? = nil,
-            closing: String? = nil
+            closing: String? = nil,
+            attributes: [CaseClassAttribute] = []
         ) {
             let category = classes.first { $0.code == parent }!.category
             classes.append(
@@ -44,13 +45,44 @@ public enum StandardCatalog {
                     urgency: urgency,
                     departmentCode: department,
                     openingCondition: opening,
-                    closingCondition: closing
+                    closingCondition: closing,
+                    attributes: attributes
                 )
             )
         }
         // 部件 components (GB/T 30428.2): owner department first.
         major("C01", "公用设施", .component)
-        minor("C0101", "井盖破损或缺失", "C01", TimeLimit(4, .workingHours), "cgj", urgency: .urgent, opening: "井盖破损、缺失或移位", closing: "井盖修复或补齐")
+        minor(
+            "C0101",
+            "井盖破损或缺失",
+            "C01",
+            TimeLimit(4, .workingHours),
+            "cgj",
+            urgency: .urgent,
+            opening: "井盖破损、缺失或移位",
+            closing: "井盖修复或补齐",
+            // Which network the cover serves tells the owner (先属主) before anyone goes to look.
+            attributes: [
+                CaseClassAttribute(
+                    code: "cover_use",
+                    kind: .singleValueList,
+                    question: "井盖标识的用途",
+                    choices: [
+                        .init(key: "rain", name: "雨水"), .init(key: "sewage", name: "污水"), .init(key: "water", name: "给水"),
+                        .init(key: "power", name: "电力"), .init(key: "telecom", name: "通信"), .init(key: "gas", name: "燃气"),
+                        .init(key: "unknown", name: "看不清"),
+                    ]
+                ),
+                CaseClassAttribute(
+                    code: "cover_missing",
+                    kind: .singleValueList,
+                    question: "井盖是否完全缺失（井口敞开）",
+                    choices: [
+                        .init(key: "yes", name: "是，井口敞开"), .init(key: "no", name: "否，破损或移位"),
+                    ]
+                ),
+            ]
+        )
         minor("C0102", "路灯不亮", "C01", TimeLimit(3, .workingDays), "gdj", opening: "路灯损坏或不亮", closing: "路灯恢复照明")
         minor("C0103", "供水设施损坏", "C01", TimeLimit(24, .clockHours), "swj", urgency: .urgent, opening: "管道破裂或漏水", closing: "设施修复、恢复供水")
         major("C02", "道路交通", .component)
@@ -81,7 +113,27 @@ public enum StandardCatalog {
         minor("E0401", "道路积水", "E04", TimeLimit(2, .clockHours), "swj", urgency: .critical, opening: "积水影响通行", closing: "积水排除")
         minor("E0402", "火情", "E04", TimeLimit(1, .clockHours), "xfjy", urgency: .critical, opening: "发现火情", closing: "明火扑灭")
         major("E05", "街面秩序", .event)
-        minor("E0501", "占道经营", "E05", TimeLimit(4, .workingHours), "cgj", opening: "占用道路经营", closing: "恢复通行秩序")
+        minor(
+            "E0501",
+            "占道经营",
+            "E05",
+            TimeLimit(4, .workingHours),
+            "cgj",
+            opening: "占用道路经营",
+            closing: "恢复通行秩序",
+            attributes: [
+                CaseClassAttribute(code: "stalls", kind: .number, question: "摊位数量"),
+                CaseClassAttribute(
+                    code: "blocks",
+                    kind: .multiValueList,
+                    question: "占用的位置",
+                    choices: [
+                        .init(key: "sidewalk", name: "人行道"), .init(key: "road", name: "车行道"), .init(key: "blind_path", name: "盲道"),
+                        .init(key: "fire_lane", name: "消防通道"),
+                    ]
+                ),
+            ]
+        )
         minor("E0502", "乱停放", "E05", TimeLimit(4, .workingHours), "gaj", opening: "车辆乱停乱放", closing: "车辆挪离")
         // 矛盾纠纷 disputes.
         major("D", "矛盾纠纷", .dispute)

@@ -17,6 +17,7 @@ public enum JSONValue: Sendable, Hashable {
     public var string: String? { if case .string(let value) = self { value } else { nil } }
     public var number: Double? { if case .number(let value) = self { value } else { nil } }
     public var array: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
+    public var object: [String: JSONValue]? { if case .object(let value) = self { value } else { nil } }
 
     /// A scalar as text (numbers written plainly, as codes often are), or `nil`.
     public var text: String? {

@@ -92,7 +92,16 @@ extension APIHandler {
             closingCondition: body.closingCondition,
             signLimit: body.signLimit.map(Self.limit),
             verifyLimit: body.verifyLimit.map(Self.limit),
-            followUpDays: body.followUpDays
+            followUpDays: body.followUpDays,
+            attributes: (body.attributes ?? []).map { attribute in
+                CaseClassAttribute(
+                    code: attribute.code,
+                    kind: CaseClassAttribute.Kind(rawValue: attribute.kind.rawValue)!,
+                    required: attribute.required ?? false,
+                    question: attribute.question,
+                    choices: (attribute.choices ?? []).map { CaseClassAttribute.Choice(key: $0.key, name: $0.name) }
+                )
+            }
         )
         let catalog = try await cases.current(city: city) { _ in false }
         var others = catalog.classes
@@ -127,7 +136,18 @@ extension APIHandler {
             limit: caseClass.limit.map(body),
             signLimit: caseClass.signLimit.map(body),
             verifyLimit: caseClass.verifyLimit.map(body),
-            followUpDays: caseClass.followUpDays
+            followUpDays: caseClass.followUpDays,
+            attributes: caseClass.attributes.isEmpty
+                ? nil
+                : caseClass.attributes.map { attribute in
+                    .init(
+                        code: attribute.code,
+                        kind: .init(rawValue: attribute.kind.rawValue)!,
+                        required: attribute.required,
+                        question: attribute.question,
+                        choices: attribute.choices.isEmpty ? nil : attribute.choices.map { .init(key: $0.key, name: $0.name) }
+                    )
+                }
         )
     }
 }

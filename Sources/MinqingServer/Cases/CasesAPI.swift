@@ -20,7 +20,15 @@ extension APIHandler {
                 contactName: body.contact?.name,
                 contactPhone: body.contact?.phone,
                 photos: uploaded,
-                idempotencyKey: input.headers.idempotencyKey
+                idempotencyKey: input.headers.idempotencyKey,
+                attributes: (body.attributes?.additionalProperties ?? [:]).mapValues { answer in
+                    switch answer {
+                    case .case1(let text): [text]
+                    // Written back as the number it was: 3, not 3.0.
+                    case .case2(let number): [JSONValue.number(number).serialized]
+                    case .case3(let keys): keys
+                    }
+                }
             ),
             caller: caller
         )
@@ -34,7 +42,7 @@ extension APIHandler {
         )
     }
 
-    /// A report as a channel received it (the API, Open311), before any check.
+    /// A report as a channel received it (the API, Open311, the citizens' page), before any check.
     struct SentReport {
         var classCode: String
         var description: String
@@ -45,6 +53,8 @@ extension APIHandler {
         var contactPhone: String?
         var photos: [Photo]
         var idempotencyKey: String?
+        /// The answers to the class's questions as sent, by code (``CaseClassAttribute``).
+        var attributes: [String: [String]] = [:]
     }
 
     /// 上报, for every channel: checks the report, finds its grid and its level, keeps its photos and
@@ -65,6 +75,11 @@ extension APIHandler {
         let catalog = try await cases.current(city: city) { $0.classes[sent.classCode] != nil }
         guard let caseClass = catalog.classes[sent.classCode], caseClass.limit != nil else {
             throw Problem.unprocessable("class: \(sent.classCode) is not a case subclass of this city (GET the classes for the list)")
+        }
+        let answers: [String: JSONValue]
+        switch CaseClassAttribute.answers(sent.attributes, to: caseClass.attributes) {
+        case .success(let checked): answers = checked
+        case .failure(let problem): throw Problem.badRequest(problem.description)
         }
         let point = sent.coordinateSystem.toWGS84(sent.location)
         guard let area = tree.locateCode(point) else {
@@ -117,7 +132,8 @@ extension APIHandler {
             followCodeDigest: actor.followCodeDigest,
             idempotencyKey: sent.idempotencyKey,
             address: caller.address,
-            photos: photoIDs
+            photos: photoIDs,
+            attributes: answers
         )
         let cipher = contact == nil ? nil : try keys.cipher()
         report.contactDigest = contact.flatMap { contact in cipher?.digest(contact.json.serialized) }
@@ -501,6 +517,7 @@ extension APIHandler {
             coDepartments: record.coDepartments,
             section: record.section,
             photos: record.photos,
+            attributes: record.attributes.isEmpty ? nil : .init(additionalProperties: record.attributes.compactMapValues(Self.answerBody)),
             mergedInto: record.mergedInto,
             linkedTo: record.linkedTo,
             reportedAt: Date(milliseconds: record.reportedAt),
@@ -511,6 +528,18 @@ extension APIHandler {
             light: light.map { .init(rawValue: $0.rawValue)! },
             allowedActions: allowed.map { .init(rawValue: $0.rawValue)! }
         )
+    }
+}
+
+extension APIHandler {
+    /// An answer as the contract writes it: text, a number, or the keys chosen.
+    fileprivate static func answerBody(_ value: JSONValue) -> Components.Schemas.CaseAnswers.AdditionalPropertiesPayload? {
+        switch value {
+        case .string(let text): .case1(text)
+        case .number(let number): .case2(number)
+        case .array(let items): .case3(items.compactMap(\.string))
+        default: nil
+        }
     }
 }
 

@@ -29,7 +29,7 @@ struct Open311Controller {
     // MARK: Routes
 
     @Sendable func resource(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "resource") { name, parameters, _ in
+        try await answer(request, context, parameter: "resource") { name, parameters, _, _ in
             switch name {
             case "discovery": discovery(request)
             case "services": try await services(parameters)
@@ -40,26 +40,59 @@ struct Open311Controller {
     }
 
     @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "resource") { name, parameters, media in
+        try await answer(request, context, parameter: "resource") { name, parameters, attributes, media in
             guard name == "requests" else { throw GeoReport.Failure(404, "no such endpoint: \(name)") }
-            return try await submit(parameters, media: media, request: request, context: context)
+            return try await submit(parameters, attributes: attributes, media: media, request: request, context: context)
         }
     }
 
     @Sendable func serviceDefinition(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "code") { code, parameters, _ in
+        try await answer(request, context, parameter: "code") { code, parameters, _, _ in
             let city = try jurisdiction(parameters)
             let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
             guard let caseClass = catalog.classes[code], Self.isService(caseClass) else {
                 throw GeoReport.Failure(404, "service_code: no service has the code \(code)")
             }
-            // Our classes ask nothing beyond the standard's fields: no attributes.
-            return .element("service_definition", [("service_code", .text(caseClass.code)), ("attributes", .list("attributes", []))])
+            return .element(
+                "service_definition",
+                [
+                    ("service_code", .text(caseClass.code)),
+                    (
+                        "attributes",
+                        .list(
+                            "attributes",
+                            caseClass.attributes.enumerated().map { order, attribute in
+                                .element(
+                                    "attribute",
+                                    [
+                                        ("variable", .boolean(true)),
+                                        ("code", .text(attribute.code)),
+                                        ("datatype", .text(attribute.kind.rawValue)),
+                                        ("required", .boolean(attribute.required)),
+                                        ("datatype_description", .text(nil)),
+                                        ("order", .number(Double(order + 1))),
+                                        ("description", .text(attribute.question)),
+                                        (
+                                            "values",
+                                            .list(
+                                                "values",
+                                                attribute.choices.map { choice in
+                                                    .element("value", [("key", .text(choice.key)), ("name", .text(choice.name))])
+                                                }
+                                            )
+                                        ),
+                                    ]
+                                )
+                            }
+                        )
+                    ),
+                ]
+            )
         }
     }
 
     @Sendable func request(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "id") { id, parameters, _ in
+        try await answer(request, context, parameter: "id") { id, parameters, _, _ in
             guard let number = Int64(id), number > 0 else { throw GeoReport.Failure(404, "service_request_id: no request has the id \(id)") }
             var query = parameters
             query["service_request_id"] = String(number)
@@ -73,7 +106,7 @@ struct Open311Controller {
 
     /// Requests are written at once, so a token is the request's id.
     @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "token") { token, parameters, _ in
+        try await answer(request, context, parameter: "token") { token, parameters, _, _ in
             let city = try jurisdiction(parameters)
             guard let id = Int64(token), id > 0, let record = try await api.store.caseRecord(city: city, id: id),
                 api.cases.current.classes[record.classCode].map(Self.isService) == true
@@ -131,7 +164,7 @@ struct Open311Controller {
                         ("service_code", .text(caseClass.code)),
                         ("service_name", .text(caseClass.name)),
                         ("description", .text(caseClass.openingCondition ?? caseClass.name)),
-                        ("metadata", .boolean(false)),
+                        ("metadata", .boolean(!caseClass.attributes.isEmpty)),
                         ("type", .text("realtime")),
                         ("keywords", .text([caseClass.category.rawValue, group].joined(separator: ","))),
                         ("group", .text(group)),
@@ -206,7 +239,13 @@ struct Open311Controller {
     }
 
     /// `POST requests`: a report through the one intake, as the key's account, from a citizen.
-    private func submit(_ parameters: [String: String], media: [Photo], request: Request, context: AppRequestContext) async throws -> GeoReportBody {
+    private func submit(
+        _ parameters: [String: String],
+        attributes: [String: [String]],
+        media: [Photo],
+        request: Request,
+        context: AppRequestContext
+    ) async throws -> GeoReportBody {
         let city = try jurisdiction(parameters)
         guard let key = parameters["api_key"] else { throw GeoReport.Failure(403, "api_key: an API key issued for intake is required") }
         guard let actor = try await api.store.apiKeyActor(key) else {
@@ -239,7 +278,8 @@ struct Open311Controller {
                 contactName: name.isEmpty ? nil : name,
                 contactPhone: parameters["phone"],
                 photos: media,
-                idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]
+                idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
+                attributes: attributes
             ),
             caller: caller
         )
@@ -275,13 +315,14 @@ struct Open311Controller {
     }
 
     /// Splits `name.json` or `name.xml`, gathers the parameters (query, then a form body; an empty
-    /// value counts as absent) and the photos of a multipart body (`media`), and writes the answer or
-    /// the standard's error list in that format.
+    /// value counts as absent), the answers to the service's questions (`attribute[CODE]`, or
+    /// `attribute[CODE][]` repeated for a multivaluelist) and the photos of a multipart body
+    /// (`media`), and writes the answer or the standard's error list in that format.
     private func answer(
         _ request: Request,
         _ context: AppRequestContext,
         parameter: String,
-        _ body: (String, [String: String], [Photo]) async throws -> GeoReportBody
+        _ body: (String, [String: String], [String: [String]], [Photo]) async throws -> GeoReportBody
     ) async throws -> Response {
         let file = context.parameters.get(parameter) ?? ""
         let format: GeoReportBody.Format
@@ -295,13 +336,18 @@ struct Open311Controller {
         }
         do {
             var parameters: [String: String] = [:]
-            for (key, value) in request.uri.queryParameters where !value.isEmpty { parameters[String(key)] = String(value) }
+            var attributes: [String: [String]] = [:]
+            func take(_ key: String, _ value: String) {
+                guard !value.isEmpty else { return }
+                if let code = Self.attributeCode(key) { attributes[code, default: []].append(value) } else { parameters[key] = value }
+            }
+            for (key, value) in request.uri.queryParameters { take(String(key), String(value)) }
             var media: [Photo] = []
             if request.method == .post {
                 let contentType = request.headers[.contentType] ?? ""
                 if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
                     let bytes = try await Self.collect(request, upTo: Self.formBytes)
-                    for (key, value) in URLEncodedForm.pairs(String(buffer: bytes)) where !value.isEmpty { parameters[key] = value }
+                    for (key, value) in URLEncodedForm.pairs(String(buffer: bytes)) { take(key, value) }
                 } else if let boundary = MultipartForm.boundary(of: contentType) {
                     // Photos make a large body: it is read only for a caller whose key, sent in the
                     // query string, is known.
@@ -331,15 +377,14 @@ struct Open311Controller {
                         } else if part.filename != nil {
                             throw GeoReport.Failure(400, "\(part.name): only media may be a file")
                         } else {
-                            let value = String(decoding: part.body, as: UTF8.self)
-                            if !value.isEmpty { parameters[part.name] = value }
+                            take(part.name, String(decoding: part.body, as: UTF8.self))
                         }
                     }
                 } else {
                     throw GeoReport.Failure(400, "send the request as application/x-www-form-urlencoded, or multipart/form-data with media")
                 }
             }
-            return try await body(name, parameters, media).response(format)
+            return try await body(name, parameters, attributes, media).response(format)
         } catch let failure as GeoReport.Failure {
             return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
         } catch let problem as Problem {
@@ -351,6 +396,14 @@ struct Open311Controller {
     /// The most a form without photos may hold.
     private static let formBytes = 64 * 1024
 
+    /// `CODE` of a parameter named `attribute[CODE]` or `attribute[CODE][]`.
+    static func attributeCode(_ name: String) -> String? {
+        guard name.hasPrefix("attribute["), name.hasSuffix("]") else { return nil }
+        var inner = name.dropFirst("attribute[".count).dropLast()
+        if inner.hasSuffix("][") { inner = inner.dropLast(2) }
+        return inner.isEmpty || inner.contains("[") || inner.contains("]") ? nil : String(inner)
+    }
+
     private static func collect(_ request: Request, upTo limit: Int) async throws -> ByteBuffer {
         do {
             return try await request.body.collect(upTo: limit)
@@ -361,10 +414,14 @@ struct Open311Controller {
 
     /// The intake's problems as the standard's errors: 400, 403 or 404 (and 429, 503 as they are).
     private static func failure(_ problem: Problem) -> GeoReport.Failure {
-        let detail = problem.detail.replacingOccurrences(of: "class:", with: "service_code:").replacingOccurrences(
+        var detail = problem.detail.replacingOccurrences(of: "class:", with: "service_code:").replacingOccurrences(
             of: "location:",
             with: "lat and long:"
         )
+        // The standard's name for an answer: attribute[CODE].
+        if detail.hasPrefix("attributes."), let colon = detail.firstIndex(of: ":") {
+            detail = "attribute[\(detail[detail.index(detail.startIndex, offsetBy: "attributes.".count)..<colon])]" + detail[colon...]
+        }
         switch problem.status.code {
         case 401, 403: return GeoReport.Failure(403, detail)
         case 404: return GeoReport.Failure(404, detail)

@@ -29,7 +29,7 @@ extension Store {
     /// The columns of a class, after `city_code`.
     static let classColumns = [
         "code", "name", "category", "parent_code", "time_limit", "time_unit", "urgency", "department_code", "opening_condition",
-        "closing_condition", "sign_limit", "sign_unit", "verify_limit", "verify_unit", "follow_up_days",
+        "closing_condition", "sign_limit", "sign_unit", "verify_limit", "verify_unit", "follow_up_days", "attributes",
     ]
 
     private static func classValues(_ item: CaseClass) -> [any SQLExpression] {
@@ -40,6 +40,7 @@ extension Store {
             SQLBind(item.signLimit.map { Int64($0.value) }), SQLBind(item.signLimit?.unit.rawValue),
             SQLBind(item.verifyLimit.map { Int64($0.value) }), SQLBind(item.verifyLimit?.unit.rawValue),
             SQLBind(item.followUpDays.map { JSONValue.array($0.map { .number(Double($0)) }).serialized }),
+            SQLBind(item.attributes.isEmpty ? nil : JSONValue.array(item.attributes.map(\.json)).serialized),
         ]
     }
 
@@ -119,7 +120,10 @@ extension Store {
                     closingCondition: try row.decode(column: "closing_condition", as: String?.self),
                     signLimit: try limit("sign_limit", "sign_unit"),
                     verifyLimit: try limit("verify_limit", "verify_unit"),
-                    followUpDays: days
+                    followUpDays: days,
+                    attributes: try row.decode(column: "attributes", as: String?.self).map { text in
+                        try JSONValue(parsing: Array(text.utf8)).array?.compactMap(CaseClassAttribute.init(json:)) ?? []
+                    } ?? []
                 )
             }
         }

@@ -483,9 +483,14 @@ enum Migrations {
             // Open311's GET requests: a city's cases in a window of report times, newest first.
             ["CREATE INDEX cases_reported ON cases (city_code, reported_at)"]
         },
-        Migration(id: "0023_follow_code") { _ in
-            // 查询码: the digest of the code a resident without an account follows and rates their case with.
-            ["ALTER TABLE cases ADD COLUMN follow_digest TEXT"]
+        Migration(id: "0023_follow_code_and_attributes") { _ in
+            [
+                // 查询码: the digest of the code a resident without an account follows and rates their case with.
+                "ALTER TABLE cases ADD COLUMN follow_digest TEXT",
+                // 附加信息: a class's questions (JSON), and a case's answers (JSON).
+                "ALTER TABLE case_classes ADD COLUMN attributes TEXT",
+                "ALTER TABLE cases ADD COLUMN attributes TEXT",
+            ]
         },
     ]
 }
