@@ -49,13 +49,14 @@ struct CitizenPagesTests {
         _ path: String,
         _ visit: Visit?,
         _ fields: [String: String],
-        token: String? = nil
+        token: String? = nil,
+        more: String = ""
     ) async throws -> TestResponse {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         var sent = fields
         if let visit { sent["token"] = token ?? visit.token }
-        let body = sent.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        let body = sent.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&") + more
         var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         if let visit { headers[.cookie] = visit.cookie }
         return try await server.client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body))
@@ -92,6 +93,18 @@ struct CitizenPagesTests {
             fields["phone"] = "13812345678"
             let (number, code) = try await Self.report(server, visit, fields)
             #expect(FollowCode.normalized(code) != nil)
+            // The chosen class's questions are answered; another class's fields are not its answers.
+            let stalls = try await Self.post(
+                server,
+                "/citizen/report",
+                visit,
+                Self.reportFields("占道经营", classCode: "E0501").merging(["attr.E0501.stalls": "2", "attr.C0101.cover_use": "gas"]) { $1 },
+                more: "&attr.E0501.blocks=road&attr.E0501.blocks=blind_path"
+            )
+            #expect(stalls.status == .ok, "\(stalls.text)")
+            let stallsNumber = try #require(Self.element("case-number", in: stalls.text))
+            let answered = try await server.request("/api/v1/cases/\(stallsNumber)", key: people.center).json()["attributes"] as? [String: Any]
+            #expect(answered?["stalls"] as? Int == 2 && answered?["blocks"] as? [String] == ["road", "blind_path"] && answered?["cover_use"] == nil)
 
             // In the loop as a citizen's report by no account; the code is kept only as a digest.
             let record = try await server.request("/api/v1/cases/\(number)", key: people.center).json()
@@ -251,6 +264,17 @@ struct CitizenPagesTests {
             }
             let kept = try await Self.post(server, "/citizen/report", visit, Self.reportFields("井盖松动<b>").filter { $0.key != "class" })
             #expect(kept.text.contains(">井盖松动&lt;b&gt;</textarea>"))
+            // A bad answer to the class's questions is named, and the answers given are kept.
+            let badAnswer = try await Self.post(
+                server,
+                "/citizen/report",
+                visit,
+                Self.reportFields("占道", classCode: "E0501").merging(["attr.E0501.stalls": "很多"]) { $1 },
+                more: "&attr.E0501.blocks=road"
+            )
+            #expect(badAnswer.status == .badRequest && badAnswer.text.contains("请检查：补充信息"), "\(badAnswer.text)")
+            #expect(badAnswer.text.contains(#"name="attr.E0501.stalls" id="attr.E0501.stalls" inputmode="decimal" placeholder="" value="很多""#))
+            #expect(badAnswer.text.contains(#"name="attr.E0501.blocks" value="road" checked"#))
             // A bad photo, named.
             let boundary = "mq-citizen"
             var body: [UInt8] = []

@@ -78,7 +78,12 @@ def test_a_resident_reports_follows_and_rates_in_a_browser(browser, tmp_path):
     assert abs(float(browser.find_element(By.ID, "lat").get_attribute("value")) - LAT) < 1e-5
     assert abs(float(browser.find_element(By.ID, "lng").get_attribute("value")) - LNG) < 1e-5
 
+    # Only the chosen class's questions show.
+    questions = {fieldset.get_attribute("data-class"): fieldset for fieldset in browser.find_elements(By.CSS_SELECTOR, "fieldset.questions")}
+    assert {"C0101", "E0501"} <= set(questions) and not any(fieldset.is_displayed() for fieldset in questions.values())
     Select(browser.find_element(By.ID, "class")).select_by_value("C0101")
+    assert questions["C0101"].is_displayed() and not questions["E0501"].is_displayed()
+    Select(browser.find_element(By.ID, "attr.C0101.cover_use")).select_by_value("sewage")
     browser.find_element(By.ID, "description").send_keys(PAYLOAD)
     browser.find_element(By.ID, "photos").send_keys(png(str(tmp_path / "manhole.png")))
     browser.find_element(By.ID, "name").send_keys("张三")
@@ -95,6 +100,7 @@ def test_a_resident_reports_follows_and_rates_in_a_browser(browser, tmp_path):
     assert record["source"] == "citizen" and record["reporter"] == "public"
     assert record["contact"] == {"name": "张*", "phone": "138****5678"}
     assert len(record["photos"]) == 1 and record["description"] == PAYLOAD
+    assert record["attributes"] == {"cover_use": "sewage"}
 
     # Following it: the code typed as a resident might, the payload shown as text.
     browser.find_element(By.ID, "follow-link").click()

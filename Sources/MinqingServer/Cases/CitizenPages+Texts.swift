@@ -23,6 +23,8 @@ extension CitizenPages {
         var reportHeading: String
         var classLabel: String
         var choose: String
+        var questionsLabel: String
+        var requiredMark: String
         var descriptionLabel: String
         var descriptionHint: String
         var locationLabel: String
@@ -95,6 +97,8 @@ extension CitizenPages {
             reportHeading: "上报问题",
             classLabel: "问题类型",
             choose: "请选择",
+            questionsLabel: "补充信息（选填，标明必填的除外）",
+            requiredMark: "必填",
             descriptionLabel: "问题描述",
             descriptionHint: "说清楚在哪里、是什么问题（最多 2000 字）",
             locationLabel: "位置",
@@ -153,7 +157,7 @@ extension CitizenPages {
             fields: [
                 "class": "问题类型", "description": "问题描述", "location": "位置", "contact.name": "姓名", "contact.phone": "电话",
                 "photos": "现场照片", "multipart": "现场照片", "number": "案件编号", "code": "查询码", "solved": "问题解决了吗",
-                "satisfied": "您对办理满意吗", "idempotency_key": "表单",
+                "satisfied": "您对办理满意吗", "idempotency_key": "表单", "attributes": "补充信息",
             ],
             categories: [.component: "部件", .event: "事件", .dispute: "矛盾纠纷", .hazard: "问题隐患"],
             answers: ("已解决", "未解决", "满意", "不满意")
@@ -167,6 +171,8 @@ extension CitizenPages {
             reportHeading: "Report a problem",
             classLabel: "Kind of problem",
             choose: "Choose one",
+            questionsLabel: "More about it (optional unless marked required)",
+            requiredMark: "required",
             descriptionLabel: "Description",
             descriptionHint: "Say where it is and what is wrong (at most 2,000 characters)",
             locationLabel: "Location",
@@ -225,7 +231,7 @@ extension CitizenPages {
             fields: [
                 "class": "Kind of problem", "description": "Description", "location": "Location", "contact.name": "Name", "contact.phone": "Phone",
                 "photos": "Photos", "multipart": "Photos", "number": "Case number", "code": "Follow code", "solved": "Was the problem solved",
-                "satisfied": "Are you satisfied", "idempotency_key": "the form",
+                "satisfied": "Are you satisfied", "idempotency_key": "the form", "attributes": "More about it",
             ],
             categories: [.component: "Component", .event: "Event", .dispute: "Dispute", .hazard: "Hazard"],
             answers: ("solved", "not solved", "satisfied", "not satisfied")

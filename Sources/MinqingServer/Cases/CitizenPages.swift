@@ -94,7 +94,8 @@ struct CitizenPages {
                     contactName: form["name"],
                     contactPhone: form["phone"],
                     photos: photos,
-                    idempotencyKey: form["idempotency_key"]
+                    idempotencyKey: form["idempotency_key"],
+                    attributes: form.answers(for: classCode)
                 ),
                 caller: caller
             )
@@ -226,6 +227,8 @@ struct CitizenPages {
             var name = ""
             var phone = ""
             var idempotencyKey = CitizenPages.newToken()
+            /// The answers to the chosen class's questions.
+            var answers: [String: [String]] = [:]
 
             init() {}
 
@@ -237,7 +240,30 @@ struct CitizenPages {
                 name = form["name"] ?? ""
                 phone = form["phone"] ?? ""
                 idempotencyKey = form["idempotency_key"] ?? CitizenPages.newToken()
+                answers = form.answers(for: classCode)
             }
+        }
+
+        /// The questions of one class, shown when it is chosen (``CaseClassAttribute``).
+        struct Questions {
+            var classCode: String
+            var items: [Question]
+        }
+
+        struct Question {
+            /// The form field (`attr.CLASS.CODE`); not `name`, which a choice's name would hide in the template.
+            var field: String
+            var question: String
+            var required: Bool
+            var isSingle: Bool
+            var isMultiple: Bool
+            var isLongText: Bool
+            /// A number, a date, or a line of text: one input.
+            var isLine: Bool
+            var inputMode: String
+            var placeholder: String
+            var value: String
+            var choices: [Option]
         }
 
         struct Group {
@@ -252,6 +278,7 @@ struct CitizenPages {
         }
 
         var groups: [Group]
+        var questions: [Questions]
         var entered: Entered
         var maximumPhotos: Int
     }
@@ -311,7 +338,8 @@ struct CitizenPages {
             case .conflict: self.init(text.notNow, detail: problem.detail)
             case .serviceUnavailable: self.init(text.unavailable)
             default:
-                let label = text.fields[String(field)]
+                // `attributes.CODE` reads as its group; `contact.phone` as itself.
+                let label = text.fields[String(field)] ?? text.fields[String(field.prefix { $0 != "." })]
                 self.init(label.map { text.checkField + $0 } ?? text.notSent, detail: problem.detail)
             }
         }
@@ -330,6 +358,27 @@ struct CitizenPages {
                     label: category.isEmpty ? name : "\(category) · \(name)",
                     options: groups[parent]!.sorted { $0.code < $1.code }.map {
                         ReportForm.Option(code: $0.code, name: $0.name, selected: $0.code == entered.classCode)
+                    }
+                )
+            },
+            questions: reportable.filter { !$0.attributes.isEmpty }.sorted { $0.code < $1.code }.map { caseClass in
+                ReportForm.Questions(
+                    classCode: caseClass.code,
+                    items: caseClass.attributes.map { attribute in
+                        let given = caseClass.code == entered.classCode ? entered.answers[attribute.code] ?? [] : []
+                        return ReportForm.Question(
+                            field: "attr.\(caseClass.code).\(attribute.code)",
+                            question: attribute.question,
+                            required: attribute.required,
+                            isSingle: attribute.kind == .singleValueList,
+                            isMultiple: attribute.kind == .multiValueList,
+                            isLongText: attribute.kind == .text,
+                            isLine: !attribute.kind.isList && attribute.kind != .text,
+                            inputMode: attribute.kind == .number ? "decimal" : "text",
+                            placeholder: attribute.kind == .datetime ? "2026-11-27T09:30:00+08:00" : "",
+                            value: given.first ?? "",
+                            choices: attribute.choices.map { ReportForm.Option(code: $0.key, name: $0.name, selected: given.contains($0.key)) }
+                        )
                     }
                 )
             },
@@ -465,16 +514,26 @@ struct CitizenPages {
 extension CitizenPages {
     /// A posted form's fields (an empty value counts as absent) and its photos.
     struct Form {
-        private var fields: [String: String] = [:]
+        /// Every non-empty value of each field, in order (checkboxes send one field several times).
+        private var fields: [String: [String]] = [:]
         private var photoParts: [[UInt8]] = []
 
-        subscript(_ name: String) -> String? { fields[name] }
+        /// A field's value (its last, when sent several times).
+        subscript(_ name: String) -> String? { fields[name]?.last }
+
+        /// The answers to a class's questions: the fields named `attr.CLASS.CODE`, by code.
+        func answers(for classCode: String) -> [String: [String]] {
+            let prefix = "attr.\(classCode)."
+            var answers: [String: [String]] = [:]
+            for (name, values) in fields where name.hasPrefix(prefix) { answers[String(name.dropFirst(prefix.count))] = values }
+            return answers
+        }
 
         init(_ request: Request, allowPhotos: Bool) async throws {
             let contentType = request.headers[.contentType] ?? ""
             if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
                 let bytes = try await Self.collect(request, upTo: CitizenPages.formBytes)
-                for (key, value) in URLEncodedForm.pairs(String(buffer: bytes)) where !value.isEmpty { fields[key] = value }
+                for (key, value) in URLEncodedForm.pairs(String(buffer: bytes)) where !value.isEmpty { fields[key, default: []].append(value) }
             } else if allowPhotos, let boundary = MultipartForm.boundary(of: contentType) {
                 let bytes = try await Self.collect(request, upTo: Photo.maximumCount * Photo.maximumBytes + CitizenPages.formBytes)
                 let form: MultipartForm
@@ -491,7 +550,7 @@ extension CitizenPages {
                         throw Problem.badRequest("\(part.name): only photos may be files")
                     } else {
                         let value = String(decoding: part.body, as: UTF8.self)
-                        if !value.isEmpty { fields[part.name] = value }
+                        if !value.isEmpty { fields[part.name, default: []].append(value) }
                     }
                 }
             } else {

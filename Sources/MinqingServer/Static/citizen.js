@@ -17,6 +17,19 @@ if (locate && navigator.geolocation) {
         );
     });
 }
+// Only the chosen class's questions are shown and sent.
+const kind = document.getElementById("class");
+if (kind) {
+    const showQuestions = () => {
+        for (const set of document.querySelectorAll("fieldset.questions")) {
+            const chosen = set.dataset.class === kind.value;
+            set.hidden = !chosen;
+            for (const input of set.querySelectorAll("input, select, textarea")) input.disabled = !chosen;
+        }
+    };
+    kind.addEventListener("change", showQuestions);
+    showQuestions();
+}
 for (const form of document.querySelectorAll("form[data-once]")) {
     form.addEventListener("submit", () => {
         for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = true;
