@@ -6,7 +6,7 @@ wrk.method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
 if body and body ~= "" then
     wrk.body = body
-    wrk.headers["Content-Type"] = "application/json"
+    wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
 end
 if key and key ~= "" then
     wrk.headers["Authorization"] = "Bearer " .. key
