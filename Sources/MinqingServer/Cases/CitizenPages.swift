@@ -66,6 +66,15 @@ struct CitizenPages {
     }
 
     private func report(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        // Photos make a large body: it is read only for a browser that holds the page's cookie.
+        guard Self.formToken(of: request) != nil else {
+            let language = Language(request.uri.queryParameters["lang"].map(String.init))
+            let token = Self.newToken()
+            var model = Model(language, token: token, path: Self.root)
+            model.reportForm = try await reportFormModel(ReportForm.Entered(), language)
+            model.failure = Failure(language.text.expired)
+            return try render(model, status: .forbidden, setting: token)
+        }
         let form = try await Form(request, allowPhotos: true)
         let language = Language(form["lang"])
         var entered = ReportForm.Entered(form)
