@@ -78,3 +78,44 @@ struct PhotoTests {
         #expect(problem(huge) == "photos[1]: a photo may be at most 8 MiB, not \(huge.count) bytes")
     }
 }
+
+/// The one thing of EXIF a photo keeps: which way up it is.
+struct PhotoOrientationTests {
+    typealias Base = PhotoTests
+
+    /// An EXIF segment whose TIFF holds a GPS directory pointer and the orientation, in either byte order.
+    static func exif(orientation: UInt16, little: Bool) -> [UInt8] {
+        func u16(_ value: Int) -> [UInt8] { little ? [UInt8(value & 0xFF), UInt8(value >> 8)] : [UInt8(value >> 8), UInt8(value & 0xFF)] }
+        func u32(_ value: Int) -> [UInt8] { little ? u16(value & 0xFFFF) + u16(value >> 16) : u16(value >> 16) + u16(value & 0xFFFF) }
+        let entries =
+            u16(0x010F) + u16(2) + u32(4) + Array("Cam\0".utf8)  // Make, ASCII held inline
+            + u16(0x0112) + u16(3) + u32(1) + u16(Int(orientation)) + [0, 0]
+            + u16(0x8825) + u16(4) + u32(1) + u32(44)  // the GPS directory's offset
+        let tiff = (little ? Array("II".utf8) : Array("MM".utf8)) + u16(42) + u32(8) + u16(3) + entries + u32(0) + Array("GPS 22.78N 115.37E".utf8)
+        return Base.segment(0xE1, Array("Exif\0\0".utf8) + tiff)
+    }
+
+    static func onlyOrientation(_ orientation: UInt16) -> [UInt8] {
+        Base.segment(0xE1, Array("Exif\0\0MM\0*\0\0\0\u{8}\0\u{1}\u{1}\u{12}\0\u{3}\0\0\0\u{1}".utf8) + [0, UInt8(orientation), 0, 0, 0, 0, 0, 0])
+    }
+
+    @Test(arguments: [true, false])
+    func aTurnedPhotoKeepsItsOrientationAndNothingElse(_ little: Bool) throws {
+        let turned = [0xFF, 0xD8] + Base.jfif + Self.exif(orientation: 6, little: little) + Base.quantisation + Base.scan
+        let photo = try Photo(uploaded: turned, field: "photos[0]")
+        #expect(photo.bytes == [0xFF, 0xD8] + Base.jfif + Self.onlyOrientation(6) + Base.quantisation + Base.scan)
+        #expect(!String(decoding: photo.bytes, as: UTF8.self).contains("GPS") && !String(decoding: photo.bytes, as: UTF8.self).contains("Cam"))
+        // Cleaning it again keeps it as it is.
+        #expect(try Photo(uploaded: photo.bytes, field: "photos[0]").bytes == photo.bytes)
+        // Without JFIF, right after the start of the image.
+        let bare = try Photo(uploaded: [0xFF, 0xD8] + Self.exif(orientation: 8, little: little) + Base.quantisation + Base.scan, field: "p")
+        #expect(bare.bytes == [0xFF, 0xD8] + Self.onlyOrientation(8) + Base.quantisation + Base.scan)
+    }
+
+    @Test func anUprightOrUnreadableOrientationIsNotKept() throws {
+        for exif in [Self.exif(orientation: 1, little: true), Self.exif(orientation: 9, little: false), Base.exif] {
+            let photo = try Photo(uploaded: [0xFF, 0xD8] + Base.jfif + exif + Base.quantisation + Base.scan, field: "photos[0]")
+            #expect(photo.bytes == [0xFF, 0xD8] + Base.jfif + Base.quantisation + Base.scan)
+        }
+    }
+}

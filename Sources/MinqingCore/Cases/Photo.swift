@@ -44,10 +44,15 @@ public struct Photo: Sendable, Hashable {
     /// end-of-image marker. Dropped: every other application segment (EXIF and XMP with the place and
     /// the device, IPTC, MPF's secondary images, C2PA), comments, and whatever follows the image (a
     /// phone's "motion photo" video). `nil` when the segments do not add up or the image never ends.
-    /// (The EXIF orientation goes too: a portrait photo may show on its side.)
+    /// One thing of EXIF is kept: the orientation, which says how the camera was held (a phone writes
+    /// a portrait photo as a landscape image turned by a tag), in an EXIF segment of its own that holds
+    /// nothing else.
     static func jpegWithoutMetadata(_ bytes: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = [0xFF, 0xD8]
         out.reserveCapacity(bytes.count)
+        var orientation: UInt16?
+        /// Where the orientation's segment goes: after the SOI, or after a JFIF segment right behind it.
+        var headerEnd = 2
         var index = 2
         while index + 2 <= bytes.count {
             guard bytes[index] == 0xFF else { return nil }
@@ -57,6 +62,7 @@ public struct Photo: Sendable, Hashable {
                 index += 1  // fill byte
                 continue
             case 0xD9:
+                if let orientation { out.insert(contentsOf: Self.exifSegment(orientation: orientation), at: headerEnd) }
                 return out + [0xFF, 0xD9]
             case 0x01, 0xD0...0xD7:
                 out += [0xFF, marker]
@@ -79,6 +85,10 @@ public struct Photo: Sendable, Hashable {
                 default: true
                 }
             if keep { out += bytes[index..<end] }
+            if marker == 0xE0, index == 2 { headerEnd = out.count }
+            if marker == 0xE1, orientation == nil, payload.starts(with: Self.exifHeader) {
+                orientation = Self.orientation(inTIFF: Array(payload.dropFirst(Self.exifHeader.count)))
+            }
             if marker == 0xDA {
                 // The compressed scan runs to the next marker that is not a stuffed 0xFF or a restart.
                 var scan = end
@@ -94,6 +104,50 @@ public struct Photo: Sendable, Hashable {
             index = end
         }
         return nil
+    }
+
+    static let exifHeader: [UInt8] = Array("Exif\0\0".utf8)
+
+    /// The orientation tag (0x0112) of a TIFF structure's first directory, when it turns or mirrors
+    /// the image (2–8); `nil` for none, for 1 (as stored), or when the structure does not add up.
+    static func orientation(inTIFF tiff: [UInt8]) -> UInt16? {
+        guard tiff.count >= 8 else { return nil }
+        let little: Bool
+        switch (tiff[0], tiff[1]) {
+        case (0x49, 0x49): little = true
+        case (0x4D, 0x4D): little = false
+        default: return nil
+        }
+        func u16(_ at: Int) -> Int? {
+            guard at >= 0, at + 2 <= tiff.count else { return nil }
+            return little ? Int(tiff[at]) | Int(tiff[at + 1]) << 8 : Int(tiff[at]) << 8 | Int(tiff[at + 1])
+        }
+        func u32(_ at: Int) -> Int? {
+            guard let first = u16(at), let second = u16(at + 2) else { return nil }
+            return little ? first | second << 16 : first << 16 | second
+        }
+        guard u16(2) == 42, let directory = u32(4), let count = u16(directory) else { return nil }
+        for entry in 0..<count {
+            let at = directory + 2 + 12 * entry
+            guard let tag = u16(at) else { return nil }
+            // SHORT, one value, held in the entry itself.
+            guard tag == 0x0112 else { continue }
+            guard u16(at + 2) == 3, u32(at + 4) == 1, let value = u16(at + 8), (2...8).contains(value) else { return nil }
+            return UInt16(value)
+        }
+        return nil
+    }
+
+    /// An APP1 EXIF segment that holds the orientation and nothing else (big-endian TIFF, one
+    /// directory of one entry).
+    static func exifSegment(orientation: UInt16) -> [UInt8] {
+        let tiff: [UInt8] =
+            [0x4D, 0x4D, 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08]  // "MM", 42, the directory at 8
+            + [0x00, 0x01]  // one entry
+            + [0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, UInt8(orientation >> 8), UInt8(orientation & 0xFF), 0x00, 0x00]
+            + [0x00, 0x00, 0x00, 0x00]  // no next directory
+        let length = 2 + exifHeader.count + tiff.count
+        return [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + exifHeader + tiff
     }
 
     /// The chunks without eXIf and the text chunks (tEXt, zTXt, iTXt) and tIME; `nil` when the chunks
