@@ -34,6 +34,12 @@ extension ColumnTypes {
         }
     }
 
+    /// After a bulk load: PostgreSQL's planner statistics, which autovacuum would otherwise bring up
+    /// to date some time later, while the first queries run. SQLite keeps none unless asked
+    /// (`ANALYZE` writes sqlite_stat1, which then steers every plan): none are made, and the plans
+    /// stay those the indexes give.
+    var statisticsRefresh: String? { dialect == .postgres ? "ANALYZE" : nil }
+
     /// What an INSERT naming the ids of an identity column needs in PostgreSQL.
     var givenIdentity: String { dialect == .postgres ? "OVERRIDING SYSTEM VALUE" : "" }
 

@@ -120,6 +120,7 @@ public struct DemoSetup: Sendable {
             next = generate(start)
             try await store.importCases(cases, city: plan.cityCode, actor: "demo", now: end)
         }
+        try await store.refreshStatistics()
         return count
     }
 

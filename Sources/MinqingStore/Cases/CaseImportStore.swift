@@ -48,6 +48,12 @@ extension Store {
     }
 
     /// ``importCases(_:city:actor:now:)`` for a batch prepared beforehand (``prepareImport(_:)``).
+    /// After a bulk import: the planner's statistics brought up to date (``ColumnTypes/statisticsRefresh``).
+    public func refreshStatistics() async throws {
+        guard let statement = types.statisticsRefresh else { return }
+        try await backend.read { db in try await db.raw("\(unsafeRaw: statement)").run() }
+    }
+
     public func importCases(_ batch: HistoricBatch, city: String, actor: String, now: Int64) async throws {
         let cases = batch.cases
         guard !cases.isEmpty else { return }
