@@ -61,7 +61,8 @@ public func buildApplication(
     try CitizenPages(
         api: api,
         library: templates,
-        followAttempts: RateLimit(capacity: Double(configuration.followAttemptBurst), perSecond: 1 / configuration.followAttemptRefillSeconds)
+        followAttempts: RateLimit(capacity: Double(configuration.followAttemptBurst), perSecond: 1 / configuration.followAttemptRefillSeconds),
+        uploads: RateLimit(capacity: Double(configuration.publicIntakeBurst), perSecond: 1 / configuration.publicIntakeRefillSeconds)
     ).addRoutes(to: router)
     // Middleware applies to the routes added after it: every route below reads small JSON bodies.
     router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024, photoBytes: Photo.maximumCount * Photo.maximumBytes + 64 * 1024))

@@ -28,12 +28,14 @@ public struct ServerConfiguration: Sendable {
     /// operators) are never held back.
     public var citizenIntakeRefillSeconds = 120.0
     /// Reports from the citizens' page without an account, per client address (IPv6 by its /64): a
-    /// burst of this many… (more than an account's: a village may share one carrier's address)
+    /// burst of this many… (more than an account's: a village may share one carrier's address). The
+    /// same allowance, counted apart and before the body is read, bounds posts that may carry photos.
     public var publicIntakeBurst = 10
     /// …then one more every this many seconds.
     public var publicIntakeRefillSeconds = 60.0
     /// Wrong follow codes (查询码) per client address: a burst of this many, then one more every
-    /// ``followAttemptRefillSeconds``, so that codes cannot be guessed by trying.
+    /// ``followAttemptRefillSeconds``, so that codes cannot be guessed by trying. Once they are spent,
+    /// even the right code waits.
     public var followAttemptBurst = 20
     public var followAttemptRefillSeconds = 30.0
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or blocks such as `10.0.0.0/8`).

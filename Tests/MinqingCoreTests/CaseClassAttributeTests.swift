@@ -34,6 +34,13 @@ struct CaseClassAttributeTests {
         )
         // Only the required one is needed; an empty answer counts as absent.
         #expect(try CaseClassAttribute.answers(["count": ["0.5"]], to: Self.questions).get() == ["count": .number(0.5)])
+        // A moment is kept in the city's time; a textarea's CRLF as a line break.
+        let long = CaseClassAttribute(code: "more", kind: .text, question: "详情")
+        #expect(
+            try CaseClassAttribute.answers(["count": ["1"], "seen": ["2026-11-27T01:30:00Z"]], to: Self.questions).get()["seen"]
+                == .string("2026-11-27T09:30:00+08:00")
+        )
+        #expect(try CaseClassAttribute.answers(["more": ["a\r\nb"]], to: [long]).get() == ["more": .string("a\nb")])
         #expect(try CaseClassAttribute.answers([:], to: []).get() == [:])
     }
 
@@ -42,13 +49,15 @@ struct CaseClassAttributeTests {
         (["count": ["  "]], "attributes.count: required: 数量"),
         (["count": ["3", "4"]], "attributes.count: give one answer, not 2"),
         (["count": ["inf"]], "attributes.count: inf is not a number"),
+        (["count": ["0x1A"]], "attributes.count: 0x1A is not a number"),
+        (["count": ["1"], "note": ["two\nlines"]], "attributes.note: at most 200 characters of plain text on one line"),
         (
             ["count": ["1"], "seen": ["2026-11-27 09:30"]],
             "attributes.seen: 2026-11-27 09:30 is not a W3C date and time with an offset (2026-11-27T09:30:00+08:00)"
         ),
         (["count": ["1"], "use": ["oil"]], "attributes.use: oil is not one of rain, gas"),
         (["count": ["1"], "where": ["road", "road"]], "attributes.where: a choice is given twice"),
-        (["count": ["1"], "note": [String(repeating: "长", count: 201)]], "attributes.note: at most 200 characters of plain text"),
+        (["count": ["1"], "note": [String(repeating: "长", count: 201)]], "attributes.note: at most 200 characters of plain text on one line"),
         (["count": ["1"], "colour": ["red"]], "attributes.colour: this class asks no such question (it asks: count, seen, note, use, where)"),
     ])
     func badAnswersNameTheirQuestion(_ sent: [String: [String]], _ message: String) {

@@ -112,6 +112,29 @@ struct PhotoOrientationTests {
         #expect(bare.bytes == [0xFF, 0xD8] + Self.onlyOrientation(8) + Base.quantisation + Base.scan)
     }
 
+    /// TIFF structures that do not add up: read as no orientation, never beyond their bytes.
+    @Test func aBrokenTIFFGivesNoOrientation() {
+        let good = Array(Self.exif(orientation: 6, little: true).dropFirst(4 + 6))
+        #expect(Photo.orientation(inTIFF: good) == 6)
+        var farDirectory = good
+        farDirectory.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0, 0])
+        // A count far past the bytes, and no orientation among the entries there are: read to the end, no further.
+        var manyEntries = good
+        manyEntries.replaceSubrange(8..<10, with: [0xFF, 0xFF])
+        manyEntries[8 + 2 + 12] = 0x13
+        var asLong = good
+        asLong[8 + 2 + 12 + 2] = 4  // the orientation's type: LONG, not SHORT
+        for broken in [farDirectory, manyEntries, asLong, Array(good.prefix(12)), [], Array("XX*\0\u{8}\0\0\0".utf8)] {
+            #expect(Photo.orientation(inTIFF: broken) == nil)
+        }
+    }
+
+    @Test func aJFXXThumbnailIsDropped() throws {
+        let thumbnail = Base.segment(0xE0, Array("JFXX\0\u{10}".utf8) + Array(repeating: 0x7F, count: 30))
+        let photo = try Photo(uploaded: [0xFF, 0xD8] + Base.jfif + thumbnail + Base.quantisation + Base.scan, field: "photos[0]")
+        #expect(photo.bytes == [0xFF, 0xD8] + Base.jfif + Base.quantisation + Base.scan)
+    }
+
     @Test func anUprightOrUnreadableOrientationIsNotKept() throws {
         for exif in [Self.exif(orientation: 1, little: true), Self.exif(orientation: 9, little: false), Base.exif] {
             let photo = try Photo(uploaded: [0xFF, 0xD8] + Base.jfif + exif + Base.quantisation + Base.scan, field: "photos[0]")

@@ -27,7 +27,7 @@ struct CitizenPagesTests {
         #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Strict"))
         let cookie = try #require(setCookie.split(separator: ";").first.map(String.init))
         let token = try #require(Self.value(of: "token", in: page.text))
-        #expect(cookie == "minqing_form=\(token)")
+        #expect(cookie == "__Host-minqing_form=\(token)" && setCookie.contains("Path=/;"))
         return Visit(cookie: cookie, token: token)
     }
 
@@ -201,11 +201,14 @@ struct CitizenPagesTests {
             #expect(again.status == .conflict)
             #expect(try await Loop.history(server, number, key: people.center).count == log.count)
 
-            // Anyone may see a problem of public space by its number, but not what its reporter wrote or who they are.
+            // Anyone may see a problem of public space by its number, as Open311 shows it: what was
+            // reported, never who reported it, their contact or their rating.
             let open = try await server.client.execute(uri: "/citizen/cases/\(number)", method: .get)
             #expect(open.status == .ok)
             #expect(Self.element("state", in: open.text) == GeoReport.statusNote(of: .rated))
-            #expect(!open.text.contains("井盖缺失&lt;script") && !open.text.contains("138****5678") && !open.text.contains("rate-form"))
+            #expect(open.text.contains("井盖缺失&lt;script&gt;"))
+            #expect(!open.text.contains("138****5678") && !open.text.contains("张*") && !open.text.contains("rate-form"))
+            #expect(!open.text.contains("评价：") && rated.text.contains("评价：已解决，不满意"))
             // A dispute is the reporter's alone: not shown by number, nor to another resident's code.
             let (dispute, disputeCode) = try await Self.report(server, visit, Self.reportFields("邻居装修噪音", classCode: "D01"))
             #expect(try await server.client.execute(uri: "/citizen/cases/\(dispute)", method: .get).status == .notFound)
@@ -213,6 +216,18 @@ struct CitizenPagesTests {
             #expect(crossed.status == .notFound)
             let own = try await Self.post(server, "/citizen/follow", visit, ["number": String(dispute), "code": disputeCode])
             #expect(own.status == .ok && own.text.contains("邻居装修噪音"))
+            // Nor rated with another case's code.
+            let ratedElsewhere = try await Self.post(
+                server,
+                "/citizen/rate",
+                visit,
+                ["number": String(dispute), "code": code, "solved": "no", "satisfied": "no"]
+            )
+            #expect(ratedElsewhere.status == .notFound && !ratedElsewhere.text.contains("邻居装修噪音"))
+            // A textarea's line breaks (CRLF, as browsers send them) are kept as line breaks.
+            let (multiline, multilineCode) = try await Self.report(server, visit, Self.reportFields("井盖松动\r\n旁边还有一个", classCode: "C0101"))
+            let shown = try await Self.post(server, "/citizen/follow", visit, ["number": String(multiline), "code": multilineCode])
+            #expect(shown.text.contains("井盖松动\n旁边还有一个"))
             // A signed-in citizen's account does not own a case reported without one.
             let account = try await server.request(
                 "/api/v1/accounts",
@@ -326,7 +341,8 @@ struct CitizenPagesTests {
             // A refused report is not counted against the address.
             _ = try await Self.post(server, "/citizen/report", visit, Self.reportFields().filter { $0.key != "class" })
             let (number, code) = try await Self.report(server, visit, Self.reportFields())
-            _ = try await Self.report(server, visit, Self.reportFields())
+            let second = Self.reportFields()
+            let (secondNumber, _) = try await Self.report(server, visit, second)
             let before = try await server.caseCount()
             let limited = try await Self.post(server, "/citizen/report", visit, Self.reportFields())
             #expect(limited.status == .tooManyRequests)
@@ -338,16 +354,41 @@ struct CitizenPagesTests {
             let people = try await Loop.people(server)
             #expect(try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody()).status == .created)
 
-            // Codes cannot be found by trying: after a few attempts, even the right code waits.
-            for _ in 0..<2 {
-                #expect(
-                    try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": "0000-0000-0000"]).status == .notFound
-                )
+            // A retry of a report already taken is answered, not counted.
+            let retried = try await Self.post(server, "/citizen/report", visit, second)
+            #expect(retried.status == .ok && Self.element("case-number", in: retried.text) == String(secondNumber))
+
+            // Codes cannot be found by trying: the right code costs nothing, each wrong one counts,
+            // and once they are spent even the right code waits.
+            for _ in 0..<3 {
+                #expect(try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code]).status == .ok)
             }
-            #expect(try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code]).status == .ok)
+            for _ in 0..<3 {
+                let wrong = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": "0000-0000-0000"])
+                #expect(wrong.status == .notFound)
+            }
             let held = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code])
             #expect(held.status == .tooManyRequests && held.headers[.retryAfter] != nil)
             #expect(!held.text.contains("井盖松动"))
+            #expect(try await Self.post(server, "/citizen/rate", visit, ["number": String(number), "code": code]).status == .tooManyRequests)
+
+            // Posts that may carry photos are counted before their body is read, refused or not.
+            func large() async throws -> TestResponse {
+                let boundary = "mq-large"
+                var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n\(visit.token)\r\n".utf8)
+                body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.png\"\r\n\r\n".utf8)
+                body += Array(repeating: 0x41, count: 70_000) + Array("\r\n--\(boundary)--\r\n".utf8)
+                return try await server.client.execute(
+                    uri: "/citizen/report",
+                    method: .post,
+                    headers: [.contentType: "multipart/form-data; boundary=\(boundary)", .cookie: visit.cookie],
+                    body: ByteBuffer(bytes: body)
+                )
+            }
+            #expect(try await large().status == .badRequest)
+            #expect(try await large().status == .badRequest)
+            let spent = try await large()
+            #expect(spent.status == .tooManyRequests && spent.text.contains("提交太频繁"))
         }
     }
 }

@@ -299,6 +299,17 @@ struct Open311Tests {
                 as? [String: Any]
             #expect(answers?["stalls"] as? Int == 3)
             #expect(answers?["blocks"] as? [String] == ["sidewalk", "blind_path"])
+            // In the query string too, brackets percent-encoded as most clients send them.
+            let inQuery = try await server.client.execute(
+                uri: "/open311/v2/requests.json?attribute%5Bstalls%5D=5&attribute%5Bblocks%5D%5B%5D=road",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: Self.form(key: key, place.merging(["service_code": "E0501"]) { $1 }))
+            )
+            #expect(inQuery.status == .ok, "\(inQuery.text)")
+            let inQueryID = try #require(try Self.array(inQuery).first?["service_request_id"] as? String)
+            let queryAnswers = try await server.request("/api/v1/cases/\(inQueryID)", key: try await Loop.people(server).center).json()["attributes"]
+            #expect((queryAnswers as? [String: Any])?["stalls"] as? Int == 5 && (queryAnswers as? [String: Any])?["blocks"] as? [String] == ["road"])
             for (uri, status) in [
                 ("/open311/v2/requests.json?start_date=yesterday", HTTPResponse.Status.badRequest),
                 ("/open311/v2/requests.xml?end_date=2026-02-30T00:00:00Z", .badRequest),

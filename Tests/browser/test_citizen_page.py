@@ -3,7 +3,7 @@ demo server: a resident reports without an account (the phone's position filled 
 script, a photo attached), keeps the case number and follow code, follows the case, and rates it
 once the staff have closed it. A script typed into the description is shown, never run.
 
-Run by scripts/test-browser, which starts the server and sets MINQING_URL, MINQING_CREDENTIALS,
+Run by scripts/test-live, which starts the server and sets MINQING_URL, MINQING_CREDENTIALS,
 MINQING_LAT and MINQING_LNG.
 """
 import json

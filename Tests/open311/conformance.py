@@ -1,7 +1,8 @@
-"""Open311 GeoReport v2 conformance, run by scripts/test-open311 against a live demo server.
+"""Open311 GeoReport v2 conformance, run by scripts/test-live against a live demo server.
 
 Reads go through the independent client `georeport` (PyPI) in JSON and in XML; writes through plain
-HTTP as the specification describes them (form-encoded POST with api_key). Every field list is
+HTTP as the specification describes them (form-encoded and multipart POST with api_key, class
+questions as attribute[CODE] and attribute[CODE][]). Every field list is
 checked against the specification's, and bad requests must get its errors.
 
 Usage: conformance.py ROOT API_KEY LAT LONG

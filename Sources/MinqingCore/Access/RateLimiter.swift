@@ -28,6 +28,14 @@ public struct RateLimiter: Sendable {
         return nil
     }
 
+    /// The seconds `key` would wait for a token at `now`, without taking one: `nil` when one is there.
+    /// For limits charged only on failure (wrong follow codes), checked before each try.
+    public func wait(_ key: String, now: Double) -> Double? {
+        guard let bucket = buckets[key] else { return nil }
+        let tokens = min(capacity, bucket.tokens + max(0, now - bucket.at) * perSecond)
+        return tokens >= 1 ? nil : (1 - tokens) / perSecond
+    }
+
     /// Forgets full buckets (nothing is lost), then, if a flood of keys still overflows, the
     /// fullest ones first: the emptiest, the ones being held back, are never the ones forgotten.
     private mutating func forgetFullest(now: Double) {

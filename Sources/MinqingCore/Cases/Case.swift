@@ -261,7 +261,8 @@ public struct CaseReport: Sendable, Hashable {
     /// idempotency key, and a plain hash of a phone number is undone by trying every number.
     public var contactDigest: String?
     /// For a resident without an account: the digest of the follow code they were given. Not part
-    /// of ``fingerprint``: a retry is given another code, and answered with the first case.
+    /// of ``fingerprint``: a retry from another browser derives another code, and is answered with
+    /// the first case without it.
     public var followCodeDigest: String?
     /// The client's key for retries (`Idempotency-Key`).
     public var idempotencyKey: String?
@@ -371,6 +372,11 @@ public enum CaseIntakeRules {
     public static let maximumDescription = 2000
     /// Idempotency keys: printable ASCII, as the IETF draft's examples (UUIDs and the like).
     public static let maximumKeyLength = 128
+
+    /// Text as a browser sends a textarea (CRLF line ends) in the one form kept: `\n` alone.
+    public static func normalizedLines(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
 
     public static func problem(description: String, idempotencyKey: String?) -> FieldProblem? {
         let text = description.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -69,7 +69,8 @@ public struct CaseClassAttribute: Sendable, Hashable {
         }
         var answers: [String: JSONValue] = [:]
         for attribute in attributes {
-            let given = (sent[attribute.code] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            let given = (sent[attribute.code] ?? []).map { CaseIntakeRules.normalizedLines($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { !$0.isEmpty }
             guard !given.isEmpty else {
                 if attribute.required { return .failure(FieldProblem(field(attribute.code), "required: \(attribute.question)")) }
                 continue
@@ -88,19 +89,26 @@ public struct CaseClassAttribute: Sendable, Hashable {
         let value = given[0]
         switch kind {
         case .string, .text:
+            // A line is one line; a text may hold line breaks and tabs.
             let most = kind == .string ? Self.maximumString : Self.maximumText
-            guard value.count <= most, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" }) else {
-                return .failure(FieldProblem(field, "at most \(most) characters of plain text"))
+            let allowed: Set<Unicode.Scalar> = kind == .string ? [] : ["\n", "\t"]
+            guard value.count <= most, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !allowed.contains($0) })
+            else {
+                return .failure(FieldProblem(field, "at most \(most) characters of plain text" + (kind == .string ? " on one line" : "")))
             }
             return .success(.string(value))
         case .number:
-            guard let number = Double(value), number.isFinite else { return .failure(FieldProblem(field, "\(value) is not a number")) }
+            // Decimal only: Double() would also read hexadecimal (0x1A) and "nan".
+            guard value.allSatisfy({ "0123456789+-.eE".contains($0) }), let number = Double(value), number.isFinite else {
+                return .failure(FieldProblem(field, "\(value) is not a number"))
+            }
             return .success(.number(number))
         case .datetime:
-            guard GeoReport.milliseconds(w3c: value) != nil else {
+            // Kept in the one form every answer is written in: the city's time, +08:00.
+            guard let milliseconds = GeoReport.milliseconds(w3c: value) else {
                 return .failure(FieldProblem(field, "\(value) is not a W3C date and time with an offset (2026-11-27T09:30:00+08:00)"))
             }
-            return .success(.string(value))
+            return .success(.string(GeoReport.w3c(milliseconds: milliseconds)))
         case .singleValueList, .multiValueList:
             let keys = Set(choices.map(\.key))
             if let unknown = given.first(where: { !keys.contains($0) }) {
@@ -128,11 +136,17 @@ public struct CaseClassAttribute: Sendable, Hashable {
             }
             if attribute.kind.isList {
                 guard !attribute.choices.isEmpty else { return FieldProblem("\(field).choices", "a list needs its choices") }
+                guard attribute.choices.count <= 50 else { return FieldProblem("\(field).choices", "at most 50 choices") }
                 let keys = attribute.choices.map(\.key)
-                guard Set(keys).count == keys.count, keys.allSatisfy({ !$0.isEmpty && $0.count <= 64 }),
-                    attribute.choices.allSatisfy({ !$0.name.isEmpty })
+                // Answers are trimmed, so a key with spaces around it could never be chosen.
+                guard Set(keys).count == keys.count,
+                    keys.allSatisfy({ (1...64).contains($0.count) && $0 == $0.trimmingCharacters(in: .whitespacesAndNewlines) }),
+                    attribute.choices.allSatisfy({ !$0.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && $0.name.count <= 200 })
                 else {
-                    return FieldProblem("\(field).choices", "each choice needs a key (1–64 characters, none twice) and a name")
+                    return FieldProblem(
+                        "\(field).choices",
+                        "each choice needs a key (1–64 characters, no spaces around it, none twice) and a name (1–200)"
+                    )
                 }
             } else if !attribute.choices.isEmpty {
                 return FieldProblem("\(field).choices", "only lists have choices")

@@ -78,7 +78,8 @@ public struct Photo: Sendable, Hashable {
             let payload = bytes[index + 4..<end]
             let keep: Bool =
                 switch marker {
-                case 0xE0: true
+                // JFIF itself; not JFXX, whose extension carries a thumbnail of the photo.
+                case 0xE0: payload.starts(with: Array("JFIF\0".utf8))
                 case 0xE2: payload.starts(with: Array("ICC_PROFILE\0".utf8))
                 case 0xEE: payload.starts(with: Array("Adobe".utf8))
                 case 0xE1...0xEF, 0xFE: false
@@ -110,7 +111,7 @@ public struct Photo: Sendable, Hashable {
 
     /// The orientation tag (0x0112) of a TIFF structure's first directory, when it turns or mirrors
     /// the image (2–8); `nil` for none, for 1 (as stored), or when the structure does not add up.
-    static func orientation(inTIFF tiff: [UInt8]) -> UInt16? {
+    public static func orientation(inTIFF tiff: [UInt8]) -> UInt16? {
         guard tiff.count >= 8 else { return nil }
         let little: Bool
         switch (tiff[0], tiff[1]) {

@@ -98,8 +98,10 @@ extension APIHandler {
                     code: attribute.code,
                     kind: CaseClassAttribute.Kind(rawValue: attribute.kind.rawValue)!,
                     required: attribute.required ?? false,
-                    question: attribute.question,
-                    choices: (attribute.choices ?? []).map { CaseClassAttribute.Choice(key: $0.key, name: $0.name) }
+                    question: attribute.question.trimmingCharacters(in: .whitespacesAndNewlines),
+                    choices: (attribute.choices ?? []).map {
+                        CaseClassAttribute.Choice(key: $0.key, name: $0.name.trimmingCharacters(in: .whitespacesAndNewlines))
+                    }
                 )
             }
         )

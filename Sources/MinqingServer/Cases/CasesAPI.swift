@@ -59,7 +59,9 @@ extension APIHandler {
 
     /// 上报, for every channel: checks the report, finds its grid and its level, keeps its photos and
     /// writes it through the group-commit writer. Refusals are problems naming the field.
-    func intake(_ sent: SentReport, caller: Caller) async throws -> (outcome: IntakeOutcome, tree: AreaTree, catalog: CaseCatalog.Contents) {
+    func intake(_ report: SentReport, caller: Caller) async throws -> (outcome: IntakeOutcome, tree: AreaTree, catalog: CaseCatalog.Contents) {
+        var sent = report
+        sent.description = CaseIntakeRules.normalizedLines(sent.description)
         let actor = try caller.actor()
         let tree = try currentTree()
         let city = grids.city ?? actor.cityCode
@@ -97,10 +99,15 @@ extension APIHandler {
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
         // Residents are rate limited once their report passed every check: signed in, per account;
         // without an account, per address. Staff reporting at work never are, nor are integrations,
-        // whose API keys an administrator issued.
+        // whose API keys an administrator issued. A retry of a report already taken (its
+        // Idempotency-Key known) is answered with the first case and not counted again.
+        func isRetry() async throws -> Bool {
+            guard let key = sent.idempotencyKey else { return false }
+            return try await store.knowsIdempotencyKey(key, actor: actor.username)
+        }
         switch caller.credential {
         case .session where actor.grants.allSatisfy({ $0.role == .citizen }):
-            if let wait = citizenIntake.take(key: "citizen:\(actor.username)") {
+            if try await !isRetry(), let wait = citizenIntake.take(key: "citizen:\(actor.username)") {
                 throw Problem.rateLimited(
                     "Too many reports",
                     "a resident's account sends a few reports at once, then one every few minutes",
@@ -108,7 +115,7 @@ extension APIHandler {
                 )
             }
         case .resident:
-            if let wait = publicIntake.take(caller.address) {
+            if try await !isRetry(), let wait = publicIntake.take(caller.address) {
                 throw Problem.rateLimited("Too many reports", "one address sends a few reports at once, then one every minute or so", wait: wait)
             }
         default:

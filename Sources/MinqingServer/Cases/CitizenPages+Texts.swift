@@ -20,6 +20,7 @@ extension CitizenPages {
         var htmlLanguage: String
         var title: String
         var intro: String
+        var publicNotice: String
         var reportHeading: String
         var classLabel: String
         var choose: String
@@ -94,6 +95,7 @@ extension CitizenPages {
             htmlLanguage: "zh-CN",
             title: "随手拍 · 群众上报",
             intro: "发现身边的问题，不用注册即可上报。上报后请记下案件编号和查询码，凭它们查看办理进度，结案后评价。",
+            publicNotice: "部件、事件类问题（公共设施、市容秩序等）的类型、描述、位置和办理进度会公开显示；请不要在描述里写姓名、电话等个人信息，联系方式请填在下方，只有指挥中心能看到完整信息。矛盾纠纷、问题隐患类只对持查询码的您本人显示。",
             reportHeading: "上报问题",
             classLabel: "问题类型",
             choose: "请选择",
@@ -117,8 +119,8 @@ extension CitizenPages {
             receivedHeading: "已收到您的上报",
             numberLabel: "案件编号",
             codeLabel: "查询码",
-            keepCode: "请保存案件编号和查询码：查看进度和评价都需要它们，查询码只显示这一次。",
-            codeNotShownAgain: "这份表单已经提交过。查询码只在第一次提交时显示；请使用当时保存的查询码。",
+            keepCode: "请保存案件编号和查询码：查看进度和评价都需要它们；查询码不会通过其他方式发送给您。",
+            codeNotShownAgain: "这份表单已经提交过，查询码无法在这里再次显示；请使用第一次提交时保存的查询码。",
             followHeading: "查询办理进度",
             followIntro: "输入案件编号和查询码。",
             followButton: "查询",
@@ -157,7 +159,7 @@ extension CitizenPages {
             fields: [
                 "class": "问题类型", "description": "问题描述", "location": "位置", "contact.name": "姓名", "contact.phone": "电话",
                 "photos": "现场照片", "multipart": "现场照片", "number": "案件编号", "code": "查询码", "solved": "问题解决了吗",
-                "satisfied": "您对办理满意吗", "idempotency_key": "表单", "attributes": "补充信息",
+                "satisfied": "您对办理满意吗", "Idempotency-Key": "表单", "attributes": "补充信息",
             ],
             categories: [.component: "部件", .event: "事件", .dispute: "矛盾纠纷", .hazard: "问题隐患"],
             answers: ("已解决", "未解决", "满意", "不满意")
@@ -168,6 +170,9 @@ extension CitizenPages {
             title: "Report a problem",
             intro: "Report a problem you have found, without an account. Keep the case number and follow code you receive: "
                 + "with them you follow the case and rate it once it is closed.",
+            publicNotice: "For problems of public space (components and events) the kind, description, place and progress are shown "
+                + "publicly: do not write names or phone numbers in the description; put your contact below, where only the command "
+                + "center sees it in full. Disputes and hazards are shown only to you, with the follow code.",
             reportHeading: "Report a problem",
             classLabel: "Kind of problem",
             choose: "Choose one",
@@ -191,8 +196,9 @@ extension CitizenPages {
             receivedHeading: "Your report was received",
             numberLabel: "Case number",
             codeLabel: "Follow code",
-            keepCode: "Keep the case number and the follow code: you need both to follow and rate the case. The code is shown only this once.",
-            codeNotShownAgain: "This form was already sent. The follow code is shown only the first time: use the one you kept then.",
+            keepCode:
+                "Keep the case number and the follow code: you need both to follow and rate the case. The code is not sent to you any other way.",
+            codeNotShownAgain: "This form was already sent, and its follow code cannot be shown again here: use the one you kept then.",
             followHeading: "Follow a case",
             followIntro: "Enter the case number and the follow code.",
             followButton: "Show",
@@ -231,7 +237,7 @@ extension CitizenPages {
             fields: [
                 "class": "Kind of problem", "description": "Description", "location": "Location", "contact.name": "Name", "contact.phone": "Phone",
                 "photos": "Photos", "multipart": "Photos", "number": "Case number", "code": "Follow code", "solved": "Was the problem solved",
-                "satisfied": "Are you satisfied", "idempotency_key": "the form", "attributes": "More about it",
+                "satisfied": "Are you satisfied", "Idempotency-Key": "the form", "attributes": "More about it",
             ],
             categories: [.component: "Component", .event: "Event", .dispute: "Dispute", .hazard: "Hazard"],
             answers: ("solved", "not solved", "satisfied", "not satisfied")

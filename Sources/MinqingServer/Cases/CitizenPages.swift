@@ -19,20 +19,26 @@ import NIOCore
 struct CitizenPages {
     let api: APIHandler
     let library: MustacheLibrary
-    /// Follow and rating attempts per address (``ServerConfiguration/followAttemptBurst``): codes
-    /// are not guessed by trying.
+    /// Failed follow and rating attempts per address (``ServerConfiguration/followAttemptBurst``):
+    /// codes are not guessed by trying.
     let followAttempts: RateLimit
+    /// Reports that may carry photos, per address, counted before their body is read
+    /// (``ServerConfiguration/publicIntakeBurst``): a large body is never read for free.
+    let uploads: RateLimit
     let script: ByteBuffer
 
     static let root = "/citizen"
-    static let formCookie = "minqing_form"
+    /// `__Host-`: Secure, for the whole site and this host alone, so that a sibling subdomain
+    /// cannot plant one.
+    static let formCookie = "__Host-minqing_form"
     /// The most a form without photos may hold.
     static let formBytes = 64 * 1024
 
-    init(api: APIHandler, library: MustacheLibrary, followAttempts: RateLimit) throws {
+    init(api: APIHandler, library: MustacheLibrary, followAttempts: RateLimit, uploads: RateLimit) throws {
         self.api = api
         self.library = library
         self.followAttempts = followAttempts
+        self.uploads = uploads
         guard let url = Bundle.module.url(forResource: "Static/citizen", withExtension: "js") else {
             throw Problem.unavailable("the citizens' page script is missing")
         }
@@ -66,21 +72,19 @@ struct CitizenPages {
     }
 
     private func report(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        // Photos make a large body: it is read only for a browser that holds the page's cookie.
-        guard Self.formToken(of: request) != nil else {
-            let language = Language(request.uri.queryParameters["lang"].map(String.init))
-            let token = Self.newToken()
-            var model = Model(language, token: token, path: Self.root)
-            model.reportForm = try await reportFormModel(ReportForm.Entered(), language)
-            model.failure = Failure(language.text.expired)
-            return try render(model, status: .forbidden, setting: token)
-        }
-        let form = try await Form(request, allowPhotos: true)
-        let language = Language(form["lang"])
-        var entered = ReportForm.Entered(form)
+        var language = Language(request.uri.queryParameters["lang"].map(String.init))
         let token = Self.formToken(of: request) ?? Self.newToken()
-        var model = Model(language, token: token, path: Self.root)
+        var entered = ReportForm.Entered()
         do {
+            // A body is read only for a browser holding the page's cookie, and one that may be large
+            // (photos) only within the address's allowance of uploads, counted before it is read.
+            guard Self.formToken(of: request) != nil else { throw Self.expired }
+            if Self.mayBeLarge(request), let wait = uploads.take(context.remoteAddress) {
+                throw Problem.rateLimited("Too many uploads", "one address sends a few reports with photos at once, then one a minute", wait: wait)
+            }
+            let form = try await Form(request, allowPhotos: true)
+            language = Language(form["lang"])
+            entered = ReportForm.Entered(form)
             try Self.checkToken(request, form)
             let photos = try form.photos()
             guard let classCode = form["class"] else { throw Problem.badRequest("class: choose what kind of problem it is") }
@@ -89,10 +93,9 @@ struct CitizenPages {
             else {
                 throw Problem.badRequest("location: give the latitude and longitude of the problem (WGS84), or let the phone find them")
             }
-            let code = try followCode(for: form["idempotency_key"])
-            let digest = hexSHA256(Array(FollowCode.normalized(code)!.utf8))
-            let city = try city()
-            let caller = Caller(credential: .resident(.resident(city: city, followCodeDigest: digest)), address: context.remoteAddress)
+            let code = try followCode(for: form["idempotency_key"], browser: token)
+            let digest = Self.digest(ofCode: code)!
+            let caller = Caller(credential: .resident(.resident(city: try city(), followCodeDigest: digest)), address: context.remoteAddress)
             let (outcome, _, _) = try await api.intake(
                 APIHandler.SentReport(
                     classCode: classCode,
@@ -108,12 +111,15 @@ struct CitizenPages {
                 ),
                 caller: caller
             )
-            // A form sent twice (a double tap, a reload) is answered with the first case, and, when the
-            // code derived again is the one it was made with, with its code.
+            // A form sent twice from the same page (a double tap, a reload) is the first case, with
+            // the same code: derived again from the form's key and the browser's cookie.
             let sameCode = outcome.record.followCodeDigest.map { Secret.equal($0, digest) } ?? false
+            var model = Model(language, token: token, path: Self.root)
             model.received = Received(number: outcome.record.id, code: sameCode ? code : nil)
             return try render(model, status: .ok)
-        } catch let problem as Problem {
+        } catch {
+            let problem = try Self.problem(error)
+            var model = Model(language, token: token, path: Self.root)
             entered.idempotencyKey = Self.newToken()
             model.reportForm = try await reportFormModel(entered, language)
             model.failure = Failure(problem, language)
@@ -130,65 +136,84 @@ struct CitizenPages {
     }
 
     private func follow(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let form = try await Form(request, allowPhotos: false)
-        let language = Language(form["lang"])
-        let token = Self.formToken(of: request) ?? Self.newToken()
-        var model = Model(language, token: token, path: "\(Self.root)/follow")
-        do {
-            try Self.checkToken(request, form)
-            try chargeAttempt(context)
-            let (caller, number, code) = try holder(form, context)
+        try await holding(request, context) { form, caller, number, code, language in
+            var model = Model(language, token: Self.formToken(of: request)!, path: "\(Self.root)/follow")
             model.progress = try await progress(number, caller: caller, code: code, language)
-            return try render(model, status: .ok)
-        } catch let problem as Problem {
-            model.followForm = FollowForm(number: form["number"] ?? "")
-            model.failure = Failure(problem, language)
-            return try render(model, status: problem.status, retryAfter: problem.retryAfter, setting: token)
+            return model
         }
     }
 
     /// 评价: "solved" and "satisfied" asked apart (DOMAIN.md §4); "not solved" sends the case round again.
     private func rate(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let form = try await Form(request, allowPhotos: false)
-        let language = Language(form["lang"])
-        let token = Self.formToken(of: request) ?? Self.newToken()
-        var model = Model(language, token: token, path: "\(Self.root)/follow")
-        let (caller, number, code): (Caller, Int64, String)
-        do {
-            try Self.checkToken(request, form)
-            try chargeAttempt(context)
-            (caller, number, code) = try holder(form, context)
+        try await holding(request, context) { form, caller, number, code, language in
             // Checked before anything is looked up: a missing answer names its field.
             let solved = try Self.answer(form["solved"], "solved")
             let satisfied = try Self.answer(form["satisfied"], "satisfied")
             _ = try await api.act(.rate, fields: CaseActionFields(solved: solved, satisfied: satisfied), on: number, caller: caller)
-        } catch let problem as Problem {
+            var model = Model(language, token: Self.formToken(of: request)!, path: "\(Self.root)/follow")
+            model.progress = try await progress(number, caller: caller, code: code, language)
+            model.progress?.thanks = true
+            return model
+        }
+    }
+
+    /// A form sent by the holder of a case's number and follow code (to follow it, to rate it): the
+    /// token checked, then the number and code. Only failures count against the address (wrong
+    /// codes are not found by trying), and once its allowance is spent even the right code waits.
+    /// A refusal shows the case again to its holder, with what went wrong, and the follow form to
+    /// anyone else.
+    private func holding(
+        _ request: Request,
+        _ context: AppRequestContext,
+        _ body: (Form, Caller, Int64, String, Language) async throws -> Model
+    ) async throws -> Response {
+        var language = Language(request.uri.queryParameters["lang"].map(String.init))
+        let token = Self.formToken(of: request) ?? Self.newToken()
+        var form: Form?
+        var holder: (caller: Caller, number: Int64, code: String)?
+        do {
+            let read = try await Form(request, allowPhotos: false)
+            form = read
+            language = Language(read["lang"])
+            try Self.checkToken(request, read)
+            if let wait = followAttempts.wait(context.remoteAddress) {
+                throw Problem.rateLimited(
+                    "Too many attempts",
+                    "one address may try a few case numbers and codes, then one every half minute",
+                    wait: wait
+                )
+            }
+            do {
+                holder = try self.holder(read, context)
+                return try render(try await body(read, holder!.caller, holder!.number, holder!.code, language), status: .ok)
+            } catch let problem as Problem where problem.status == .notFound || (problem.status == .badRequest && holder == nil) {
+                _ = followAttempts.take(context.remoteAddress)
+                throw problem
+            }
+        } catch {
+            let problem = try Self.problem(error)
+            var model = Model(language, token: token, path: "\(Self.root)/follow")
             model.failure = Failure(problem, language)
-            // The case is shown again to its holder, with what went wrong; anyone else gets the follow form.
-            if problem.status != .notFound, problem.status != .forbidden, problem.status != .tooManyRequests,
-                let (caller, number, code) = try? holder(form, context),
-                let shown = try? await progress(number, caller: caller, code: code, language)
+            if let holder, problem.status != .notFound,
+                let shown = try? await progress(holder.number, caller: holder.caller, code: holder.code, language)
             {
                 model.progress = shown
             } else {
-                model.followForm = FollowForm(number: form["number"] ?? "")
+                model.followForm = FollowForm(number: form?["number"] ?? "")
             }
             return try render(model, status: problem.status, retryAfter: problem.retryAfter, setting: token)
         }
-        model.progress = try await progress(number, caller: caller, code: code, language)
-        model.progress?.thanks = true
-        return try render(model, status: .ok)
     }
 
-    /// What anyone may see of a case by its number: only problems of public space (as Open311
-    /// shows them), never who reported it; the rest need the follow code.
+    /// What anyone may see of a case by its number: only problems of public space, as Open311
+    /// shows them (the class, the description, the place, the state), never who reported it, their
+    /// contact or their rating; the rest need the follow code.
     private func publicCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let language = Language(request.uri.queryParameters["lang"].map(String.init))
         let token = Self.formToken(of: request) ?? Self.newToken()
         let id = context.parameters.get("id") ?? ""
         var model = Model(language, token: token, path: "\(Self.root)/cases/\(id)")
-        let city = try city()
-        if let number = Int64(id), number > 0, let record = try await api.store.caseRecord(city: city, id: number),
+        if let number = Int64(id), number > 0, let record = try await api.store.caseRecord(city: try city(), id: number),
             let caseClass = api.cases.current.classes[record.classCode], GeoReport.isPublic(caseClass.category)
         {
             model.progress = try await progressModel(record, holder: nil, language)
@@ -256,6 +281,8 @@ struct CitizenPages {
         /// The questions of one class, shown when it is chosen (``CaseClassAttribute``).
         struct Questions {
             var classCode: String
+            /// Shown without the script only for the class chosen (the script shows the one chosen).
+            var chosen: Bool
             var items: [Question]
         }
 
@@ -289,7 +316,6 @@ struct CitizenPages {
         var groups: [Group]
         var questions: [Questions]
         var entered: Entered
-        var maximumPhotos: Int
     }
 
     struct Received {
@@ -315,8 +341,9 @@ struct CitizenPages {
         var department: String?
         var reportedAt: String
         var dueAt: String?
-        /// For the holder of the code only: what they wrote, and their contact as every answer masks it.
+        /// What was reported (public for problems of public space, as Open311 shows it).
         var description: String?
+        /// For the holder of the code only: their contact as every answer masks it.
         var contact: String?
         /// How many photos came with it; `nil` for none.
         var photos: Int?
@@ -373,6 +400,7 @@ struct CitizenPages {
             questions: reportable.filter { !$0.attributes.isEmpty }.sorted { $0.code < $1.code }.map { caseClass in
                 ReportForm.Questions(
                     classCode: caseClass.code,
+                    chosen: caseClass.code == entered.classCode,
                     items: caseClass.attributes.map { attribute in
                         let given = caseClass.code == entered.classCode ? entered.answers[attribute.code] ?? [] : []
                         return ReportForm.Question(
@@ -391,8 +419,7 @@ struct CitizenPages {
                     }
                 )
             },
-            entered: entered,
-            maximumPhotos: Photo.maximumCount
+            entered: entered
         )
     }
 
@@ -413,7 +440,11 @@ struct CitizenPages {
             switch CaseAction(rawValue: event.action) {
             case .supervise?: note = text.supervisedNote
             case .rate?:
-                note = text.rated(solved: event.fields.solved ?? false, satisfied: event.fields.satisfied ?? false)
+                // The rating is the resident's to see; anyone else reads that the call was made.
+                note =
+                    code == nil
+                    ? language.statusNote(event.to)
+                    : text.rated(solved: event.fields.solved ?? false, satisfied: event.fields.satisfied ?? false)
             case .assign?, .assist?: return nil
             default: note = language.statusNote(event.to)
             }
@@ -427,7 +458,7 @@ struct CitizenPages {
             department: record.leadDepartment.map { catalog.departmentNames[$0] ?? $0 },
             reportedAt: Self.localTime(record.reportedAt),
             dueAt: record.state.isFinished ? nil : record.dueAt.map(Self.localTime),
-            description: code == nil ? nil : record.description,
+            description: record.description,
             contact: code == nil ? nil : record.maskedContact.map { [$0.name, $0.phone].compactMap { $0 }.joined(separator: " ") },
             photos: record.photos.isEmpty ? nil : record.photos.count,
             steps: steps,
@@ -443,22 +474,15 @@ struct CitizenPages {
         return city
     }
 
-    /// Each follow or rating counts against the address, so that codes are not found by trying.
-    private func chargeAttempt(_ context: AppRequestContext) throws {
-        if let wait = followAttempts.take(context.remoteAddress) {
-            throw Problem.rateLimited("Too many attempts", "one address may try a few case numbers and codes, then one every half minute", wait: wait)
-        }
-    }
-
     /// The resident holding a case's follow code, from a form's `number` and `code`.
     private func holder(_ form: Form, _ context: AppRequestContext) throws -> (Caller, Int64, String) {
         guard let number = form["number"].flatMap({ Int64($0.trimmingCharacters(in: .whitespaces)) }), number > 0 else {
             throw Problem.badRequest("number: the case number is a whole number, as the page gave it when the problem was reported")
         }
-        guard let code = form["code"], let normalized = FollowCode.normalized(code) else {
+        guard let code = form["code"], let digest = Self.digest(ofCode: code) else {
             throw Problem.badRequest("code: the follow code has 12 letters and digits, as 7K2M-QX4D-9TRB")
         }
-        let actor = Actor.resident(city: try city(), followCodeDigest: hexSHA256(Array(normalized.utf8)))
+        let actor = Actor.resident(city: try city(), followCodeDigest: digest)
         return (Caller(credential: .resident(actor), address: context.remoteAddress), number, code)
     }
 
@@ -470,14 +494,21 @@ struct CitizenPages {
         }
     }
 
-    /// The code of a report: derived from the form's idempotency key under the server's key (HMAC),
-    /// so that the same form sent twice gets the same code; random without a key.
-    private func followCode(for idempotencyKey: String?) throws -> String {
+    /// The digest a code is kept and compared by, or `nil` when what was typed cannot be a code.
+    static func digest(ofCode typed: String) -> String? {
+        FollowCode.normalized(typed).map { hexSHA256(Array($0.utf8)) }
+    }
+
+    /// The code of a report: derived under the server's key (HMAC) from the form's idempotency key
+    /// and the browser's form cookie, so that the same form sent twice from the same browser gets
+    /// the same code, while neither the database (which keeps the idempotency key) nor anyone else
+    /// replaying the key can derive it; random without a key.
+    private func followCode(for idempotencyKey: String?, browser: String) throws -> String {
         guard let idempotencyKey, !idempotencyKey.isEmpty else {
             var random = SystemRandomNumberGenerator()
             return FollowCode.make(from: (0..<FollowCode.byteCount).map { _ in random.next() })
         }
-        let digest = Array(try api.keys.cipher().digest("follow-code\n" + idempotencyKey).utf8)
+        let digest = Array(try api.keys.cipher().digest("follow-code\n\(browser)\n\(idempotencyKey)").utf8)
         // Two hex digits a byte.
         let bytes = (0..<FollowCode.byteCount).map { index in UInt8(String(decoding: digest[2 * index..<2 * index + 2], as: UTF8.self), radix: 16)! }
         return FollowCode.make(from: bytes)
@@ -485,8 +516,24 @@ struct CitizenPages {
 
     /// The form token must equal the cookie the page set: a form posted from another site has none.
     private static func checkToken(_ request: Request, _ form: Form) throws {
-        guard let cookie = formToken(of: request), let sent = form["token"], Secret.equal(cookie, sent) else {
-            throw Problem.forbidden("token: the form has expired or came from another site; send it again from this page")
+        guard let cookie = formToken(of: request), let sent = form["token"], Secret.equal(cookie, sent) else { throw expired }
+    }
+
+    static let expired = Problem.forbidden("token: the form has expired or came from another site; send it again from this page")
+
+    /// Whether a body may be larger than a form without photos: it says so, or does not say.
+    private static func mayBeLarge(_ request: Request) -> Bool {
+        request.headers[.contentLength].flatMap { Int($0) }.map { $0 > formBytes } ?? true
+    }
+
+    /// The problem a refusal shows on the page: ours, or the store's (a reused idempotency key, a
+    /// step that lost a race); anything else is the server's own fault and goes on to its handler.
+    private static func problem(_ error: any Error) throws -> Problem {
+        switch error {
+        case let problem as Problem: return problem
+        case StoreError.conflict(let message): return Problem(status: .conflict, kind: "conflict", title: "Conflict", detail: message)
+        case StoreError.notFound(let message): return Problem.notFound(message)
+        default: throw error
         }
     }
 
@@ -514,7 +561,7 @@ struct CitizenPages {
     private func render(_ model: Model, status: HTTPResponse.Status = .ok, retryAfter: Int? = nil, setting token: String? = nil) throws -> Response {
         guard let html = library.render(model, withTemplate: "citizen") else { throw Problem.unavailable("the citizens' page template is missing") }
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
-        if let token { headers[.setCookie] = "\(Self.formCookie)=\(token); Path=\(Self.root); Max-Age=86400; HttpOnly; Secure; SameSite=Strict" }
+        if let token { headers[.setCookie] = "\(Self.formCookie)=\(token); Path=/; Max-Age=86400; HttpOnly; Secure; SameSite=Strict" }
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }

@@ -16,6 +16,13 @@ final class RateLimit: Sendable {
         take(key: ClientAddress.rateLimitKey(address))
     }
 
+    /// The whole seconds a request from the address would wait, without taking a token: for limits
+    /// charged only when a try fails.
+    func wait(_ address: String?) -> Int? {
+        let now = Date().timeIntervalSince1970
+        return limiter.withLock { $0.wait(ClientAddress.rateLimitKey(address), now: now) }.map { Int($0.rounded(.up)) }
+    }
+
     /// The same for any key (an account's, say).
     func take(key: String) -> Int? {
         let now = Date().timeIntervalSince1970

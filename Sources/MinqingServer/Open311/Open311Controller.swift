@@ -341,7 +341,8 @@ struct Open311Controller {
                 guard !value.isEmpty else { return }
                 if let code = Self.attributeCode(key) { attributes[code, default: []].append(value) } else { parameters[key] = value }
             }
-            for (key, value) in request.uri.queryParameters { take(String(key), String(value)) }
+            // One reader for the query and a form body: names percent-decoded too (attribute%5BCODE%5D).
+            for (key, value) in URLEncodedForm.pairs(request.uri.query ?? "") { take(key, value) }
             var media: [Photo] = []
             if request.method == .post {
                 let contentType = request.headers[.contentType] ?? ""
