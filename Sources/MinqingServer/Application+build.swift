@@ -65,7 +65,7 @@ public func buildApplication(
         uploads: RateLimit(capacity: Double(configuration.publicIntakeBurst), perSecond: 1 / configuration.publicIntakeRefillSeconds)
     ).addRoutes(to: router)
     // Middleware applies to the routes added after it: every route below reads small JSON bodies.
-    router.add(middleware: BodyLimitMiddleware(maximumBytes: 64 * 1024, photoBytes: Photo.maximumCount * Photo.maximumBytes + 64 * 1024))
+    router.add(middleware: BodyLimitMiddleware(maximumBytes: BodyLimitMiddleware.smallBody, photoBytes: BodyLimitMiddleware.withPhotos))
     SessionController(store: store, configuration: configuration).addRoutes(to: router)
     try api.registerHandlers(
         on: router,

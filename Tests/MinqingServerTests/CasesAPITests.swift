@@ -620,7 +620,7 @@ struct CasePhotosAPITests {
                     Loop.reportBody(), [("photos", "image/jpeg", jpeg), ("photos", "image/jpeg", gif)],
                     "photos[1]: only JPEG and PNG photos are accepted"
                 ),
-                (Loop.reportBody(), Array(repeating: ("photos", "image/png", png), count: 7), "photos: at most 6 a report"),
+                (Loop.reportBody(), Array(repeating: ("photos", "image/png", png), count: 7), "photos: at most 6 photos a report"),
                 (
                     Loop.reportBody(), [("photos", "image/jpeg", [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: Photo.maximumBytes))],
                     "photos[0]: a photo may be at most 8 MiB"

@@ -37,6 +37,13 @@ public struct Photo: Sendable, Hashable {
         }
     }
 
+    /// Checks one more photo sent with a report and adds it: at most ``maximumCount`` a report, each
+    /// named by its place in the part it came in (`photos[2]`, `media[0]`).
+    public static func add(_ bytes: [UInt8], to photos: inout [Photo], part: String) throws(FieldProblem) {
+        guard photos.count < maximumCount else { throw FieldProblem(part, "at most \(maximumCount) photos a report") }
+        photos.append(try Photo(uploaded: bytes, field: "\(part)[\(photos.count)]"))
+    }
+
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// The image alone: the segments that draw it (tables, frame, scans) and the few application

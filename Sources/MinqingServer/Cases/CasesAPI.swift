@@ -180,16 +180,14 @@ extension APIHandler {
                 guard report == nil else { throw Problem.badRequest("case: send one case part") }
                 report = part.payload.body
             case .photos(let part):
-                let field = "photos[\(photos.count)]"
-                guard photos.count < Photo.maximumCount else { throw Problem.badRequest("photos: at most \(Photo.maximumCount) a report") }
                 let bytes: [UInt8]
                 do {
                     bytes = try await [UInt8](collecting: part.payload.body, upTo: Photo.maximumBytes)
                 } catch {
-                    throw Problem.badRequest("\(field): a photo may be at most \(Photo.maximumBytes / 1024 / 1024) MiB")
+                    throw Problem.badRequest("photos[\(photos.count)]: a photo may be at most \(Photo.maximumBytes / 1024 / 1024) MiB")
                 }
                 do {
-                    photos.append(try Photo(uploaded: bytes, field: field))
+                    try Photo.add(bytes, to: &photos, part: "photos")
                 } catch {
                     throw Problem.badRequest(error.description)
                 }

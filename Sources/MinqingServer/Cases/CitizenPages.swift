@@ -31,8 +31,6 @@ struct CitizenPages {
     /// `__Host-`: Secure, for the whole site and this host alone, so that a sibling subdomain
     /// cannot plant one.
     static let formCookie = "__Host-minqing_form"
-    /// The most a form without photos may hold.
-    static let formBytes = 64 * 1024
 
     init(api: APIHandler, library: MustacheLibrary, followAttempts: RateLimit, uploads: RateLimit) throws {
         self.api = api
@@ -523,7 +521,7 @@ struct CitizenPages {
 
     /// Whether a body may be larger than a form without photos: it says so, or does not say.
     private static func mayBeLarge(_ request: Request) -> Bool {
-        request.headers[.contentLength].flatMap { Int($0) }.map { $0 > formBytes } ?? true
+        request.headers[.contentLength].flatMap { Int($0) }.map { $0 > BodyLimitMiddleware.smallBody } ?? true
     }
 
     /// The problem a refusal shows on the page: ours, or the store's (a reused idempotency key, a
@@ -588,10 +586,10 @@ extension CitizenPages {
         init(_ request: Request, allowPhotos: Bool) async throws {
             let contentType = request.headers[.contentType] ?? ""
             if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
-                let bytes = try await Self.collect(request, upTo: CitizenPages.formBytes)
+                let bytes = try await Self.collect(request, upTo: BodyLimitMiddleware.smallBody)
                 for (key, value) in URLEncodedForm.pairs(String(buffer: bytes)) where !value.isEmpty { fields[key, default: []].append(value) }
             } else if allowPhotos, let boundary = MultipartForm.boundary(of: contentType) {
-                let bytes = try await Self.collect(request, upTo: Photo.maximumCount * Photo.maximumBytes + CitizenPages.formBytes)
+                let bytes = try await Self.collect(request, upTo: BodyLimitMiddleware.withPhotos)
                 let form: MultipartForm
                 do {
                     form = try MultipartForm(parsing: Array(buffer: bytes), boundary: boundary)
@@ -623,11 +621,10 @@ extension CitizenPages {
 
         /// The photos, checked; a bad one is a problem naming it.
         func photos() throws -> [Photo] {
-            guard photoParts.count <= Photo.maximumCount else { throw Problem.badRequest("photos: at most \(Photo.maximumCount) photos a report") }
             var photos: [Photo] = []
             for bytes in photoParts {
                 do {
-                    photos.append(try Photo(uploaded: bytes, field: "photos[\(photos.count)]"))
+                    try Photo.add(bytes, to: &photos, part: "photos")
                 } catch {
                     throw Problem.badRequest(error.description)
                 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import MinqingCore
 import NIOCore
 
 /// Reads a request's whole body up to a limit before the route runs, so that an oversized body is a
@@ -10,6 +11,11 @@ struct BodyLimitMiddleware: RouterMiddleware {
 
     let maximumBytes: Int
     let photoBytes: Int
+
+    /// The most a body without photos may hold: a JSON request, a form.
+    static let smallBody = 64 * 1024
+    /// The most a body with a report's photos may hold.
+    static let withPhotos = Photo.maximumCount * Photo.maximumBytes + smallBody
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request

@@ -347,7 +347,7 @@ struct Open311Controller {
             if request.method == .post {
                 let contentType = request.headers[.contentType] ?? ""
                 if contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") {
-                    let bytes = try await Self.collect(request, upTo: Self.formBytes)
+                    let bytes = try await Self.collect(request, upTo: BodyLimitMiddleware.smallBody)
                     for (key, value) in URLEncodedForm.pairs(String(buffer: bytes)) { take(key, value) }
                 } else if let boundary = MultipartForm.boundary(of: contentType) {
                     // Photos make a large body: it is read only for a caller whose key, sent in the
@@ -358,7 +358,7 @@ struct Open311Controller {
                     guard try await api.store.apiKeyActor(key) != nil else {
                         throw GeoReport.Failure(403, "api_key: the key is unknown, revoked or expired")
                     }
-                    let bytes = try await Self.collect(request, upTo: Photo.maximumCount * Photo.maximumBytes + Self.formBytes)
+                    let bytes = try await Self.collect(request, upTo: BodyLimitMiddleware.withPhotos)
                     let form: MultipartForm
                     do {
                         form = try MultipartForm(parsing: Array(buffer: bytes), boundary: boundary)
@@ -367,11 +367,8 @@ struct Open311Controller {
                     }
                     for part in form.parts {
                         if part.name == "media" {
-                            guard media.count < Photo.maximumCount else {
-                                throw GeoReport.Failure(400, "media: at most \(Photo.maximumCount) photos a request")
-                            }
                             do {
-                                media.append(try Photo(uploaded: part.body, field: "media[\(media.count)]"))
+                                try Photo.add(part.body, to: &media, part: "media")
                             } catch {
                                 throw GeoReport.Failure(400, error.description)
                             }
@@ -393,9 +390,6 @@ struct Open311Controller {
             return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
         }
     }
-
-    /// The most a form without photos may hold.
-    private static let formBytes = 64 * 1024
 
     /// `CODE` of a parameter named `attribute[CODE]` or `attribute[CODE][]`.
     static func attributeCode(_ name: String) -> String? {
