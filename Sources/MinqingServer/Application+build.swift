@@ -57,7 +57,10 @@ public func buildApplication(
         publicIntake: RateLimit(capacity: Double(configuration.publicIntakeBurst), perSecond: 1 / configuration.publicIntakeRefillSeconds)
     )
     // Open311 and the citizens' page limit their own bodies: a form, or a form with photos.
-    Open311Controller(api: api).addRoutes(to: router)
+    Open311Controller(
+        api: api,
+        publicSearches: RateLimit(capacity: Double(configuration.open311SearchBurst), perSecond: 1 / configuration.open311SearchRefillSeconds)
+    ).addRoutes(to: router)
     try CitizenPages(
         api: api,
         library: templates,

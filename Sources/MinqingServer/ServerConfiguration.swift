@@ -38,6 +38,10 @@ public struct ServerConfiguration: Sendable {
     /// even the right code waits.
     public var followAttemptBurst = 20
     public var followAttemptRefillSeconds = 30.0
+    /// Open311 searches (`GET requests`) without an API key, per client address: a burst of this
+    /// many, then one more every ``open311SearchRefillSeconds``.
+    public var open311SearchBurst = 60
+    public var open311SearchRefillSeconds = 1.0
     /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or blocks such as `10.0.0.0/8`).
     public var trustedProxies: [AddressRange] = []
     /// How often a server checks whether another process imported grids.

@@ -332,6 +332,28 @@ struct Open311Tests {
         }
     }
 
+    /// A public search may read a thousand cases on the connection the writer shares: an address
+    /// gets a few at once, then one a second; a request by id, and an integration with its key, are
+    /// never held back.
+    @Test(arguments: TestDatabase.enabled)
+    func publicSearchesAreLimitedPerAddress(_ database: TestDatabase) async throws {
+        let two: @Sendable (inout ServerConfiguration) -> Void = { $0.open311SearchBurst = 2 }
+        try await ServerHarness.withServer(database, configure: two) { server in
+            let key = try #require(server.credentials.apiKeys["open311_api_key"])
+            for _ in 0..<2 { #expect(try await server.client.execute(uri: "/open311/v2/requests.json", method: .get).status == .ok) }
+            for format in ["json", "xml"] {
+                let held = try await server.client.execute(uri: "/open311/v2/requests.\(format)?status=open", method: .get)
+                #expect(held.status == .tooManyRequests, "\(held.text)")
+                #expect(held.headers[.retryAfter].flatMap { Int($0) }.map { (1...2).contains($0) } == true)
+                if format == "json" { #expect(try Self.array(held).first?["code"] as? Int == 429) }
+            }
+            #expect(try await server.client.execute(uri: "/open311/v2/requests.json?api_key=\(key)", method: .get).status == .ok)
+            #expect(try await server.client.execute(uri: "/open311/v2/requests.json?api_key=mq_wrong", method: .get).status == .tooManyRequests)
+            #expect(try await server.client.execute(uri: "/open311/v2/requests/1.json", method: .get).status != .tooManyRequests)
+            #expect(try await server.client.execute(uri: "/open311/v2/services.json", method: .get).status == .ok)
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func aMultipartReportKeepsItsPhotosOnceItsKeyIsKnown(_ database: TestDatabase) async throws {
         try await ServerHarness.withServer(database) { server in

@@ -15,6 +15,10 @@ import MinqingStore
 /// API key issued for intake (`api_key`), and go through the same intake as `POST /api/v1/cases`.
 struct Open311Controller {
     let api: APIHandler
+    /// Public searches (`GET requests` without a key), per address
+    /// (``ServerConfiguration/open311SearchBurst``): each may read a thousand cases on the connection
+    /// the writer shares, so one address cannot keep it busy.
+    let publicSearches: RateLimit
 
     static let root = "/open311/v2"
 
@@ -30,7 +34,8 @@ struct Open311Controller {
 
     @Sendable func resource(_ request: Request, context: AppRequestContext) async throws -> Response {
         try await answer(request, context, parameter: "resource") { name, parameters, _, _ in
-            switch name {
+            if name == "requests" { try await checkSearchAllowance(parameters, context) }
+            return switch name {
             case "discovery": discovery(request)
             case "services": try await services(parameters)
             case "requests": try await requests(parameters)
@@ -305,6 +310,19 @@ struct Open311Controller {
         caseClass.limit != nil && GeoReport.isPublic(caseClass.category)
     }
 
+    /// A search without a known `api_key` counts against its address; an integration holding a
+    /// key is never held back.
+    private func checkSearchAllowance(_ parameters: [String: String], _ context: AppRequestContext) async throws {
+        if let key = parameters["api_key"], try await api.store.apiKeyActor(key) != nil { return }
+        if let wait = publicSearches.take(context.remoteAddress) {
+            throw Problem.rateLimited(
+                "Too many searches",
+                "one address may search a few times at once, then once a second (or send an api_key)",
+                wait: wait
+            )
+        }
+    }
+
     /// The city these endpoints serve: `jurisdiction_id` may be left out, or must name it.
     private func jurisdiction(_ parameters: [String: String]) throws -> String {
         guard let city = api.grids.city else { throw GeoReport.Failure(404, "this server holds no city yet") }
@@ -387,7 +405,9 @@ struct Open311Controller {
             return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
         } catch let problem as Problem {
             let failure = Self.failure(problem)
-            return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
+            var response = GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
+            if let wait = problem.retryAfter { response.headers[.retryAfter] = String(wait) }
+            return response
         }
     }
 
