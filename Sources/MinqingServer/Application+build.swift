@@ -90,10 +90,12 @@ public func buildApplication(
         try await grids.load()
         if let city = grids.city {
             try await cases.load(city: city)
+            // Several processes may start at once on one PostgreSQL: the rebuild asks again under a lock.
             if try await store.measureCountsMissing(city: city) {
-                logger.info("summing the case log for the measures (cases older than the sums)", metadata: ["city": "\(city)"])
                 if let tree = grids.tree { try await store.fillAreasAbove(city: city, tree: tree) }
-                try await store.rebuildMeasureCounts(city: city)
+                if try await store.rebuildMeasureCountsIfMissing(city: city) {
+                    logger.info("summed the case log for the measures (cases older than the sums)", metadata: ["city": "\(city)"])
+                }
             }
         }
         scheduler.start()

@@ -40,6 +40,13 @@ extension ColumnTypes {
     /// stay those the indexes give.
     var statisticsRefresh: String? { dialect == .postgres ? "ANALYZE" : nil }
 
+    /// A lock that keeps every other writer out of these tables until the transaction ends, readers
+    /// not: PostgreSQL's EXCLUSIVE table lock. SQLite's writers already take turns (`BEGIN IMMEDIATE`).
+    /// The names are the store's own, never input.
+    func lockForWriting(_ tables: [String]) -> String? {
+        dialect == .postgres ? "LOCK TABLE \(tables.joined(separator: ", ")) IN EXCLUSIVE MODE" : nil
+    }
+
     /// What an INSERT naming the ids of an identity column needs in PostgreSQL.
     var givenIdentity: String { dialect == .postgres ? "OVERRIDING SYSTEM VALUE" : "" }
 

@@ -231,7 +231,7 @@ extension Store {
     }
 
     /// The sums as the log says they should be: every case's facts computed afresh from its events.
-    /// Compared with the kept sums by ``checkMeasureCounts(city:)``; written by ``rebuildMeasureCounts(city:)``.
+    /// Compared with the kept sums by ``checkMeasureCounts(city:)``; written by ``rebuildMeasureCountsIfMissing(city:)``.
     func recountFromLog(city: String, db: any SQLDatabase) async throws -> [CountKey: CaseCounters] {
         var sums: [CountKey: CaseCounters] = [:]
         var lastID: Int64 = 0
@@ -298,19 +298,8 @@ extension Store {
         }
     }
 
-    /// Writes the sums afresh from the log: for a database whose cases predate the sums, or after a
-    /// restore. Run it before serving (the server does, when the sums are missing): an action
-    /// committed by another process meanwhile would be counted by the rebuild or not at all.
-    public func rebuildMeasureCounts(city: String) async throws {
-        try await backend.transaction { db in
-            for table in Self.sumTables { try await db.raw("DELETE FROM \(ident: table.name) WHERE city_code = \(bind: city)").run() }
-            let sums = try await recountFromLog(city: city, db: db)
-            try await moveCounts(Array(sums), db: db)
-        }
-    }
-
     /// Writes each case's ``CaseRecord/areasAbove`` from the tree as it stands, where the case has none
-    /// (cases from before migration 0018): run before ``rebuildMeasureCounts(city:)``. One statement
+    /// (cases from before migration 0018): run before ``rebuildMeasureCountsIfMissing(city:)``. One statement
     /// per area holding such cases.
     public func fillAreasAbove(city: String, tree: AreaTree) async throws {
         try await backend.transaction { db in
@@ -331,10 +320,28 @@ extension Store {
 
     /// Whether a city has cases but no sums yet (a database migrated from before the sums).
     public func measureCountsMissing(city: String) async throws -> Bool {
-        try await backend.read { db in
-            let cases = try await db.raw("SELECT 1 AS x FROM cases WHERE city_code = \(bind: city) LIMIT 1").first()
-            let sums = try await db.raw("SELECT 1 AS x FROM case_counts_by_day WHERE city_code = \(bind: city) LIMIT 1").first()
-            return cases != nil && sums == nil
+        try await backend.read { db in try await Self.countsMissing(city: city, db: db) }
+    }
+
+    private static func countsMissing(city: String, db: any SQLDatabase) async throws -> Bool {
+        let cases = try await db.raw("SELECT 1 AS x FROM cases WHERE city_code = \(bind: city) LIMIT 1").first()
+        let sums = try await db.raw("SELECT 1 AS x FROM case_counts_by_day WHERE city_code = \(bind: city) LIMIT 1").first()
+        return cases != nil && sums == nil
+    }
+
+    /// Writes the sums from the log when they are missing, once however many processes start at
+    /// the same time on one database: the sums' tables are locked against every other writer first
+    /// (``ColumnTypes/lockForWriting(_:)``; SQLite's writers take turns anyway), and whether they
+    /// are missing is asked again under the lock. A report committed by a process already serving
+    /// is either in the log the rebuild reads, or waits for the lock and adds to the rebuilt sums.
+    /// Whether this call rebuilt them.
+    public func rebuildMeasureCountsIfMissing(city: String) async throws -> Bool {
+        try await backend.transaction { db in
+            if let lock = types.lockForWriting(Self.sumTables.map(\.name)) { try await db.raw("\(unsafeRaw: lock)").run() }
+            guard try await Self.countsMissing(city: city, db: db) else { return false }
+            let sums = try await recountFromLog(city: city, db: db)
+            try await moveCounts(Array(sums), db: db)
+            return true
         }
     }
 
