@@ -332,9 +332,12 @@ struct CitizenPagesTests {
 
     @Test(arguments: TestDatabase.enabled)
     func reportsWithoutAnAccountAndFollowAttemptsAreLimitedPerAddress(_ database: TestDatabase) async throws {
+        // Refills slow enough that none comes back while the test runs, however loaded the machine.
         let few: @Sendable (inout ServerConfiguration) -> Void = {
             $0.publicIntakeBurst = 2
+            $0.publicIntakeRefillSeconds = 3600
             $0.followAttemptBurst = 3
+            $0.followAttemptRefillSeconds = 3600
         }
         try await ServerHarness.withServer(database, configure: few) { server in
             let visit = try await Self.visit(server)
@@ -347,7 +350,7 @@ struct CitizenPagesTests {
             let limited = try await Self.post(server, "/citizen/report", visit, Self.reportFields())
             #expect(limited.status == .tooManyRequests)
             let wait = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
-            #expect(wait > 0 && wait <= 60)
+            #expect(wait > 0 && wait <= 3600)
             #expect(limited.text.contains("提交太频繁"))
             #expect(try await server.caseCount() == before)
             // Staff report on.
