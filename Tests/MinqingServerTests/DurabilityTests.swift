@@ -111,7 +111,9 @@ struct DurabilityTests {
             }
             #expect(server.terminationReason == .uncaughtSignal)
             let (acknowledged, unanswered) = ledger.state.withLock { ($0.acknowledged, $0.unanswered) }
-            #expect(acknowledged.count >= 150, "only \(acknowledged.count) cases were acknowledged before the kill")
+            // What is tested is that every acknowledged case survives; enough of them that the kill
+            // lands mid-flow, however slowly a loaded machine served (150 in 30 s usually; once 105).
+            #expect(acknowledged.count >= 30, "only \(acknowledged.count) cases were acknowledged before the kill")
 
             // Restarted on the same database: every acknowledged case is there, and a retry of it is a replay.
             let restarted = Process()

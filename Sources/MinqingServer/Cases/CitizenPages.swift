@@ -144,7 +144,9 @@ struct CitizenPages {
     /// 评价: "solved" and "satisfied" asked apart (DOMAIN.md §4); "not solved" sends the case round again.
     private func rate(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         try await holding(request, context) { form, caller, number, code, language in
-            // Checked before anything is looked up: a missing answer names its field.
+            // The code first: a refusal for a missing answer shows the case, so it must never tell
+            // a right code from a wrong one without counting the try.
+            _ = try await api.visibleCase(number, caller: caller)
             let solved = try Self.answer(form["solved"], "solved")
             let satisfied = try Self.answer(form["satisfied"], "satisfied")
             _ = try await api.act(.rate, fields: CaseActionFields(solved: solved, satisfied: satisfied), on: number, caller: caller)
