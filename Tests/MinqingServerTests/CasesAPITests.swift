@@ -798,3 +798,54 @@ struct CitizenIntakeLimitAPITests {
         }
     }
 }
+
+/// A resident's own return call (回访) through the API.
+struct CitizenRatingAPITests {
+    typealias Loop = CasesAPITests
+
+    /// 回访 by the resident: a citizen's account rates its own report through the API, "solved" and
+    /// "satisfied" apart, and never another's.
+    @Test(arguments: TestDatabase.enabled)
+    func aCitizensAccountRatesItsOwnReportAndNoOtherThroughTheAPI(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let account = try await server.request(
+                "/api/v1/accounts",
+                .post,
+                json: #"{"username": "zhaoliu", "display_name": "赵六", "roles": ["citizen"]}"#
+            )
+            #expect(account.status == .created, "\(account.text)")
+            let citizen = try await server.key(for: "zhaoliu")
+            let own = try await server.request(
+                "/api/v1/cases",
+                .post,
+                key: citizen,
+                json: Loop.reportBody().replacingOccurrences(of: "\"patrol\"", with: "\"citizen\"")
+            )
+            #expect(own.status == .created, "\(own.text)")
+            let ownID = try #require((try own.json()["id"] as? NSNumber)?.int64Value)
+            let other = try await Loop.report(server, people)
+            for id in [ownID, other] {
+                try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+                try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)
+                try await Loop.act(server, id, people.department, #"{"action": "sign"}"#)
+                try await Loop.act(server, id, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:ab12"]}"#)
+                try await Loop.act(server, id, people.worker, #"{"action": "verify", "evidence": ["sha256:cd34"]}"#)
+                try await Loop.act(server, id, people.center, #"{"action": "close"}"#)
+            }
+            let closed = try await server.request("/api/v1/cases/\(ownID)", key: citizen).json()
+            #expect(closed["allowed_actions"] as? [String] == ["rate"])
+            let rated = try await Loop.act(server, ownID, citizen, #"{"action": "rate", "solved": true, "satisfied": false}"#)
+            #expect(rated["state"] as? String == "rated")
+            // Another's case is not found to them, to rate or to read.
+            let elsewhere = try await server.request(
+                "/api/v1/cases/\(other)/actions",
+                .post,
+                key: citizen,
+                json: #"{"action": "rate", "solved": false, "satisfied": false}"#
+            )
+            #expect(elsewhere.status == .notFound)
+            #expect(try await server.request("/api/v1/cases/\(other)", key: people.center).json()["state"] as? String == "closed")
+        }
+    }
+}

@@ -23,8 +23,10 @@ struct DurabilityTests {
         let stopped = Mutex(false)
     }
 
+    /// Up to two minutes: the full suite runs beside it on two cores, and a restart after SIGKILL
+    /// replays SQLite's log before it serves.
     static func waitUntilServing(port: Int) async -> Bool {
-        for _ in 0..<300 {
+        for _ in 0..<1200 {
             if let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/healthz")!),
                 String(decoding: data, as: UTF8.self).contains("ok")
             {
