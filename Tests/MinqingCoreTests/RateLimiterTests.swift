@@ -19,4 +19,21 @@ struct RateLimiterTests {
         #expect(limiter.take("a", now: 10) == nil)
         #expect(limiter.take("a", now: 10) != nil)
     }
+
+    @Test func aRefundGivesBackOneTokenAndNeverMoreThanTheBurst() {
+        var limiter = RateLimiter(capacity: 2, perSecond: 0.001)
+        #expect(limiter.take("a", now: 0) == nil)
+        #expect(limiter.take("a", now: 0) == nil)
+        #expect(limiter.take("a", now: 0) != nil)
+        limiter.refund("a")
+        #expect(limiter.take("a", now: 0) == nil)
+        #expect(limiter.take("a", now: 0) != nil)
+        // A full bucket stays full; an unknown key is left alone (it is full already).
+        for _ in 0..<5 { limiter.refund("b") }
+        limiter.refund("a")
+        limiter.refund("a")
+        limiter.refund("a")
+        #expect(limiter.take("a", now: 0) == nil && limiter.take("a", now: 0) == nil && limiter.take("a", now: 0) != nil)
+        #expect(limiter.take("b", now: 0) == nil && limiter.take("b", now: 0) == nil && limiter.take("b", now: 0) != nil)
+    }
 }

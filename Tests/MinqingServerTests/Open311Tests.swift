@@ -299,6 +299,12 @@ struct Open311Tests {
                 as? [String: Any]
             #expect(answers?["stalls"] as? Int == 3)
             #expect(answers?["blocks"] as? [String] == ["sidewalk", "blind_path"])
+            // A date's offset written with a bare `+` in the query is read as itself, not as a space.
+            let plus = try await server.client.execute(
+                uri: "/open311/v2/requests.json?start_date=2026-01-01T00:00:00+08:00&end_date=2026-02-01T00:00:00+08:00",
+                method: .get
+            )
+            #expect(plus.status == .ok, "\(plus.text)")
             // In the query string too, brackets percent-encoded as most clients send them.
             let inQuery = try await server.client.execute(
                 uri: "/open311/v2/requests.json?attribute%5Bstalls%5D=5&attribute%5Bblocks%5D%5B%5D=road",

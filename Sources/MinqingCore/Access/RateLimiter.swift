@@ -28,12 +28,13 @@ public struct RateLimiter: Sendable {
         return nil
     }
 
-    /// The seconds `key` would wait for a token at `now`, without taking one: `nil` when one is there.
-    /// For limits charged only on failure (wrong follow codes), checked before each try.
-    public func wait(_ key: String, now: Double) -> Double? {
-        guard let bucket = buckets[key] else { return nil }
-        let tokens = min(capacity, bucket.tokens + max(0, now - bucket.at) * perSecond)
-        return tokens >= 1 ? nil : (1 - tokens) / perSecond
+    /// Gives back a token taken for a try that turned out not to count (a right follow code, a
+    /// retry answered with the first case). Charging first and refunding after keeps tries sent all
+    /// at once within the limit.
+    public mutating func refund(_ key: String) {
+        guard var bucket = buckets[key] else { return }
+        bucket.tokens = min(capacity, bucket.tokens + 1)
+        buckets[key] = bucket
     }
 
     /// Forgets full buckets (nothing is lost), then, if a flood of keys still overflows, the

@@ -99,27 +99,27 @@ extension APIHandler {
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
         // Residents are rate limited once their report passed every check: signed in, per account;
         // without an account, per address. Staff reporting at work never are, nor are integrations,
-        // whose API keys an administrator issued. A retry of a report already taken (its
-        // Idempotency-Key known) is answered with the first case and not counted again.
-        func isRetry() async throws -> Bool {
-            guard let key = sent.idempotencyKey else { return false }
-            return try await store.knowsIdempotencyKey(key, actor: actor.username)
-        }
+        // whose API keys an administrator issued. A retry answered with the first case gives its
+        // token back (below).
+        let refund: (() -> Void)?
         switch caller.credential {
         case .session where actor.grants.allSatisfy({ $0.role == .citizen }):
-            if try await !isRetry(), let wait = citizenIntake.take(key: "citizen:\(actor.username)") {
+            let key = "citizen:\(actor.username)"
+            if let wait = citizenIntake.take(key: key) {
                 throw Problem.rateLimited(
                     "Too many reports",
                     "a resident's account sends a few reports at once, then one every few minutes",
                     wait: wait
                 )
             }
+            refund = { citizenIntake.refund(key: key) }
         case .resident:
-            if try await !isRetry(), let wait = publicIntake.take(caller.address) {
+            if let wait = publicIntake.take(caller.address) {
                 throw Problem.rateLimited("Too many reports", "one address sends a few reports at once, then one every minute or so", wait: wait)
             }
+            refund = { publicIntake.refund(caller.address) }
         default:
-            break
+            refund = nil
         }
         // Kept (synced) before the report commits, so that a committed case never names a missing photo.
         let photoIDs = try sent.photos.map { try photos.keep($0) }
@@ -145,6 +145,7 @@ extension APIHandler {
         let cipher = contact == nil ? nil : try keys.cipher()
         report.contactDigest = contact.flatMap { contact in cipher?.digest(contact.json.serialized) }
         let outcome = try await store.report(report, cipher: cipher)
+        if case .repeated = outcome { refund?() }
         return (outcome, tree, catalog)
     }
 

@@ -176,7 +176,9 @@ struct CitizenPages {
             form = read
             language = Language(read["lang"])
             try Self.checkToken(request, read)
-            if let wait = followAttempts.wait(context.remoteAddress) {
+            // Every try takes a token first, so that tries sent all at once stay within the limit; a
+            // try that was not a wrong number or code gives it back.
+            if let wait = followAttempts.take(context.remoteAddress) {
                 throw Problem.rateLimited(
                     "Too many attempts",
                     "one address may try a few case numbers and codes, then one every half minute",
@@ -185,10 +187,14 @@ struct CitizenPages {
             }
             do {
                 holder = try self.holder(read, context)
-                return try render(try await body(read, holder!.caller, holder!.number, holder!.code, language), status: .ok)
+                let shown = try await body(read, holder!.caller, holder!.number, holder!.code, language)
+                followAttempts.refund(context.remoteAddress)
+                return try render(shown, status: .ok)
             } catch let problem as Problem where problem.status == .notFound || (problem.status == .badRequest && holder == nil) {
-                _ = followAttempts.take(context.remoteAddress)
                 throw problem
+            } catch {
+                followAttempts.refund(context.remoteAddress)
+                throw error
             }
         } catch {
             let problem = try Self.problem(error)

@@ -16,11 +16,13 @@ final class RateLimit: Sendable {
         take(key: ClientAddress.rateLimitKey(address))
     }
 
-    /// The whole seconds a request from the address would wait, without taking a token: for limits
-    /// charged only when a try fails.
-    func wait(_ address: String?) -> Int? {
-        let now = Date().timeIntervalSince1970
-        return limiter.withLock { $0.wait(ClientAddress.rateLimitKey(address), now: now) }.map { Int($0.rounded(.up)) }
+    /// Gives back the token a request from the address took, when it turned out not to count.
+    func refund(_ address: String?) {
+        refund(key: ClientAddress.rateLimitKey(address))
+    }
+
+    func refund(key: String) {
+        limiter.withLock { $0.refund(key) }
     }
 
     /// The same for any key (an account's, say).

@@ -313,14 +313,14 @@ struct Open311Controller {
     /// A search without a known `api_key` counts against its address; an integration holding a
     /// key is never held back.
     private func checkSearchAllowance(_ parameters: [String: String], _ context: AppRequestContext) async throws {
+        // The key is looked up only once the allowance is spent: a made-up key costs nothing before.
+        guard let wait = publicSearches.take(context.remoteAddress) else { return }
         if let key = parameters["api_key"], try await api.store.apiKeyActor(key) != nil { return }
-        if let wait = publicSearches.take(context.remoteAddress) {
-            throw Problem.rateLimited(
-                "Too many searches",
-                "one address may search a few times at once, then once a second (or send an api_key)",
-                wait: wait
-            )
-        }
+        throw Problem.rateLimited(
+            "Too many searches",
+            "one address may search a few times at once, then once a second (or send an api_key)",
+            wait: wait
+        )
     }
 
     /// The city these endpoints serve: `jurisdiction_id` may be left out, or must name it.
@@ -360,7 +360,8 @@ struct Open311Controller {
                 if let code = Self.attributeCode(key) { attributes[code, default: []].append(value) } else { parameters[key] = value }
             }
             // One reader for the query and a form body: names percent-decoded too (attribute%5BCODE%5D).
-            for (key, value) in URLEncodedForm.pairs(request.uri.query ?? "") { take(key, value) }
+            // In the query a `+` stays a `+`, as Open311 clients send dates (…T09:30:00+08:00).
+            for (key, value) in URLEncodedForm.pairs(request.uri.query ?? "", plusIsSpace: false) { take(key, value) }
             var media: [Photo] = []
             if request.method == .post {
                 let contentType = request.headers[.contentType] ?? ""

@@ -339,6 +339,9 @@ extension Store {
         try await backend.transaction { db in
             if let lock = types.lockForWriting(Self.sumTables.map(\.name)) { try await db.raw("\(unsafeRaw: lock)").run() }
             guard try await Self.countsMissing(city: city, db: db) else { return false }
+            // Whatever another table holds for the city (the three are written together; a restore
+            // may not have) would be counted twice.
+            for table in Self.sumTables { try await db.raw("DELETE FROM \(ident: table.name) WHERE city_code = \(bind: city)").run() }
             let sums = try await recountFromLog(city: city, db: db)
             try await moveCounts(Array(sums), db: db)
             return true

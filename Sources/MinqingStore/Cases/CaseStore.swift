@@ -76,14 +76,6 @@ extension Store {
     /// arrived meanwhile. A retry with a key already used for the same request returns that case;
     /// the same key with another request is a conflict. A report with a ``CaseReport/contact`` needs
     /// the cipher that seals it.
-    /// Whether a report with this `Idempotency-Key` was already taken from this reporter: a retry,
-    /// which the rate limits of residents do not count again.
-    public func knowsIdempotencyKey(_ key: String, actor: String) async throws -> Bool {
-        try await backend.read { db in
-            try await db.raw("SELECT 1 AS x FROM idempotency_keys WHERE idempotency_key = \(bind: key) AND actor = \(bind: actor)").first() != nil
-        }
-    }
-
     public func report(_ report: CaseReport, cipher: PersonalDataCipher? = nil) async throws -> IntakeOutcome {
         guard report.contact == nil || (cipher != nil && report.contactDigest != nil) else {
             throw StoreError.invalidConfiguration(
