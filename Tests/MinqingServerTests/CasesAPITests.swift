@@ -72,6 +72,17 @@ struct CasesAPITests {
         return try response.json()
     }
 
+    /// Runs a reported case the usual way to closure: accepted, dispatched by its route, signed and
+    /// handled by the department, verified by the grid worker, closed by the center.
+    static func runToClosure(_ server: ServerHarness.Context, _ id: Int64, _ people: People) async throws {
+        try await act(server, id, people.center, #"{"action": "accept"}"#)
+        try await act(server, id, people.center, #"{"action": "dispatch"}"#)
+        try await act(server, id, people.department, #"{"action": "sign"}"#)
+        try await act(server, id, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:ab12"]}"#)
+        try await act(server, id, people.worker, #"{"action": "verify", "evidence": ["sha256:cd34"]}"#)
+        try await act(server, id, people.center, #"{"action": "close"}"#)
+    }
+
     static func history(_ server: ServerHarness.Context, _ id: Int64, key: String) async throws -> [[String: Any]] {
         let response = try await server.request("/api/v1/cases/\(id)/history", key: key)
         #expect(response.status == .ok, "\(response.text)")
@@ -825,14 +836,7 @@ struct CitizenRatingAPITests {
             #expect(own.status == .created, "\(own.text)")
             let ownID = try #require((try own.json()["id"] as? NSNumber)?.int64Value)
             let other = try await Loop.report(server, people)
-            for id in [ownID, other] {
-                try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
-                try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)
-                try await Loop.act(server, id, people.department, #"{"action": "sign"}"#)
-                try await Loop.act(server, id, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:ab12"]}"#)
-                try await Loop.act(server, id, people.worker, #"{"action": "verify", "evidence": ["sha256:cd34"]}"#)
-                try await Loop.act(server, id, people.center, #"{"action": "close"}"#)
-            }
+            for id in [ownID, other] { try await Loop.runToClosure(server, id, people) }
             let closed = try await server.request("/api/v1/cases/\(ownID)", key: citizen).json()
             #expect(closed["allowed_actions"] as? [String] == ["rate"])
             let rated = try await Loop.act(server, ownID, citizen, #"{"action": "rate", "solved": true, "satisfied": false}"#)

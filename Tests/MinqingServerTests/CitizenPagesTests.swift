@@ -159,12 +159,7 @@ struct CitizenPagesTests {
             #expect(!early.text.contains("id=\"rate-form\""))
 
             // The staff run the loop to closure.
-            try await Loop.act(server, number, people.center, #"{"action": "accept"}"#)
-            try await Loop.act(server, number, people.center, #"{"action": "dispatch"}"#)
-            try await Loop.act(server, number, people.department, #"{"action": "sign"}"#)
-            try await Loop.act(server, number, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:ab12"]}"#)
-            try await Loop.act(server, number, people.worker, #"{"action": "verify", "evidence": ["sha256:cd34"]}"#)
-            try await Loop.act(server, number, people.center, #"{"action": "close"}"#)
+            try await Loop.runToClosure(server, number, people)
             let closed = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code])
             #expect(Self.element("state", in: closed.text) == GeoReport.statusNote(of: .closed))
             #expect(closed.text.contains("id=\"rate-form\""))

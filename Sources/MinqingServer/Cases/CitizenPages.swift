@@ -514,10 +514,8 @@ struct CitizenPages {
             var random = SystemRandomNumberGenerator()
             return FollowCode.make(from: (0..<FollowCode.byteCount).map { _ in random.next() })
         }
-        let digest = Array(try api.keys.cipher().digest("follow-code\n\(browser)\n\(idempotencyKey)").utf8)
-        // Two hex digits a byte.
-        let bytes = (0..<FollowCode.byteCount).map { index in UInt8(String(decoding: digest[2 * index..<2 * index + 2], as: UTF8.self), radix: 16)! }
-        return FollowCode.make(from: bytes)
+        let code = try api.keys.cipher().authenticationCode("follow-code\n\(browser)\n\(idempotencyKey)")
+        return FollowCode.make(from: Array(code.prefix(FollowCode.byteCount)))
     }
 
     /// The form token must equal the cookie the page set: a form posted from another site has none.

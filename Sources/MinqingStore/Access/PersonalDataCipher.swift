@@ -80,7 +80,12 @@ public struct PersonalDataCipher: Sendable {
     /// A keyed digest (HMAC-SHA-256 under the current key, hex) of a value that must be compared but
     /// not kept: a plain hash of a phone number is undone by trying every number.
     public func digest(_ value: String) -> String {
-        lowercaseHex(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: keys[0].key))
+        lowercaseHex(authenticationCode(value))
+    }
+
+    /// The same HMAC as bytes, for what is derived from it rather than compared (a follow code).
+    public func authenticationCode(_ value: String) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: keys[0].key))
     }
 
     /// Whether a value was sealed under a key other than the current one.
