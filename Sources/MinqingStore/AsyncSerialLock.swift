@@ -2,7 +2,7 @@ import Synchronization
 
 /// A first-come, first-served lock for async code: SQLite has one connection, and a transaction must
 /// not interleave with another caller's statements across an `await`.
-final class AsyncSerialLock: Sendable {
+@_spi(Benchmarks) public final class AsyncSerialLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -10,7 +10,9 @@ final class AsyncSerialLock: Sendable {
 
     private let state = Mutex(State())
 
-    func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
+    public init() {}
+
+    public func withLock<T>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()
         defer { release() }
         return try await body()

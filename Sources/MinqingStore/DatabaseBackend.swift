@@ -13,10 +13,36 @@ public enum Dialect: String, Sendable {
 /// connections on shutdown.
 public protocol DatabaseBackend: Service {
     var dialect: Dialect { get }
-    /// Runs `body` inside one transaction on one connection; rolls back if it throws.
-    func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
-    /// Runs `body` on a connection outside any explicit transaction.
+    /// Runs `body` inside one transaction on one connection; rolls back if it throws. Returns once
+    /// the transaction is committed, perhaps before it is on disk: the caller acknowledges nothing
+    /// before ``Durability/wait()`` returns. A writer that batches (group commit) starts its next
+    /// batch meanwhile.
+    func committedTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> (value: T, durability: Durability)
+    /// Runs `body` on a connection outside any explicit transaction; returns once what it may have
+    /// read is on disk.
     func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+}
+
+extension DatabaseBackend {
+    /// Runs `body` inside one transaction on one connection; rolls back if it throws. Returns once
+    /// the transaction is committed and on disk.
+    public func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        let (value, durability) = try await committedTransaction(body)
+        try await durability.wait()
+        return value
+    }
+}
+
+/// What a committed transaction waits for before anyone hears of it: being on disk.
+public struct Durability: Sendable {
+    private let waitUntilDurable: @Sendable () async throws -> Void
+
+    init(_ wait: @escaping @Sendable () async throws -> Void) { waitUntilDurable = wait }
+
+    /// Already on disk when COMMIT returned (PostgreSQL syncs its WAL before answering).
+    static let immediate = Durability {}
+
+    public func wait() async throws { try await waitUntilDurable() }
 }
 
 /// Where the data lives, from `--data DIR` or `--database URL`.

@@ -34,7 +34,13 @@ public final class PostgresBackend: DatabaseBackend {
         self.logger = logger
     }
 
-    public func transaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    public func committedTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> (value: T, durability: Durability) {
+        // PostgreSQL's COMMIT returns once its WAL is flushed (`synchronous_commit` on), and it
+        // flushes the commits of concurrent sessions together.
+        (try await inTransaction(body), .immediate)
+    }
+
+    private func inTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         // BEGIN and COMMIT by hand rather than `withTransaction`, which wraps the body's errors:
         // callers see the same errors from both backends.
         // COMMIT and ROLLBACK run in tasks of their own, so that a cancelled caller cannot return a

@@ -53,6 +53,9 @@ try await Store.with(configuration.databaseLocation, logger: logger) { opened in
             "CREATE TABLE IF NOT EXISTS bench_rows (id \(unsafeRaw: store.dialect == .sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"), at BIGINT NOT NULL, body TEXT NOT NULL)"
         ).run()
     }
+    // The anchor of one fsync per insert: one transaction at a time, each waiting for its own sync
+    // (SQLite would otherwise share a sync among the inserts that commit while it runs).
+    let oneAtATime = AsyncSerialLock()
     let router = Router()
     router.post("/intake") { _, _ -> Response in
         let id: Int64
@@ -61,11 +64,13 @@ try await Store.with(configuration.databaseLocation, logger: logger) { opened in
         } else if mode != "fsync" {
             id = try await store.report(report).record.id
         } else {
-            id = try await store.backend.transaction { db in
-                try await db.raw(
-                    "INSERT INTO bench_rows (at, body) VALUES (\(bind: store.nowMilliseconds), \(bind: report.description)) RETURNING id"
-                )
-                .first()!.decode(column: "id", as: Int64.self)
+            id = try await oneAtATime.withLock {
+                try await store.backend.transaction { db in
+                    try await db.raw(
+                        "INSERT INTO bench_rows (at, body) VALUES (\(bind: store.nowMilliseconds), \(bind: report.description)) RETURNING id"
+                    )
+                    .first()!.decode(column: "id", as: Int64.self)
+                }
             }
         }
         return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(string: "{\"id\":\(id)}")))

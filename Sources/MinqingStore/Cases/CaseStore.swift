@@ -25,9 +25,10 @@ public struct CaseLogEntry: Sendable, Hashable {
 
 /// Reports waiting to be written together (group commit). While one batch commits, the next
 /// gathers, so that one transaction and one fsync carry as many reports as arrived meanwhile; a
-/// lone report waits for nobody. A report's caller hears back only after its batch committed.
+/// lone report waits for nobody. A report's caller hears back only after its batch committed and
+/// is on disk; the next batch is written while the disk syncs the last.
 final class IntakeQueue: Sendable {
-    struct Entry {
+    struct Entry: Sendable {
         var report: CaseReport
         /// Seals the report's contact, when it has one.
         var cipher: PersonalDataCipher?
@@ -94,13 +95,22 @@ extension Store {
             let batch = intakeQueue.take(Self.intakeBatchLimit)
             if batch.isEmpty { return }
             do {
-                let outcomes = try await writeReports(batch.map { ($0.report, $0.cipher) })
-                for (entry, outcome) in zip(batch, outcomes) { entry.continuation.resume(with: outcome) }
+                let (outcomes, durability) = try await writeReports(batch.map { ($0.report, $0.cipher) })
+                Task {
+                    do {
+                        try await durability.wait()
+                        for (entry, outcome) in zip(batch, outcomes) { entry.continuation.resume(with: outcome) }
+                    } catch {
+                        for entry in batch { entry.continuation.resume(throwing: error) }
+                    }
+                }
             } catch {
                 // One report's failure must not fail the others: write them one by one.
                 for entry in batch {
                     do {
-                        entry.continuation.resume(with: try await writeReports([(entry.report, entry.cipher)])[0])
+                        let (outcomes, durability) = try await writeReports([(entry.report, entry.cipher)])
+                        try await durability.wait()
+                        entry.continuation.resume(with: outcomes[0])
                     } catch {
                         entry.continuation.resume(throwing: error)
                     }
@@ -109,10 +119,13 @@ extension Store {
         }
     }
 
-    private func writeReports(_ submitted: [(report: CaseReport, cipher: PersonalDataCipher?)]) async throws -> [Result<IntakeOutcome, any Error>] {
+    /// Writes a batch in one transaction; returns once it is committed, with what waits until it is on disk.
+    private func writeReports(
+        _ submitted: [(report: CaseReport, cipher: PersonalDataCipher?)]
+    ) async throws -> (value: [Result<IntakeOutcome, any Error>], durability: Durability) {
         let now = nowMilliseconds
         let reports = submitted.map(\.report)
-        return try await backend.transaction { db in
+        return try await backend.committedTransaction { db in
             var outcomes = [Result<IntakeOutcome, any Error>?](repeating: nil, count: reports.count)
             // Retries: keys seen before, and keys repeated within this batch.
             struct Key: Hashable {
