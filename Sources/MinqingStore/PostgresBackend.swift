@@ -50,7 +50,7 @@ public final class PostgresBackend: DatabaseBackend {
             try await connection.query("BEGIN", logger: logger)
             let result: T
             do {
-                result = try await body(connection.sql())
+                result = try await body(PostgresSQLDatabase(connection: connection))
             } catch {
                 _ = try? await Task { try await connection.query("ROLLBACK", logger: logger) }.value
                 throw error
@@ -66,7 +66,7 @@ public final class PostgresBackend: DatabaseBackend {
     }
 
     public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection.sql()) }
+        try await client.withConnection { connection in try await body(PostgresSQLDatabase(connection: connection)) }
     }
 
     public func run() async throws {

@@ -787,7 +787,8 @@ struct CitizenIntakeLimitAPITests {
             let password = try #require(try account.json()["password"] as? String)
             let session = try await SessionAPITests.signIn(server, "lisi", password)
             var headers: HTTPFields = [.contentType: "application/json"]
-            headers[.cookie] = try #require(SessionAPITests.cookie(of: session))
+            let cookie = try #require(SessionAPITests.cookie(of: session))
+            headers[.cookie] = cookie
             headers[HTTPField.Name("X-CSRF-Token")!] = try #require(try session.json()["csrf_token"] as? String)
             let body = ByteBuffer(string: Loop.reportBody().replacingOccurrences(of: "\"patrol\"", with: "\"citizen\""))
             for _ in 0..<2 {

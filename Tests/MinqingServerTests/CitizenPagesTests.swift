@@ -288,7 +288,7 @@ struct CitizenPagesTests {
             // A bad photo, named.
             let boundary = "mq-citizen"
             var body: [UInt8] = []
-            for (name, value) in Self.reportFields().merging(["token": visit.token]) { $1 } {
+            for (name, value) in Self.reportFields().merging(["token": visit.token], uniquingKeysWith: { $1 }) {
                 body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
             }
             body += Array(
