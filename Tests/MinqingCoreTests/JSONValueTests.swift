@@ -23,6 +23,19 @@ struct JSONValueTests {
         #expect(value.serialized == text)
     }
 
+    @Test func escapesWhatJSONRequiresAndCopiesTheRest() throws {
+        for (string, literal) in [
+            ("", #""""#),
+            ("\"", #""\"""#),
+            ("a\"b\\c\n\r\t\u{01}\u{1F}汕尾", #""a\"b\\c\n\r\t\u0001\u001f汕尾""#),
+            ("\n\n", #""\n\n""#),
+            ("井盖/😀", #""井盖/😀""#),
+        ] {
+            #expect(JSONValue.string(string).serialized == literal, "\(literal)")
+            #expect(try JSONValue(parsing: Array(literal.utf8)) == .string(string))
+        }
+    }
+
     @Test func refusesMalformedUTF8() {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }
         #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: [0x22, 0x5C, 0x6E, 0xFF, 0x22]) }
