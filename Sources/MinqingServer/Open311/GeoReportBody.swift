@@ -5,7 +5,7 @@ import NIOCore
 
 /// One answer of the Open311 GeoReport v2 API, described once and written as JSON or XML, as the
 /// standard serves every endpoint in both (`services.json`, `services.xml`).
-indirect enum GeoReportBody: Sendable {
+enum GeoReportBody: Sendable {
     case text(String?)
     case number(Double)
     case boolean(Bool)
