@@ -19,7 +19,7 @@ public protocol DatabaseBackend: Service {
     /// batch meanwhile.
     func committedTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> (value: T, durability: Durability)
     /// Runs `body` on a connection outside any explicit transaction; returns once what it may have
-    /// read is on disk.
+    /// read is on disk. Only reads: a write made here is not waited for on SQLite.
     func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
 }
 
