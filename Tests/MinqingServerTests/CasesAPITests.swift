@@ -404,11 +404,11 @@ struct CasesAPITests {
             let city = server.credentials.city
             #expect(try await store.verifyCaseLogs(city: city).checked == 3)
 
-            try await store.backend.read {
+            try await store.backend.transaction {
                 try await $0.raw("UPDATE case_events SET actor = 'someone' WHERE case_id = \(bind: id) AND seq = 1").run()
             }
             #expect(try await store.verifyCaseLogs(city: city).firstBreak?.reason.contains("event 1: does not match its own content") == true)
-            try await store.backend.read {
+            try await store.backend.transaction {
                 try await $0.raw("UPDATE case_events SET actor = 'zhzx-\(unsafeRaw: Self.town)' WHERE case_id = \(bind: id) AND seq = 1").run()
             }
             #expect(try await store.verifyCaseLogs(city: city).firstBreak == nil)
@@ -417,7 +417,7 @@ struct CasesAPITests {
             let last = try #require(
                 try await store.backend.read { try await $0.raw("SELECT * FROM case_events WHERE case_id = \(bind: id) AND seq = 2").first() }
             )
-            try await store.backend.read { try await $0.raw("DELETE FROM case_events WHERE case_id = \(bind: id) AND seq = 2").run() }
+            try await store.backend.transaction { try await $0.raw("DELETE FROM case_events WHERE case_id = \(bind: id) AND seq = 2").run() }
             #expect(try await store.verifyCaseLogs(city: city).firstBreak?.reason.contains("its log does not end where the case says") == true)
             let columns = ["case_id", "seq", "at", "actor", "action", "from_state", "to_state", "fields", "previous_hash", "hash"]
             let values: [any SQLExpression] =
@@ -425,12 +425,12 @@ struct CasesAPITests {
                     SQLBind(try last.decode(column: "case_id", as: Int64.self)), SQLBind(try last.decode(column: "seq", as: Int64.self)),
                     SQLBind(try last.decode(column: "at", as: Int64.self)),
                 ] + (try columns.dropFirst(3).map { SQLBind(try last.decode(column: $0, as: String?.self)) })
-            try await store.backend.read {
+            try await store.backend.transaction {
                 try await $0.raw("INSERT INTO case_events (\(unsafeRaw: columns.joined(separator: ", "))) VALUES \(SQLGroupExpression(values))").run()
             }
             #expect(try await store.verifyCaseLogs(city: city).firstBreak == nil)
             // An event taken out of the middle breaks the sequence.
-            try await store.backend.read { try await $0.raw("DELETE FROM case_events WHERE case_id = \(bind: id) AND seq = 1").run() }
+            try await store.backend.transaction { try await $0.raw("DELETE FROM case_events WHERE case_id = \(bind: id) AND seq = 1").run() }
             #expect(try await store.verifyCaseLogs(city: city).firstBreak?.reason.contains("event 2: does not follow the event before it") == true)
         }
     }

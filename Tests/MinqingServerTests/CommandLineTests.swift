@@ -88,7 +88,7 @@ struct CommandLineTests {
             #expect(verified.status == 0)
             #expect(verified.output.contains("city 449900, audit log: 1 entries, the chain holds."))
             try await Store.with(location, logger: TestDatabase.logger) { store in
-                try await store.backend.read { try await $0.raw("UPDATE audit_log SET actor = 'someone-else'").run() }
+                try await store.backend.transaction { try await $0.raw("UPDATE audit_log SET actor = 'someone-else'").run() }
             }
             let tampered = try await Self.minqing(["audit", "verify"] + common)
             #expect(tampered.status != 0)

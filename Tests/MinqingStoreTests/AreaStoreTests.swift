@@ -176,7 +176,7 @@ struct CatalogStoreTests {
             #expect(try await store.departments(city: "449900") == StandardCatalog.departments.sorted { $0.code < $1.code })
             #expect(try await store.caseClasses(city: "449900") == StandardCatalog.caseClasses.sorted { $0.code < $1.code })
             // A city renamed a department; adding the catalogue again leaves it so.
-            try await store.backend.read { try await $0.raw("UPDATE departments SET name = '城管局' WHERE code = 'cgj'").run() }
+            try await store.backend.transaction { try await $0.raw("UPDATE departments SET name = '城管局' WHERE code = 'cgj'").run() }
             try await store.addCatalog(city: "449900", departments: StandardCatalog.departments, classes: StandardCatalog.caseClasses)
             #expect(try await store.departments(city: "449900").first { $0.code == "cgj" }?.name == "城管局")
             #expect(try await store.caseClasses(city: "449901").isEmpty)

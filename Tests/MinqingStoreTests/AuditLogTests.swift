@@ -46,7 +46,7 @@ struct AuditLogTests {
         try await database.withStore { store in
             try await Self.fill(store, 5)
             let third = try await Self.id(store, offset: 2)
-            try await store.backend.read { try await $0.raw("UPDATE audit_log SET purpose = '随便看看' WHERE id = \(bind: third)").run() }
+            try await store.backend.transaction { try await $0.raw("UPDATE audit_log SET purpose = '随便看看' WHERE id = \(bind: third)").run() }
             let verification = try await store.verifyAudit(city: Self.city)
             #expect(verification.checked == 2)
             #expect(verification.firstBreak?.id == third)
@@ -59,7 +59,7 @@ struct AuditLogTests {
         try await database.withStore { store in
             try await Self.fill(store, 5)
             let (second, third) = (try await Self.id(store, offset: 1), try await Self.id(store, offset: 2))
-            try await store.backend.read { try await $0.raw("DELETE FROM audit_log WHERE id = \(bind: second)").run() }
+            try await store.backend.transaction { try await $0.raw("DELETE FROM audit_log WHERE id = \(bind: second)").run() }
             let verification = try await store.verifyAudit(city: Self.city)
             #expect(verification.firstBreak?.id == third)
             #expect(verification.firstBreak?.reason.contains("deleted or inserted") == true)
@@ -74,7 +74,7 @@ struct AuditLogTests {
             let last = try await store.backend.read {
                 try await $0.raw("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first()!.decode(column: "hash", as: String.self)
             }
-            try await store.backend.read {
+            try await store.backend.transaction {
                 try await $0.raw(
                     """
                     INSERT INTO audit_log (city_code, at, actor, action, target, outcome, previous_hash, hash)
@@ -96,7 +96,7 @@ struct AuditLogTests {
             let first = try await store.backend.read {
                 try await $0.raw("SELECT hash FROM audit_log ORDER BY id LIMIT 1").first()!.decode(column: "hash", as: String.self)
             }
-            try await store.backend.read {
+            try await store.backend.transaction {
                 try await $0.raw(
                     """
                     INSERT INTO audit_log (city_code, at, actor, action, target, outcome, previous_hash, hash)

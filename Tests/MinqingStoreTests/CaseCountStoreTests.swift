@@ -123,7 +123,7 @@ struct CaseCountStoreTests {
 
             // Cases from before the areas above were kept (migration 0018): filled from the tree and
             // summed afresh, they give the same figures.
-            try await store.backend.read { db in
+            try await store.backend.transaction { db in
                 try await db.raw("UPDATE cases SET areas_above = '[]'").run()
                 for table in ["case_counts_by_area", "case_counts_by_day", "case_counts_by_city_day"] {
                     try await db.raw("DELETE FROM \(ident: table)").run()
@@ -143,12 +143,12 @@ struct CaseCountStoreTests {
             #expect(try await store.caseRecord(city: Self.city, id: ids[0])?.areasAbove == above)
 
             // A sum edited behind the log's back is found; a rebuild puts it right.
-            try await store.backend.read { db in
+            try await store.backend.transaction { db in
                 try await db.raw("UPDATE case_counts_by_area SET handled = handled + 1 WHERE area_code = \(bind: Self.areas[0])").run()
             }
             let found = try await store.checkMeasureCounts(city: Self.city)
             #expect(found?.contains("area \(Self.areas[0])") == true)
-            try await store.backend.read { db in
+            try await store.backend.transaction { db in
                 for table in ["case_counts_by_area", "case_counts_by_day", "case_counts_by_city_day"] {
                     try await db.raw("DELETE FROM \(ident: table)").run()
                 }

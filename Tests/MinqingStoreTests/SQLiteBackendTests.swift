@@ -6,11 +6,12 @@ import Testing
 
 @testable import MinqingStore
 
-/// Group commit on SQLite: nobody hears of a write, and no read shows one, before the WAL holding it
-/// is synced; the writes that commit while the disk syncs share the next sync; a failed sync is
-/// never taken for success.
+/// SQLite's two connections and its group commit: reads run beside writes, each on one snapshot, and
+/// write nothing; nobody hears of a write, and no read shows one, before the WAL holding it is synced;
+/// the writes that commit while the disk syncs share the next sync; a failed sync is never taken for
+/// success.
 @Suite(.serialized)
-struct SQLiteWALSyncTests {
+struct SQLiteBackendTests {
     /// A WAL sync that the test holds shut, counts, or fails.
     final class Disk: Sendable {
         private struct State {
@@ -111,6 +112,71 @@ struct SQLiteWALSyncTests {
             #expect(disk.syncs - syncsBefore == 2)
 
             try await observer.close()
+            try await backend.close()
+        }
+    }
+
+    /// A flag another task raises, or a timer after ten seconds, so that a test fails rather than hangs.
+    final class Gate: Sendable {
+        private let state = Mutex((entered: false, open: false, timedOut: false))
+        var entered: Bool { state.withLock { $0.entered } }
+        var open: Bool { state.withLock { $0.open } }
+        var timedOut: Bool { state.withLock { $0.timedOut } }
+
+        func enter() { state.withLock { $0.entered = true } }
+        func release() { state.withLock { $0.open = true } }
+
+        init() {
+            Task { [self] in
+                try await Task.sleep(for: .seconds(10))
+                timeOut()
+            }
+        }
+
+        private func timeOut() {
+            state.withLock { state in
+                if !state.open { state = (state.entered, true, true) }
+            }
+        }
+    }
+
+    @Test func aLongReadHoldsUpNoWriteAndSeesOneSnapshot() async throws {
+        try await Self.withDatabase { path in
+            let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+            try await backend.transaction { try await $0.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)").run() }
+            let gate = Gate()
+            let read = Task {
+                try await backend.read { db in
+                    let before = try await db.raw("SELECT COUNT(*) AS n FROM notes").first()!.decode(column: "n", as: Int.self)
+                    gate.enter()
+                    while !gate.open { try await Task.sleep(for: .milliseconds(5)) }
+                    let after = try await db.raw("SELECT COUNT(*) AS n FROM notes").first()!.decode(column: "n", as: Int.self)
+                    return (before, after)
+                }
+            }
+            try await Self.eventually("the read began") { gate.entered }
+            // A public search of a thousand cases must not hold up a report: the write commits
+            // while the read is still open.
+            try await backend.transaction { try await $0.raw("INSERT INTO notes (text) VALUES ('during the read')").run() }
+            gate.release()
+            let (before, after) = try await read.value
+            #expect(!gate.timedOut, "the write waited for the read")
+            #expect(before == 0 && after == 0, "a read sees one snapshot from its first statement to its last")
+            #expect(try await Self.count(backend) == 1)
+            try await backend.close()
+        }
+    }
+
+    @Test func aReadWritesNothing() async throws {
+        try await Self.withDatabase { path in
+            let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+            try await backend.transaction { try await $0.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)").run() }
+            // A write must go through a transaction, whose commit is synced before anyone hears of it.
+            let failure = await #expect(throws: SQLiteFailure.self) {
+                try await backend.read { try await $0.raw("INSERT INTO notes (text) VALUES ('not here')").run() }
+            }
+            #expect(failure?.description.contains("readonly") == true)
+            #expect(try await Self.count(backend) == 0)
             try await backend.close()
         }
     }
