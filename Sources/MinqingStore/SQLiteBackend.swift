@@ -67,21 +67,7 @@ public final class SQLiteBackend: DatabaseBackend {
     public func committedTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> (value: T, durability: Durability) {
         let walSync = walSync
         let (value, commit) = try await writer.run { database in
-            try await database.raw("BEGIN IMMEDIATE").run()
-            let result: T
-            do {
-                result = try await body(database)
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
-            }
-            do {
-                try await database.raw("COMMIT").run()
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
-            }
-            return (result, walSync.didCommit())
+            (try await Self.inTransaction("BEGIN IMMEDIATE", on: database, body), walSync.didCommit())
         }
         return (value, Durability { try await walSync.waitUntilDurable(commit) })
     }
@@ -91,22 +77,33 @@ public final class SQLiteBackend: DatabaseBackend {
     /// commit the snapshot may hold is on disk.
     public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         let walSync = walSync
-        let (value, seen) = try await reader.run { database in
-            try await database.raw("BEGIN").run()
-            let result: T
-            do {
-                result = try await body(database)
-            } catch {
-                try? await database.raw("ROLLBACK").run()
-                throw error
-            }
-            // The snapshot holds at most what was committed by the time the read ended.
-            let seen = walSync.lastCommit
-            try? await database.raw("COMMIT").run()
-            return (result, seen)
-        }
+        // The snapshot holds at most what was committed by the time the read ended.
+        let (value, seen) = try await reader.run { database in (try await Self.inTransaction("BEGIN", on: database, body), walSync.lastCommit) }
         try await walSync.waitUntilDurable(seen)
         return value
+    }
+
+    /// Runs `body` between `begin` and COMMIT; rolls back if either throws.
+    private static func inTransaction<T>(
+        _ begin: StaticString,
+        on database: any SQLDatabase,
+        _ body: (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await database.raw(SQLQueryString(begin.description)).run()
+        let result: T
+        do {
+            result = try await body(database)
+        } catch {
+            try? await database.raw("ROLLBACK").run()
+            throw error
+        }
+        do {
+            try await database.raw("COMMIT").run()
+        } catch {
+            try? await database.raw("ROLLBACK").run()
+            throw error
+        }
+        return result
     }
 
     /// Waits for shutdown or cancellation, then closes the connections.
