@@ -74,7 +74,8 @@ struct PostgresResultRow: SQLRow {
         func positions(of row: PostgresRow) -> [String: Int] {
             if let positions { return positions }
             var found: [String: Int] = [:]
-            for (index, cell) in row.enumerated() where found[cell.columnName] == nil { found[cell.columnName] = index }
+            // A name twice: the last column, as postgres-kit's rows have it.
+            for (index, cell) in row.enumerated() { found[cell.columnName] = index }
             positions = found
             return found
         }

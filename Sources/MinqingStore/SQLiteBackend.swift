@@ -12,7 +12,8 @@ import Synchronization
 ///
 /// Why a connection for reads: WAL lets readers and the writer work at once, each reader on a
 /// snapshot. With one connection, a public Open311 search (a thousand cases, about 15 ms) held up
-/// every report and every sign-in behind it; now it holds up only other reads.
+/// every report and every write behind it; now it holds up only other reads (a sign-in's lookups
+/// among them), never a write.
 public final class SQLiteBackend: DatabaseBackend {
     public let dialect = Dialect.sqlite
     private let writer: SQLiteConnection
@@ -66,29 +67,44 @@ public final class SQLiteBackend: DatabaseBackend {
     /// transaction as soon as COMMIT returns; the WAL sync makes this one durable.
     public func committedTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> (value: T, durability: Durability) {
         let walSync = walSync
-        let (value, commit) = try await writer.run { database in
-            (try await Self.inTransaction("BEGIN IMMEDIATE", on: database, body), walSync.didCommit())
+        do {
+            let (value, commit) = try await writer.run { database in
+                try await Self.inTransaction("BEGIN IMMEDIATE", on: database, body, numbering: walSync)
+            }
+            return (value, Durability { try await walSync.waitUntilDurable(commit) })
+        } catch {
+            // A refusal may rest on another's commit not yet on disk ("that name is taken"): it
+            // waits for the disk as an answer would.
+            try? await walSync.waitUntilDurable(walSync.lastCommit)
+            throw error
         }
-        return (value, Durability { try await walSync.waitUntilDurable(commit) })
     }
 
     /// Runs `body` on the reader, in one read transaction: all its statements see the same
-    /// snapshot, as they did when reads and writes took turns on one connection. Returns once every
-    /// commit the snapshot may hold is on disk.
+    /// snapshot, as they did when reads and writes took turns on one connection. Returns, or
+    /// throws, once every commit the snapshot may hold is on disk.
     public func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         let walSync = walSync
-        // The snapshot holds at most what was committed by the time the read ended.
-        let (value, seen) = try await reader.run { database in (try await Self.inTransaction("BEGIN", on: database, body), walSync.lastCommit) }
-        try await walSync.waitUntilDurable(seen)
-        return value
+        do {
+            // The snapshot holds at most the commits begun by the time the read ended.
+            let (value, _) = try await reader.run { database in try await Self.inTransaction("BEGIN", on: database, body, numbering: nil) }
+            try await walSync.waitUntilDurable(walSync.lastCommit)
+            return value
+        } catch {
+            try? await walSync.waitUntilDurable(walSync.lastCommit)
+            throw error
+        }
     }
 
-    /// Runs `body` between `begin` and COMMIT; rolls back if either throws.
+    /// Runs `body` between `begin` and COMMIT; rolls back if either throws. A writer's COMMIT is
+    /// numbered by `numbering` before it runs (what a read may see) and reported after, whatever
+    /// its outcome (what the next sync covers); the number is returned.
     private static func inTransaction<T>(
         _ begin: StaticString,
         on database: any SQLDatabase,
-        _ body: (any SQLDatabase) async throws -> T
-    ) async throws -> T {
+        _ body: (any SQLDatabase) async throws -> T,
+        numbering: SQLiteWALSync?
+    ) async throws -> (T, UInt64) {
         try await database.raw(SQLQueryString(begin.description)).run()
         let result: T
         do {
@@ -97,13 +113,15 @@ public final class SQLiteBackend: DatabaseBackend {
             try? await database.raw("ROLLBACK").run()
             throw error
         }
+        let number = numbering?.willCommit() ?? 0
+        defer { numbering?.didCommit(number) }
         do {
             try await database.raw("COMMIT").run()
         } catch {
             try? await database.raw("ROLLBACK").run()
             throw error
         }
-        return result
+        return (result, number)
     }
 
     /// Waits for shutdown or cancellation, then closes the connections.
@@ -114,10 +132,11 @@ public final class SQLiteBackend: DatabaseBackend {
 
     public func close() async throws {
         await reader.close()
-        // Closing the last connection checkpoints and deletes the WAL: what is waiting for its sync
-        // is synced first.
-        try? await walSync.waitUntilDurable(walSync.lastCommit)
-        await writer.close()
+        // What is waiting for its sync is synced before the writer closes (in its turn, after the
+        // transactions queued before): closing may checkpoint and delete the WAL, or, with another
+        // process still connected, leave it as it is.
+        let walSync = walSync
+        await writer.close { try? await walSync.waitUntilDurable(walSync.lastCommit) }
         walSync.stop()
     }
 }
@@ -157,9 +176,11 @@ private final class SQLiteConnection: Sendable {
         }
     }
 
-    func close() async {
+    /// Closes the connection in its turn, after `first`.
+    func close(after first: () async -> Void = {}) async {
         await lock.withLock {
             guard !closed.withLock({ $0 }) else { return }
+            await first()
             await withTaskExecutorPreference(thread) { handle.close() }
             closed.withLock { $0 = true }
             thread.stop()

@@ -19,7 +19,10 @@ final class SQLiteWALSync: @unchecked Sendable {
 
     // Guarded by `condition`.
     private let condition = NSCondition()
-    /// Commits numbered in the order the connection made them.
+    /// Commits numbered in the order the writer makes them; a number is taken just before COMMIT,
+    /// so that a read that may see the commit waits for it.
+    private var begun: UInt64 = 0
+    /// Every commit up to this one has written its WAL frames (or failed and written none).
     private var committed: UInt64 = 0
     /// Every commit up to this one is on disk.
     private var synced: UInt64 = 0
@@ -28,6 +31,7 @@ final class SQLiteWALSync: @unchecked Sendable {
     /// too, until the server restarts and SQLite recovers what the disk holds.
     private var failure: SQLiteFailure?
     private var stopping = false
+    private var stopped = false
 
     private let walPath: String
     private let syncFile: SyncFile
@@ -42,19 +46,28 @@ final class SQLiteWALSync: @unchecked Sendable {
         thread.start()
     }
 
-    /// Counts a commit just made; called by the connection's thread right after COMMIT, in order.
-    func didCommit() -> UInt64 {
+    /// Numbers the commit about to be made; called by the writer's thread just before COMMIT.
+    func willCommit() -> UInt64 {
         condition.lock()
         defer { condition.unlock() }
-        committed += 1
-        return committed
+        begun += 1
+        return begun
     }
 
-    /// The last commit made so far: what a read may have seen.
+    /// Records that commit `number` has written its frames, or failed; called by the writer's
+    /// thread right after COMMIT, whatever its outcome.
+    func didCommit(_ number: UInt64) {
+        condition.lock()
+        committed = max(committed, number)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The last commit begun so far: what a read may have seen.
     var lastCommit: UInt64 {
         condition.lock()
         defer { condition.unlock() }
-        return committed
+        return begun
     }
 
     /// Returns once `commit` and every commit before it are on disk.
@@ -67,6 +80,9 @@ final class SQLiteWALSync: @unchecked Sendable {
             } else if commit <= synced {
                 condition.unlock()
                 continuation.resume()
+            } else if stopped {
+                condition.unlock()
+                continuation.resume(throwing: SQLiteFailure(code: 21, message: "the database is closed"))
             } else {
                 waiters.append((commit, continuation))
                 condition.signal()
@@ -75,7 +91,8 @@ final class SQLiteWALSync: @unchecked Sendable {
         }
     }
 
-    /// Ends the thread once every waiting commit is synced.
+    /// After the writer closed: every commit made is in the database file (closing checkpoints,
+    /// and SQLite syncs a checkpoint), so every waiter is answered, and the thread ends.
     func stop() {
         condition.lock()
         stopping = true
@@ -86,13 +103,29 @@ final class SQLiteWALSync: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while waiters.isEmpty && !stopping { condition.wait() }
-            if waiters.isEmpty {
+            // A sync is worth making when someone waits and a commit has written frames since the last.
+            while !stopping && (waiters.isEmpty || committed == synced) { condition.wait() }
+            if stopping {
+                let remaining = waiters
+                waiters = []
+                stopped = true
+                let failure = failure
+                let done = committed
                 condition.unlock()
                 if descriptor >= 0 { close(descriptor) }
+                for waiter in remaining {
+                    if let failure {
+                        waiter.continuation.resume(throwing: failure)
+                    } else if waiter.commit <= done {
+                        waiter.continuation.resume()
+                    } else {
+                        waiter.continuation.resume(throwing: SQLiteFailure(code: 21, message: "the database is closed"))
+                    }
+                }
                 return
             }
-            // Everything committed by now is in the WAL file's pages: one sync makes all of it durable.
+            // Every commit that has written its frames by now is in the WAL file's pages: one sync
+            // makes all of them durable.
             let target = committed
             condition.unlock()
             let outcome = sync()
@@ -118,7 +151,8 @@ final class SQLiteWALSync: @unchecked Sendable {
     }
 
     /// Syncs the WAL file; the failure, if any. The file is opened again if it was replaced (SQLite
-    /// deletes it only when the last connection closes, and it is recreated at the next open).
+    /// deletes it only when the last connection closes, and it is recreated at the next open); each
+    /// time it is opened, its folder is synced too, so that a new WAL file's name is on disk.
     private func sync() -> SQLiteFailure? {
         var status = stat()
         if descriptor >= 0, fstat(descriptor, &status) == 0, status.st_nlink == 0 {
@@ -128,16 +162,28 @@ final class SQLiteWALSync: @unchecked Sendable {
         if descriptor < 0 {
             descriptor = open(walPath, O_RDWR | O_CLOEXEC)
             guard descriptor >= 0 else {
-                return SQLiteFailure(code: 10, message: "cannot open the write-ahead log \(walPath) to sync it: \(String(cString: strerror(errno)))")
+                let code = errno
+                return Self.failure("cannot open the write-ahead log \(walPath) to sync it", code)
+            }
+            let folder = open(
+                (walPath as NSString).deletingLastPathComponent.isEmpty ? "." : (walPath as NSString).deletingLastPathComponent,
+                O_RDONLY | O_CLOEXEC
+            )
+            if folder >= 0 {
+                let synced = fsync(folder)
+                let code = errno
+                close(folder)
+                if synced != 0 { return Self.failure("the folder of the write-ahead log could not be synced", code) }
             }
         }
         guard syncFile(descriptor) == 0 else {
-            return SQLiteFailure(
-                code: 10,
-                message:
-                    "the write-ahead log could not be synced (\(String(cString: strerror(errno)))): recent writes may not be on disk; restart the server"
-            )
+            let code = errno
+            return Self.failure("the write-ahead log could not be synced: recent writes may not be on disk; restart the server", code)
         }
         return nil
+    }
+
+    private static func failure(_ what: String, _ code: Int32) -> SQLiteFailure {
+        SQLiteFailure(code: 10, message: "\(what) (\(String(cString: strerror(code))))")
     }
 }
