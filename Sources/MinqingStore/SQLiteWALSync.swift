@@ -109,6 +109,8 @@ final class SQLiteWALSync: @unchecked Sendable {
                 let remaining = waiters
                 waiters = []
                 stopped = true
+                // The writer synced, or checkpointed, everything before it closed.
+                if failure == nil { synced = committed }
                 let failure = failure
                 let done = committed
                 condition.unlock()
