@@ -18,8 +18,9 @@ public protocol DatabaseBackend: Service {
     /// before ``Durability/wait()`` returns. A writer that batches (group commit) starts its next
     /// batch meanwhile.
     func committedTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> (value: T, durability: Durability)
-    /// Runs `body` on a connection outside any explicit transaction; returns once what it may have
-    /// read is on disk. Only reads: a write made here is not waited for on SQLite.
+    /// Runs `body` to read; returns once what it may have read is on disk. On SQLite it runs on the
+    /// reading connection in one read transaction (one snapshot for all its statements, and no
+    /// writes); on PostgreSQL outside any explicit transaction (a snapshot per statement).
     func read<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
 }
 
