@@ -1,7 +1,7 @@
 import Synchronization
 
-/// A first-come, first-served lock for async code: SQLite has one connection, and a transaction must
-/// not interleave with another caller's statements across an `await`.
+/// A first-come, first-served lock for async code: each SQLite connection serves one caller at a
+/// time, and a transaction must not interleave with another caller's statements across an `await`.
 @_spi(Benchmarks) public final class AsyncSerialLock: Sendable {
     private struct State {
         var locked = false

@@ -8,7 +8,8 @@ public enum Dialect: String, Sendable {
     case postgres
 }
 
-/// A database connection source: SQLite (one connection, serialised) or PostgreSQL (a pool).
+/// A database connection source: SQLite (a writing and a reading connection, each serialised) or
+/// PostgreSQL (a pool).
 /// A `Service`: in the server's service group it runs for the life of the process and closes its
 /// connections on shutdown.
 public protocol DatabaseBackend: Service {

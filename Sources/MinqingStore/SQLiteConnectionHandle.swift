@@ -14,8 +14,8 @@ public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
 }
 
 /// One `sqlite3` connection (the library sqlite-nio bundles) and its prepared statements, called
-/// synchronously. Not safe to call from two threads at once: ``SQLiteBackend`` calls it from its
-/// one thread, one transaction at a time.
+/// synchronously. Not safe to call from two threads at once: ``SQLiteBackend`` calls each of its
+/// connections from that connection's own thread, one caller at a time.
 final class SQLiteConnectionHandle: @unchecked Sendable {
     private var connection: OpaquePointer?
     /// Prepared statements by their text. The writer's statements differ only by their number of

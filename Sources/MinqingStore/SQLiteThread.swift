@@ -1,7 +1,7 @@
 import Foundation
 
-/// The one thread that talks to SQLite. A transaction hops onto it once, runs every statement there
-/// without leaving, and hops off once at the end.
+/// The thread that talks to one SQLite connection. A transaction or a read hops onto it once, runs
+/// every statement there without leaving, and hops off once at the end.
 ///
 /// Why not sqlite-nio's own connection: it runs each statement on a thread pool, hands each row to
 /// an event loop, and resumes the waiting task on the cooperative pool — three thread switches per

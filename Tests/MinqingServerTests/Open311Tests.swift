@@ -338,7 +338,7 @@ struct Open311Tests {
         }
     }
 
-    /// A public search may read a thousand cases on the connection the writer shares: an address
+    /// A public search may read a thousand cases on the connection every read shares: an address
     /// gets a few at once, then one a second; a request by id, and an integration with its key, are
     /// never held back.
     @Test(arguments: TestDatabase.enabled)

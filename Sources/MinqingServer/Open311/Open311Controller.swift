@@ -17,7 +17,7 @@ struct Open311Controller {
     let api: APIHandler
     /// Public searches (`GET requests` without a key), per address
     /// (``ServerConfiguration/open311SearchBurst``): each may read a thousand cases on the connection
-    /// the writer shares, so one address cannot keep it busy.
+    /// every read shares (SQLite's reader), so one address cannot keep it busy.
     let publicSearches: RateLimit
 
     static let root = "/open311/v2"
@@ -186,7 +186,7 @@ struct Open311Controller {
         let services = Set(catalog.classes.values.filter(Self.isService).map(\.code))
         query.serviceCodes = (query.serviceCodes ?? Array(services)).filter(services.contains).sorted()
         // Each request's history is read with it: a smaller page, so that one public read stays short
-        // on the connection the writer shares.
+        // on the connection every read shares.
         let extended = ["true", "1"].contains(parameters["extensions"]?.lowercased() ?? "")
         if extended { query.pageSize = min(query.pageSize, GeoReport.RequestQuery.maximumExtendedResults) }
         let records = try await api.store.serviceRequests(city: city, query: query).filter { services.contains($0.classCode) }
