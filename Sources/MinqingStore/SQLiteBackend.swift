@@ -44,6 +44,7 @@ public final class SQLiteBackend: DatabaseBackend {
                 "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
                 "PRAGMA cache_size=-131072",
             ],
+            memo: SQLiteWriterMemo(),
             logger: logger
         )
         let reader: SQLiteConnection
@@ -101,13 +102,14 @@ public final class SQLiteBackend: DatabaseBackend {
     /// its outcome (what the next sync covers); the number is returned.
     private static func inTransaction<T>(
         _ begin: StaticString,
-        on database: any SQLDatabase,
+        on database: SQLiteSQLDatabase,
         _ body: (any SQLDatabase) async throws -> T,
         numbering: SQLiteWALSync?
     ) async throws -> (T, UInt64) {
         try await database.raw(SQLQueryString(begin.description)).run()
         let result: T
         do {
+            if let memo = database.memo { memo.begin(dataVersion: try database.dataVersion()) }
             result = try await body(database)
         } catch {
             try? await database.raw("ROLLBACK").run()
@@ -121,6 +123,7 @@ public final class SQLiteBackend: DatabaseBackend {
             try? await database.raw("ROLLBACK").run()
             throw error
         }
+        database.memo?.commit()
         return (result, number)
     }
 
@@ -150,14 +153,19 @@ private final class SQLiteConnection: Sendable {
     /// Set once the connection is closed; the thread has ended and takes no more work.
     private let closed = Mutex(false)
 
-    private init(handle: SQLiteConnectionHandle, name: String, logger: Logger) {
+    private init(handle: SQLiteConnectionHandle, name: String, memo: SQLiteWriterMemo?, logger: Logger) {
         self.handle = handle
         thread = SQLiteThread(name: name)
-        database = SQLiteSQLDatabase(handle: handle, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.any())
+        database = SQLiteSQLDatabase(handle: handle, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.any(), memo: memo)
     }
 
-    static func open(path: String, role: String, pragmas: [String], logger: Logger) async throws -> SQLiteConnection {
-        let connection = SQLiteConnection(handle: try SQLiteConnectionHandle(path: path), name: "sqlite \(role) \(path)", logger: logger)
+    static func open(path: String, role: String, pragmas: [String], memo: SQLiteWriterMemo? = nil, logger: Logger) async throws -> SQLiteConnection {
+        let connection = SQLiteConnection(
+            handle: try SQLiteConnectionHandle(path: path),
+            name: "sqlite \(role) \(path)",
+            memo: memo,
+            logger: logger
+        )
         do {
             try await connection.run { db in
                 for pragma in pragmas { try await db.raw(SQLQueryString(pragma)).run() }
@@ -169,7 +177,7 @@ private final class SQLiteConnection: Sendable {
         return connection
     }
 
-    func run<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    func run<T>(_ body: (SQLiteSQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
             guard !closed.withLock({ $0 }) else { throw SQLiteFailure(code: 21, message: "the database is closed") }
             return try await withTaskExecutorPreference(thread) { try await body(database) }

@@ -18,9 +18,10 @@ public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
 /// connections from that connection's own thread, one caller at a time.
 final class SQLiteConnectionHandle: @unchecked Sendable {
     private var connection: OpaquePointer?
-    /// Prepared statements by their text. The writer's statements differ only by their number of
-    /// rows, so a batch of a size seen before compiles nothing.
-    private var statements: [String: OpaquePointer] = [:]
+    /// Prepared statements by their text, with their columns' names once a row was read. The
+    /// writer's statements differ only by their number of rows, so a batch of a size seen before
+    /// compiles nothing.
+    private var statements: [String: PreparedStatement] = [:]
     private static let statementLimit = 1_024
 
     init(path: String) throws {
@@ -37,7 +38,8 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
     /// Runs one statement; `onRow` sees each row it returns.
     func execute(_ sql: String, binds: [SQLiteData], onRow: (SQLiteResultRow) -> Void) throws {
         guard let connection else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the database is closed") }
-        let statement = try prepared(sql, on: connection)
+        let prepared = try prepared(sql, on: connection)
+        let statement = prepared.statement
         defer {
             sqlite_nio_sqlite3_reset(statement)
             sqlite_nio_sqlite3_clear_bindings(statement)
@@ -46,13 +48,11 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
             let code = bind(value, at: Int32(offset + 1), to: statement)
             guard code == SQLITE_OK else { throw failure(code, on: connection) }
         }
-        var columns: SQLiteResultRow.Columns?
         while true {
             let code = sqlite_nio_sqlite3_step(statement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw failure(code, on: connection) }
-            let shape = columns ?? SQLiteResultRow.Columns(statement: statement)
-            columns = shape
+            let shape = prepared.columns(of: statement)
             var values: [SQLiteData] = []
             values.reserveCapacity(shape.names.count)
             for column in 0..<Int32(shape.names.count) { values.append(value(of: statement, at: column)) }
@@ -61,23 +61,24 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
     }
 
     func close() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
         statements = [:]
         sqlite_nio_sqlite3_close_v2(connection)
         connection = nil
     }
 
-    private func prepared(_ sql: String, on connection: OpaquePointer) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+    private func prepared(_ sql: String, on connection: OpaquePointer) throws -> PreparedStatement {
+        if let prepared = statements[sql] { return prepared }
         if statements.count >= Self.statementLimit {
-            for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+            for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
             statements = [:]
         }
         var statement: OpaquePointer?
         let code = sqlite_nio_sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else { throw failure(code, on: connection) }
-        statements[sql] = statement
-        return statement
+        let prepared = PreparedStatement(statement: statement)
+        statements[sql] = prepared
+        return prepared
     }
 
     private func bind(_ value: SQLiteData, at index: Int32, to statement: OpaquePointer) -> Int32 {
@@ -122,6 +123,22 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
 
     private func failure(_ code: Int32, on connection: OpaquePointer) -> SQLiteFailure {
         SQLiteFailure(code: code, message: String(cString: sqlite_nio_sqlite3_errmsg(connection)))
+    }
+}
+
+/// A prepared statement and the names of its result's columns, read from the first row it returned
+/// and read again if a change of schema changed their number (`SELECT *` after a new column).
+private final class PreparedStatement {
+    let statement: OpaquePointer
+    private var columns: SQLiteResultRow.Columns?
+
+    init(statement: OpaquePointer) { self.statement = statement }
+
+    func columns(of statement: OpaquePointer) -> SQLiteResultRow.Columns {
+        if let columns, columns.names.count == Int(sqlite_nio_sqlite3_column_count(statement)) { return columns }
+        let found = SQLiteResultRow.Columns(statement: statement)
+        columns = found
+        return found
     }
 }
 
@@ -188,8 +205,19 @@ struct SQLiteSQLDatabase: SQLDatabase {
     let handle: SQLiteConnectionHandle
     let logger: Logger
     let eventLoop: any EventLoop
+    /// The writer's memory between transactions; `nil` on the reader.
+    let memo: SQLiteWriterMemo?
 
     var dialect: any SQLDialect { SQLiteDialect() }
+
+    /// `PRAGMA data_version`: it changes when another connection commits, never for this one's own.
+    func dataVersion() throws -> Int64 {
+        var version: Int64 = 0
+        try handle.execute("PRAGMA data_version", binds: []) { row in
+            if case .integer(let value) = row.values[0] { version = Int64(value) }
+        }
+        return version
+    }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         eventLoop.makeCompletedFuture { try run(query, onRow) }
@@ -202,6 +230,47 @@ struct SQLiteSQLDatabase: SQLDatabase {
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
         let (sql, binds) = serialize(query)
         logger.debug("\(sql)")
-        try handle.execute(sql, binds: try binds.map { try Self.encoder.encode($0) }) { onRow($0) }
+        try handle.execute(sql, binds: try binds.map(Self.data)) { onRow($0) }
+    }
+
+    /// A bind as sqlite-kit's encoder makes it, the store's usual types without its protocol casts.
+    /// (A bound optional holding a value casts to the value; `nil` goes to the encoder: NULL.)
+    private static func data(_ value: any Encodable) throws -> SQLiteData {
+        switch value {
+        case let text as String: .text(text)
+        case let integer as Int64: .integer(Int(integer))
+        case let integer as Int: .integer(integer)
+        case let double as Double: .float(double)
+        default: try encoder.encode(value)
+        }
+    }
+}
+
+/// What the store remembers of the database between the writer's transactions, to spare a read in
+/// each (the head of each city's audit chain). All of it is forgotten when another connection has
+/// committed since (another process, a command run beside the server: `PRAGMA data_version` tells),
+/// and what a transaction remembered is kept only if it commits. Used only on the writer's thread,
+/// one transaction at a time.
+final class SQLiteWriterMemo: @unchecked Sendable {
+    private var dataVersion: Int64?
+    private var committed: [String: String] = [:]
+    private var pending: [String: String] = [:]
+
+    /// At the start of a transaction, once it holds the write lock. What a transaction that did not
+    /// commit remembered is dropped here.
+    func begin(dataVersion: Int64) {
+        if dataVersion != self.dataVersion { committed = [:] }
+        self.dataVersion = dataVersion
+        pending = [:]
+    }
+
+    func value(for key: String) -> String? { pending[key] ?? committed[key] }
+
+    /// Kept if the transaction commits.
+    func remember(_ value: String, for key: String) { pending[key] = value }
+
+    func commit() {
+        committed.merge(pending) { $1 }
+        pending = [:]
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import MinqingCore
-import MinqingStore
 import MinqingTestSupport
 import SQLKit
 import Testing
+
+@testable import MinqingStore
 
 /// The audit log is append-only in meaning: any edit, insertion or deletion is found by `verifyAudit`.
 @Suite(.serialized)
@@ -38,6 +39,39 @@ struct AuditLogTests {
             #expect(try first.decode(column: "action", as: String.self) == "grids.import")
             #expect(try first.decode(column: "actor", as: String.self) == "test")
             #expect(try first.decode(column: "detail", as: String.self).contains("\(AreaStoreTests.areas.count) new"))
+        }
+    }
+
+    /// Each append links to the true head of the chain, wherever the entry before it came from: another
+    /// process writing to the same database (a command run beside the server), or nowhere, because the
+    /// transaction that appended it rolled back. (SQLite's writer remembers the head between appends.)
+    @Test(arguments: TestDatabase.enabled)
+    func appendsFollowOtherWritersAndRollbacks(_ database: TestDatabase) async throws {
+        struct Refused: Error {}
+        try await database.withLocation { location in
+            try await Store.with(location, logger: TestDatabase.logger) { server in
+                try await server.migrate()
+                try await Self.fill(server, 2)
+                try await Store.with(location, logger: TestDatabase.logger) { command in try await Self.fill(command, 1) }
+                try await Self.fill(server, 1)
+                await #expect(throws: Refused.self) {
+                    try await server.backend.transaction { db in
+                        try await server.appendAudit(
+                            AuditRecord(at: 1, cityCode: Self.city, actor: "rolled-back", action: Action.readPerson.rawValue, target: "persons/1"),
+                            db: db
+                        )
+                        throw Refused()
+                    }
+                }
+                try await Self.fill(server, 1)
+                let verification = try await server.verifyAudit(city: Self.city)
+                #expect(verification.checked == 5)
+                #expect(verification.firstBreak == nil)
+                let actors = try await server.backend.read { db in
+                    try await db.raw("SELECT actor FROM audit_log ORDER BY id").all().map { try $0.decode(column: "actor", as: String.self) }
+                }
+                #expect(actors == ["wgy-0", "wgy-1", "wgy-0", "wgy-0", "wgy-0"])
+            }
         }
     }
 

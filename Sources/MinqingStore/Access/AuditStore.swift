@@ -102,40 +102,51 @@ extension Store {
 
     /// Appends entries inside the caller's transaction, each chained to its city's previous entry:
     /// hash = SHA-256(previous hash, newline, canonical entry). Appends of one city take turns; a
-    /// batch costs one read of the chain's head and one insert, however many entries it holds.
+    /// batch costs one insert however many entries it holds, and one read of the chain's head,
+    /// which SQLite's writer remembers from its last append while no other connection has written.
     /// Returns the entries' ids in the order given.
     @discardableResult
     func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
         guard auditing, !records.isEmpty else { return [] }
+        let memo = (db as? SQLiteSQLDatabase)?.memo
         var ids = [Int64](repeating: 0, count: records.count)
         for city in Set(records.map(\.cityCode)).sorted() {
             let positions = records.indices.filter { records[$0].cityCode == city }
-            try await serialize(db, on: "audit:\(city)")
-            var previous =
-                try await db.raw("SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1")
-                .first()?.decode(column: "hash", as: String.self) ?? ""
-            let reserved = try await types.reserveIDs("audit_log", count: positions.count, db: db)
+            let head = "audit:\(city)"
+            try await serialize(db, on: head)
+            var previous: String
+            if let remembered = memo?.value(for: head) {
+                previous = remembered
+            } else {
+                previous =
+                    try await db.raw("SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1")
+                    .first()?.decode(column: "hash", as: String.self) ?? ""
+            }
             var rows: [any SQLExpression] = []
             rows.reserveCapacity(positions.count)
-            for (position, id) in zip(positions, reserved) {
+            for position in positions {
                 let record = records[position]
                 let hash = Self.chain(previous, record)
                 rows.append(
                     SQLGroupExpression([
-                        SQLBind(id), SQLBind(record.cityCode), SQLBind(record.at), SQLBind(record.actor), SQLBind(record.action),
-                        SQLBind(record.target), SQLBind(record.areaCode), SQLBind(record.purpose), SQLBind(record.address),
-                        SQLBind(record.outcome), SQLBind(record.detail), SQLBind(previous), SQLBind(hash),
+                        SQLBind(record.cityCode), SQLBind(record.at), SQLBind(record.actor), SQLBind(record.action), SQLBind(record.target),
+                        SQLBind(record.areaCode), SQLBind(record.purpose), SQLBind(record.address), SQLBind(record.outcome),
+                        SQLBind(record.detail), SQLBind(previous), SQLBind(hash),
                     ])
                 )
                 previous = hash
-                ids[position] = id
             }
-            try await db.raw(
+            // The ids the rows were given, in increasing order as the rows are: SQLite numbers them
+            // in the order written, each past every id ever used (AUTOINCREMENT); PostgreSQL's
+            // identity does the same while the chain's lock is held.
+            let inserted = try await db.raw(
                 """
-                INSERT INTO audit_log (id, city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash)
-                \(unsafeRaw: types.givenIdentity) VALUES \(SQLList(rows))
+                INSERT INTO audit_log (city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash)
+                VALUES \(SQLList(rows)) RETURNING id
                 """
-            ).run()
+            ).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+            for (position, id) in zip(positions, inserted) { ids[position] = id }
+            memo?.remember(previous, for: head)
         }
         return ids
     }

@@ -28,20 +28,26 @@ extension Store {
         let identity = identityNumber?.uppercased()
         let stamp = nowMilliseconds
         return try await backend.transaction { db in
+            // Inserted only if the area is in force: no row back means there is none.
             guard
-                try await db.raw("SELECT id FROM areas WHERE city_code = \(bind: city) AND code = \(bind: area) AND valid_to IS NULL").first()
-                    != nil
+                let row = try await db.raw(
+                    """
+                    INSERT INTO persons (city_code, area_code, name, created_at, updated_at)
+                    SELECT \(bind: city), \(bind: area), \(bind: name), \(bind: stamp), \(bind: stamp)
+                    WHERE EXISTS (SELECT 1 FROM areas WHERE city_code = \(bind: city) AND code = \(bind: area) AND valid_to IS NULL)
+                    RETURNING id
+                    """
+                ).first()
             else { throw StoreError.notFound("no area in force has the code \(area)") }
-            let row = try await db.insert(into: "persons")
-                .columns("city_code", "area_code", "name", "created_at", "updated_at")
-                .values(SQLBind(city), SQLBind(area), SQLBind(name), SQLBind(stamp), SQLBind(stamp))
-                .returning("id").first()
-            let id = try row!.decode(column: "id", as: Int64.self)
+            let id = try row.decode(column: "id", as: Int64.self)
             // Sealed after the insert: the row's id is part of what each value is bound to.
-            try await db.update("persons")
-                .set("identity_number", to: try identity.map { try cipher.seal($0, context: Self.sealContext("persons", id, "identity_number")) })
-                .set("phone", to: try phone.map { try cipher.seal($0, context: Self.sealContext("persons", id, "phone")) })
-                .where("id", .equal, id).run()
+            let sealedIdentity = try identity.map { try cipher.seal($0, context: Self.sealContext("persons", id, "identity_number")) }
+            let sealedPhone = try phone.map { try cipher.seal($0, context: Self.sealContext("persons", id, "phone")) }
+            if sealedIdentity != nil || sealedPhone != nil {
+                try await db.raw(
+                    "UPDATE persons SET identity_number = \(bind: sealedIdentity), phone = \(bind: sealedPhone) WHERE id = \(bind: id)"
+                ).run()
+            }
             try await appendAudit(
                 AuditRecord(
                     at: stamp,
