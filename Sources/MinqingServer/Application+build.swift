@@ -32,6 +32,8 @@ public func buildApplication(
         intervalMilliseconds: configuration.schedulerIntervalMilliseconds,
         logger: logger
     )
+    let photos = PhotoFiles(folder: configuration.dataDirectory + "/media")
+    let photoSweep = PhotoSweep(store: store, photos: photos, interval: .seconds(configuration.photoSweepIntervalSeconds), logger: logger)
     let operations = try OperationsController(store: store, grids: grids, registry: registry)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
@@ -52,7 +54,7 @@ public func buildApplication(
         bcryptCost: configuration.bcryptCost,
         keys: keys,
         cases: cases,
-        photos: PhotoFiles(folder: configuration.dataDirectory + "/media"),
+        photos: photos,
         citizenIntake: RateLimit(capacity: Double(configuration.citizenIntakeBurst), perSecond: 1 / configuration.citizenIntakeRefillSeconds),
         publicIntake: RateLimit(capacity: Double(configuration.publicIntakeBurst), perSecond: 1 / configuration.publicIntakeRefillSeconds)
     )
@@ -81,7 +83,7 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "minqing"),
-        services: [store, grids, scheduler],
+        services: [store, grids, scheduler, photoSweep],
         logger: logger
     )
     app.beforeServerStarts {

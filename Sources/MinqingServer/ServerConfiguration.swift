@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable {
     public var gridRefreshSeconds = 30
     /// How often the scheduler looks for case timers that came due (it also wakes for the next one it knows of).
     public var schedulerIntervalMilliseconds = 250
+    /// How often the photo files that no case names are looked for and removed (``PhotoSweep``).
+    public var photoSweepIntervalSeconds = 6 * 3600
     /// The key ring that seals residents' identifiers (`id:base64key,…`, the first one current);
     /// `nil` reads, or on first start creates, ``personalDataKeyFile``.
     public var personalDataKeys: String?

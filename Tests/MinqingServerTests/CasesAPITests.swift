@@ -2,12 +2,13 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import MinqingCore
-import MinqingServer
 import MinqingStore
 import MinqingTestSupport
 import NIOCore
 import SQLKit
 import Testing
+
+@testable import MinqingServer
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -648,6 +649,58 @@ struct CasePhotosAPITests {
             #expect(try await server.caseCount() == before)
             let files = FileManager.default.enumerator(atPath: server.dataDirectory + "/media")?.allObjects.compactMap { $0 as? String }
             #expect(files?.filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.count == 2)
+        }
+    }
+
+    /// A report that fails once its photos are kept (here: an `Idempotency-Key` reused for another
+    /// report) leaves them named by no case. The sweep removes them after a day, and nothing else:
+    /// not a case's photo, not one kept again within the day, not a file of another kind.
+    @Test(arguments: TestDatabase.enabled)
+    func photosThatNoCaseNamesAreRemovedAfterADay(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let media = server.dataDirectory + "/media"
+            let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xDA, 0, 4, 1, 0, 0x12, 0x34, 0xFF, 0xD9]
+            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "sweep-1"]
+            func send(_ description: String, _ photo: (type: String, bytes: [UInt8])) async throws -> TestResponse {
+                let (body, type) = Self.multipart(Loop.reportBody(description), photos: [("photos", photo.type, photo.bytes)])
+                var headers = key
+                headers[.contentType] = type
+                return try await server.request("/api/v1/cases", .post, key: people.worker, body: body, headers: headers)
+            }
+            let created = try await send("井盖缺失", ("image/jpeg", jpeg))
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require((try created.json()["id"] as? NSNumber)?.int64Value)
+            let named = try #require((try created.json()["photos"] as? [String])?.first)
+            // The same key for another report: refused after its photo was kept.
+            #expect(try await send("路灯不亮", ("image/png", png)).status == .conflict)
+            let orphan = "sha256:" + hexSHA256((try Photo(uploaded: png, field: "x")).bytes)
+            func path(_ id: String, _ suffix: String) -> String { "\(media)/\(id.dropFirst(7).prefix(2))/\(id.dropFirst(7)).\(suffix)" }
+            #expect(FileManager.default.fileExists(atPath: path(orphan, "png")))
+            // Crash leftovers and a file of another kind, both old.
+            let partial = path(orphan, "png.partial-1-crashed")
+            let other = "\(media)/\(orphan.dropFirst(7).prefix(2))/notes.txt"
+            for file in [partial, other] { #expect(FileManager.default.createFile(atPath: file, contents: Data([1]))) }
+            let threeDaysAgo = Date().addingTimeInterval(-3 * 24 * 3600)
+            for file in [path(named, "jpg"), path(orphan, "png"), partial, other] {
+                try FileManager.default.setAttributes([.modificationDate: threeDaysAgo], ofItemAtPath: file)
+            }
+
+            let sweep = PhotoSweep(store: server.store, photos: PhotoFiles(folder: media), interval: .seconds(3600), logger: TestDatabase.logger)
+            // Sent again, within the day, by another failing report: marked as kept now, so it stays.
+            #expect(try await send("路灯不亮", ("image/png", png)).status == .conflict)
+            #expect(try await sweep.sweep(at: Date().addingTimeInterval(3600)) == 0)
+            #expect(FileManager.default.fileExists(atPath: path(orphan, "png")))
+            #expect(!FileManager.default.fileExists(atPath: partial))
+
+            // A day after it was last kept, it goes; the case's photo stays, and is still served.
+            #expect(try await sweep.sweep(at: Date().addingTimeInterval(25 * 3600)) == 1)
+            #expect(!FileManager.default.fileExists(atPath: path(orphan, "png")))
+            #expect(FileManager.default.fileExists(atPath: other))
+            let photo = try await server.request("/api/v1/cases/\(id)/photos/\(named)", key: people.center)
+            #expect(photo.status == .ok)
+            #expect(Array(photo.body.readableBytesView) == (try Photo(uploaded: jpeg, field: "x")).bytes)
         }
     }
 }

@@ -448,6 +448,18 @@ extension Store {
         ).run()
     }
 
+    /// Every photo that a case names, in every city: what a sweep of the photo files keeps.
+    public func photosNamedByCases() async throws -> Set<String> {
+        try await backend.read { db in
+            var named: Set<String> = []
+            for row in try await db.raw("SELECT photos FROM cases WHERE photos <> '[]'").all() {
+                let photos = try JSONValue(parsing: Array(try row.decode(column: "photos", as: String.self).utf8)).array ?? []
+                named.formUnion(photos.compactMap(\.string))
+            }
+            return named
+        }
+    }
+
     func cases(ids: [Int64], db: any SQLDatabase) async throws -> [Int64: CaseRecord] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await db.raw("SELECT \(unsafeRaw: Self.caseColumns.joined(separator: ", ")) FROM cases WHERE id IN (\(binds: ids))").all()
