@@ -127,17 +127,19 @@ final class SQLiteConnectionHandle: @unchecked Sendable {
 }
 
 /// A prepared statement and the names of its result's columns, read from the first row it returned
-/// and read again if a change of schema changed their number (`SELECT *` after a new column).
+/// and read again whenever SQLite prepared the statement anew (after a change of schema, which may
+/// change what `SELECT *` returns).
 private final class PreparedStatement {
     let statement: OpaquePointer
-    private var columns: SQLiteResultRow.Columns?
+    private var columns: (names: SQLiteResultRow.Columns, preparedAgain: Int32)?
 
     init(statement: OpaquePointer) { self.statement = statement }
 
     func columns(of statement: OpaquePointer) -> SQLiteResultRow.Columns {
-        if let columns, columns.names.count == Int(sqlite_nio_sqlite3_column_count(statement)) { return columns }
+        let preparedAgain = sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let columns, columns.preparedAgain == preparedAgain { return columns.names }
         let found = SQLiteResultRow.Columns(statement: statement)
-        columns = found
+        columns = (found, preparedAgain)
         return found
     }
 }
@@ -251,6 +253,11 @@ struct SQLiteSQLDatabase: SQLDatabase {
 /// committed since (another process, a command run beside the server: `PRAGMA data_version` tells),
 /// and what a transaction remembered is kept only if it commits. Used only on the writer's thread,
 /// one transaction at a time.
+///
+/// It holds only while what it remembers is written through the code that remembers it: the audit
+/// log only through `appendAudit`. A statement of this process that wrote the log otherwise (the
+/// tamper tests do, and append nothing after) would have the next entry linked to the remembered
+/// head: a fork, which `minqing audit verify` reports.
 final class SQLiteWriterMemo: @unchecked Sendable {
     private var dataVersion: Int64?
     private var committed: [String: String] = [:]

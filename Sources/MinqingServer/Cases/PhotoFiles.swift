@@ -40,30 +40,35 @@ struct PhotoFiles: Sendable {
     /// Removes the photos that no case names (`keeping` holds every id that a case names, read
     /// before the sweep) and that were last kept before `cutoff`, and the pieces of writes that a
     /// crash interrupted. A photo kept after `cutoff` stays: its report may still be committing.
-    /// Returns how many photos were removed.
+    /// Returns how many photos were removed. A file that cannot be removed stays for the next sweep.
     ///
-    /// Keeping and sweeping exclude each other (a lock file in the folder, for every process that
-    /// keeps photos here): a photo kept again while the sweep runs is either marked before the sweep
-    /// looks at it, or written anew after the sweep removed it.
+    /// The folder is listed without a lock; then, keeping excluded (a lock file in the folder, for
+    /// every process that keeps photos here), each candidate is looked at again and removed. A photo
+    /// kept again meanwhile was marked as kept now, and stays; one kept after the sweep is written anew.
     func sweep(keeping named: Set<String>, keptBefore cutoff: Date) throws -> Int {
         guard FileManager.default.fileExists(atPath: folder) else { return 0 }
+        func lastKept(_ path: String) -> Date? {
+            (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+        }
+        var candidates: [(path: String, isPhoto: Bool)] = []
+        for shard in try FileManager.default.contentsOfDirectory(atPath: folder) where shard.utf8.count == 2 {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(shard)")) ?? [] {
+                let isPhoto = name.hasSuffix(".jpg") || name.hasSuffix(".png")
+                if isPhoto {
+                    if named.contains("sha256:" + name.dropLast(4)) { continue }
+                } else if !name.contains(".partial-") {
+                    continue
+                }
+                let path = "\(folder)/\(shard)/\(name)"
+                if let kept = lastKept(path), kept < cutoff { candidates.append((path, isPhoto)) }
+            }
+        }
+        guard !candidates.isEmpty else { return 0 }
         return try withLock(LOCK_EX) {
             var removed = 0
-            for shard in try FileManager.default.contentsOfDirectory(atPath: folder) where shard.utf8.count == 2 {
-                let shardPath = "\(folder)/\(shard)"
-                for name in (try? FileManager.default.contentsOfDirectory(atPath: shardPath)) ?? [] {
-                    let path = "\(shardPath)/\(name)"
-                    let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-                    guard let modified, modified < cutoff else { continue }
-                    let isPhoto = name.hasSuffix(".jpg") || name.hasSuffix(".png")
-                    if isPhoto {
-                        if named.contains("sha256:" + name.dropLast(4)) { continue }
-                    } else if !name.contains(".partial-") {
-                        continue
-                    }
-                    guard unlink(path) == 0 else { throw StoreError.invalidConfiguration("cannot remove \(path)") }
-                    if isPhoto { removed += 1 }
-                }
+            for candidate in candidates {
+                guard let kept = lastKept(candidate.path), kept < cutoff, unlink(candidate.path) == 0 else { continue }
+                if candidate.isPhoto { removed += 1 }
             }
             return removed
         }
@@ -84,7 +89,9 @@ struct PhotoFiles: Sendable {
         let lock = open("\(folder)/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw StoreError.invalidConfiguration("cannot open \(folder)/.lock") }
         defer { close(lock) }
-        guard flock(lock, operation) == 0 else { throw StoreError.invalidConfiguration("cannot lock \(folder)/.lock") }
+        while flock(lock, operation) != 0 {
+            guard errno == EINTR else { throw StoreError.invalidConfiguration("cannot lock \(folder)/.lock") }
+        }
         return try body()
     }
 }

@@ -448,15 +448,22 @@ extension Store {
         ).run()
     }
 
-    /// Every photo that a case names, in every city: what a sweep of the photo files keeps.
+    /// Every photo that a case names, in every city: what a sweep of the photo files keeps. Read a
+    /// page of cases at a time, so that other reads are not held up behind one long one (a case
+    /// committed meanwhile names photos just kept, which the sweep's grace keeps anyway).
     public func photosNamedByCases() async throws -> Set<String> {
-        try await backend.read { db in
-            var named: Set<String> = []
-            for row in try await db.raw("SELECT photos FROM cases WHERE photos <> '[]'").all() {
+        var named: Set<String> = []
+        var after: Int64 = 0
+        while true {
+            let rows = try await backend.read { db in
+                try await db.raw("SELECT id, photos FROM cases WHERE id > \(bind: after) AND photos <> '[]' ORDER BY id LIMIT 5000").all()
+            }
+            for row in rows {
                 let photos = try JSONValue(parsing: Array(try row.decode(column: "photos", as: String.self).utf8)).array ?? []
                 named.formUnion(photos.compactMap(\.string))
             }
-            return named
+            guard rows.count == 5000, let last = rows.last else { return named }
+            after = try last.decode(column: "id", as: Int64.self)
         }
     }
 
