@@ -40,13 +40,14 @@ struct PhotoFiles: Sendable {
     /// Removes the photos that no case names (`keeping` holds every id that a case names, read
     /// before the sweep) and that were last kept before `cutoff`, and the pieces of writes that a
     /// crash interrupted. A photo kept after `cutoff` stays: its report may still be committing.
-    /// Returns how many photos were removed. A file that cannot be removed stays for the next sweep.
+    /// Returns how many photos were removed, and how many files could not be (they stay for the
+    /// next sweep).
     ///
     /// The folder is listed without a lock; then, keeping excluded (a lock file in the folder, for
     /// every process that keeps photos here), each candidate is looked at again and removed. A photo
     /// kept again meanwhile was marked as kept now, and stays; one kept after the sweep is written anew.
-    func sweep(keeping named: Set<String>, keptBefore cutoff: Date) throws -> Int {
-        guard FileManager.default.fileExists(atPath: folder) else { return 0 }
+    func sweep(keeping named: Set<String>, keptBefore cutoff: Date) throws -> (removed: Int, failed: Int) {
+        guard FileManager.default.fileExists(atPath: folder) else { return (0, 0) }
         func lastKept(_ path: String) -> Date? {
             (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
         }
@@ -63,14 +64,18 @@ struct PhotoFiles: Sendable {
                 if let kept = lastKept(path), kept < cutoff { candidates.append((path, isPhoto)) }
             }
         }
-        guard !candidates.isEmpty else { return 0 }
+        guard !candidates.isEmpty else { return (0, 0) }
         return try withLock(LOCK_EX) {
-            var removed = 0
+            var (removed, failed) = (0, 0)
             for candidate in candidates {
-                guard let kept = lastKept(candidate.path), kept < cutoff, unlink(candidate.path) == 0 else { continue }
+                guard let kept = lastKept(candidate.path), kept < cutoff else { continue }
+                guard unlink(candidate.path) == 0 else {
+                    failed += 1
+                    continue
+                }
                 if candidate.isPhoto { removed += 1 }
             }
-            return removed
+            return (removed, failed)
         }
     }
 

@@ -29,8 +29,9 @@ struct PhotoSweep: Service {
             wait = interval
             do {
                 // The files' times are the system's, so is the cutoff.
-                let removed = try await sweep(at: Date())
+                let (removed, failed) = try await sweep(at: Date())
                 if removed > 0 { logger.info("removed photos that no case names", metadata: ["photos": "\(removed)"]) }
+                if failed > 0 { logger.warning("could not remove files that no case names", metadata: ["files": "\(failed)"]) }
             } catch {
                 logger.error("the photo sweep failed; it runs again later", metadata: ["error": "\(error)"])
             }
@@ -39,9 +40,13 @@ struct PhotoSweep: Service {
 
     /// One sweep: the photos that cases name are read first, then the files older than the grace
     /// period and named by none are removed (on NIO's thread pool: the folder's lock may wait for
-    /// photos being kept). Returns how many photos were removed.
-    func sweep(at now: Date) async throws -> Int {
+    /// photos being kept). Returns how many photos were removed and how many files could not be.
+    ///
+    /// No case naming any photo skips the sweep: that is what a server pointed at a new database
+    /// beside an old media folder would see, and removing every photo is no way to find out.
+    func sweep(at now: Date) async throws -> (removed: Int, failed: Int) {
         let named = try await store.photosNamedByCases()
+        guard !named.isEmpty else { return (0, 0) }
         return try await NIOThreadPool.singleton.runIfActive { [photos] in
             try photos.sweep(keeping: named, keptBefore: now.addingTimeInterval(-Self.grace))
         }

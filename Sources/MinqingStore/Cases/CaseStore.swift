@@ -448,23 +448,26 @@ extension Store {
         ).run()
     }
 
-    /// Every photo that a case names, in every city: what a sweep of the photo files keeps. Read a
-    /// page of cases at a time, so that other reads are not held up behind one long one (a case
+    /// Every photo that a case names, in every city: what a sweep of the photo files keeps. Read
+    /// 10,000 case ids at a time, so that other reads are not held up behind one long one (a case
     /// committed meanwhile names photos just kept, which the sweep's grace keeps anyway).
     public func photosNamedByCases() async throws -> Set<String> {
+        let last = try await backend.read { db in
+            try await db.raw("SELECT COALESCE(MAX(id), 0) AS id FROM cases").first()?.decode(column: "id", as: Int64.self) ?? 0
+        }
         var named: Set<String> = []
-        var after: Int64 = 0
-        while true {
+        for start in stride(from: Int64(0), through: last, by: 10_000) {
             let rows = try await backend.read { db in
-                try await db.raw("SELECT id, photos FROM cases WHERE id > \(bind: after) AND photos <> '[]' ORDER BY id LIMIT 5000").all()
+                try await db.raw(
+                    "SELECT photos FROM cases WHERE id > \(bind: start) AND id <= \(bind: start + 10_000) AND photos <> '[]'"
+                ).all()
             }
             for row in rows {
                 let photos = try JSONValue(parsing: Array(try row.decode(column: "photos", as: String.self).utf8)).array ?? []
                 named.formUnion(photos.compactMap(\.string))
             }
-            guard rows.count == 5000, let last = rows.last else { return named }
-            after = try last.decode(column: "id", as: Int64.self)
         }
+        return named
     }
 
     func cases(ids: [Int64], db: any SQLDatabase) async throws -> [Int64: CaseRecord] {
