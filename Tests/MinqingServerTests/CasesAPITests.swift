@@ -703,6 +703,29 @@ struct CasePhotosAPITests {
             #expect(Array(photo.body.readableBytesView) == (try Photo(uploaded: jpeg, field: "x")).bytes)
         }
     }
+
+    /// A database in which no case names a photo, beside a folder of photos, is what a server pointed
+    /// at the wrong database would see: the sweep removes nothing, even a photo that is truly orphaned.
+    @Test(arguments: TestDatabase.enabled)
+    func noPhotoIsRemovedWhileNoCaseNamesAny(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let media = server.dataDirectory + "/media"
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "sweep-2"]
+            #expect(try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody(), headers: key).status == .created)
+            let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xDA, 0, 4, 1, 0, 0x12, 0x34, 0xFF, 0xD9]
+            let (body, type) = Self.multipart(Loop.reportBody("路灯不亮"), photos: [("photos", "image/jpeg", jpeg)])
+            var headers = key
+            headers[.contentType] = type
+            #expect(try await server.request("/api/v1/cases", .post, key: people.worker, body: body, headers: headers).status == .conflict)
+            let hex = hexSHA256((try Photo(uploaded: jpeg, field: "x")).bytes)
+            let orphan = "\(media)/\(hex.prefix(2))/\(hex).jpg"
+            #expect(FileManager.default.fileExists(atPath: orphan))
+            let sweep = PhotoSweep(store: server.store, photos: PhotoFiles(folder: media), interval: .seconds(3600), logger: TestDatabase.logger)
+            #expect(try await sweep.sweep(at: Date().addingTimeInterval(3 * 24 * 3600)) == (0, 0))
+            #expect(FileManager.default.fileExists(atPath: orphan))
+        }
+    }
 }
 
 /// 报告人联系方式: the person behind a hotline report, masked to everyone, in full only to the
