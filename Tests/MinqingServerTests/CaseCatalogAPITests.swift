@@ -37,6 +37,10 @@ struct CaseCatalogAPITests {
             let manhole = try #require(classes.first { $0["code"] as? String == "C0101" })
             #expect((manhole["limit"] as? [String: Any])?["unit"] as? String == "working_hours")
             #expect((manhole["limit"] as? [String: Any])?["value"] as? Int == 4)
+            #expect(manhole["name_en"] as? String == "Manhole cover broken or missing")
+            let cover = try #require((manhole["attributes"] as? [[String: Any]])?.first)
+            #expect(cover["question_en"] as? String == "What the cover is marked for")
+            #expect((cover["choices"] as? [[String: Any]])?.first?["name_en"] as? String == "Rainwater")
 
             #expect(try await server.request("/api/v1/case-classes", .post, key: people.center, json: Self.newClass).status == .forbidden)
             for (body, detail) in [
@@ -72,6 +76,18 @@ struct CaseCatalogAPITests {
                     #"{"code": "X", "name": "大类", "category": "event", "urgency": "routine", "limit": {"value": 2, "unit": "working_days"}}"#,
                     "limit: a major class carries no limits: its subclasses do"
                 ),
+                (
+                    Self.newClass.replacingOccurrences(of: "\"category\":", with: "\"name_en\": \" \", \"category\":"),
+                    "name_en: 1–80 characters on one line, or absent for none"
+                ),
+                (
+                    Self.newClass.replacingOccurrences(
+                        of: "\"follow_up_days\"",
+                        with:
+                            #""attributes": [{"code": "kind", "kind": "singlevaluelist", "question": "类型", "question_en": "Kind", "choices": [{"key": "a", "name": "甲", "name_en": "\t"}]}], "follow_up_days""#
+                    ),
+                    "attributes[0].choices[0].name_en: 1–200 characters on one line, or absent for none"
+                ),
             ] {
                 let refused = try await server.request("/api/v1/case-classes", .post, json: body)
                 #expect(refused.status == .badRequest, "\(detail): \(refused.text)")
@@ -79,13 +95,20 @@ struct CaseCatalogAPITests {
             }
             #expect(try await Self.auditCount(server, "case_classes.add") == 0)
 
-            let created = try await server.request("/api/v1/case-classes", .post, json: Self.newClass)
+            // English beside the Chinese: trimmed, kept, listed, and what Open311 shows an English reader.
+            let english = Self.newClass.replacingOccurrences(of: "\"category\":", with: "\"name_en\": \" Piled-up shared bikes \", \"category\":")
+            let created = try await server.request("/api/v1/case-classes", .post, json: english)
             #expect(created.status == .created, "\(created.text)")
             #expect((try created.json()["verify_limit"] as? [String: Any])?["value"] as? Int == 4)
+            #expect(try created.json()["name_en"] as? String == "Piled-up shared bikes")
+            let services = try await server.request("/open311/v2/services.json", headers: [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"])
+            #expect(services.text.contains(#""service_code":"E0599","service_name":"Piled-up shared bikes""#), "\(services.text)")
             #expect(try await server.request("/api/v1/case-classes", .post, json: Self.newClass).status == .conflict)
             let renamed = Self.newClass.replacingOccurrences(of: "共享单车堆放", with: "共享单车乱停放")
             let replaced = try await server.request("/api/v1/case-classes/E0599", .put, json: renamed)
             #expect(try replaced.json()["name"] as? String == "共享单车乱停放")
+            // A replacement is whole: sent without English, the class has none.
+            #expect(try replaced.json()["name_en"] == nil)
             #expect(try await server.request("/api/v1/case-classes/E0598", .put, json: renamed).status == .badRequest)
             #expect(
                 try await server.request("/api/v1/case-classes/E0598", .put, json: renamed.replacingOccurrences(of: "E0599", with: "E0598")).status

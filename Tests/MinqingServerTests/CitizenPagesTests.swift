@@ -164,6 +164,10 @@ struct CitizenPagesTests {
             #expect(Self.element("state", in: closed.text) == GeoReport.statusNote(of: .closed))
             #expect(closed.text.contains("id=\"rate-form\""))
             #expect(Self.element("department", in: closed.text) == StandardCatalog.departments.first { $0.code == "cgj" }?.name)
+            let closedInEnglish = try await Self.post(server, "/citizen/follow", visit, ["number": String(number), "code": code, "lang": "en"])
+            #expect(Self.element("department", in: closedInEnglish.text) == "Urban Management and Law Enforcement Bureau")
+            #expect(Self.element("state", in: closedInEnglish.text) == "Closed")
+            #expect(closedInEnglish.text.contains("Manhole cover broken or missing"))
 
             // "Solved" and "satisfied" are both asked: one missing names itself, and changes nothing.
             let half = try await Self.post(server, "/citizen/rate", visit, ["number": String(number), "code": code, "solved": "yes"])
@@ -315,6 +319,14 @@ struct CitizenPagesTests {
             // English on request, through the forms too.
             let english = try await server.client.execute(uri: "/citizen?lang=en", method: .get)
             #expect(english.text.contains("<html lang=\"en\">") && english.text.contains("Report a problem"))
+            // The classes, their groups, questions and choices in English too.
+            for words in [
+                ">Manhole cover broken or missing</option>", "label=\"Component · Public utilities\"", "What the cover is marked for",
+                "> Pavement</label>", ">Rainwater</option>",
+            ] {
+                #expect(english.text.contains(words), "\(words)")
+            }
+            #expect(!english.text.contains("井盖破损或缺失"))
             let englishError = try await Self.post(
                 server,
                 "/citizen/report",

@@ -25,6 +25,9 @@ struct Open311Tests {
         "requested_datetime", "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url",
     ]
 
+    /// What a browser or an app set to English sends.
+    static let english: HTTPFields = [.acceptLanguage: "en-US,en;q=0.9,zh-CN;q=0.5"]
+
     static func array(_ response: TestResponse) throws -> [[String: Any]] {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]], "\(response.text)")
     }
@@ -105,6 +108,26 @@ struct Open311Tests {
             let servicesXML = try Self.xmlRecords(try await server.client.execute(uri: "/open311/v2/services.xml", method: .get))
             #expect(servicesXML.root == "services" && servicesXML.records.count == services.count)
             for service in servicesXML.records { #expect(Set(service.keys) == Self.serviceFields) }
+            // In English for a reader who prefers it (Accept-Language; the standard has no parameter
+            // for it), said in Content-Language; the same services and fields.
+            let chinese = try await server.client.execute(uri: "/open311/v2/services.json", method: .get)
+            #expect(chinese.headers[.contentLanguage] == "zh-CN" && chinese.headers[.vary] == "Accept-Language")
+            let inEnglish = try await server.client.execute(uri: "/open311/v2/services.json", method: .get, headers: Self.english)
+            #expect(inEnglish.headers[.contentLanguage] == "en")
+            let englishServices = try Self.array(inEnglish)
+            #expect(englishServices.map { $0["service_code"] as? String } == services.map { $0["service_code"] as? String })
+            let englishManhole = try #require(englishServices.first { $0["service_code"] as? String == "C0101" })
+            #expect(englishManhole["service_name"] as? String == "Manhole cover broken or missing")
+            #expect(englishManhole["group"] as? String == "Public utilities")
+            #expect(englishManhole["description"] as? String == "Manhole cover broken or missing")
+            let englishXML = try Self.xmlRecords(
+                try await server.client.execute(uri: "/open311/v2/services.xml", method: .get, headers: Self.english)
+            )
+            #expect(englishXML.records.first { $0["service_code"] == "E0101" }?["service_name"] == "Exposed garbage")
+            let englishDefinition = try await server.client.execute(uri: "/open311/v2/services/C0101.json", method: .get, headers: Self.english)
+            let englishQuestion = try #require((try englishDefinition.json()["attributes"] as? [[String: Any]])?.first)
+            #expect(englishQuestion["description"] as? String == "What the cover is marked for")
+            #expect((englishQuestion["values"] as? [[String: String]])?.first == ["key": "rain", "name": "Rainwater"])
             let definition = try await server.client.execute(uri: "/open311/v2/services/C0101.json", method: .get)
             #expect(try definition.json()["service_code"] as? String == "C0101")
             let questions = try #require(try definition.json()["attributes"] as? [[String: Any]])
@@ -179,6 +202,12 @@ struct Open311Tests {
             try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)
             let dispatched = try Self.array(try await server.client.execute(uri: "/open311/v2/requests/\(id).json", method: .get))[0]
             #expect(dispatched["agency_responsible"] as? String == StandardCatalog.departments.first { $0.code == "cgj" }?.name)
+            let dispatchedInEnglish = try Self.array(
+                try await server.client.execute(uri: "/open311/v2/requests/\(id).json", method: .get, headers: Self.english)
+            )[0]
+            #expect(dispatchedInEnglish["agency_responsible"] as? String == "Urban Management and Law Enforcement Bureau")
+            #expect(dispatchedInEnglish["service_name"] as? String == "Manhole cover broken or missing")
+            #expect(dispatchedInEnglish["status_notes"] as? String == "Sent to the responsible department, waiting for it to sign")
             #expect((dispatched["expected_datetime"] as? String).flatMap(GeoReport.milliseconds(w3c:)) != nil)
             try await Loop.act(server, id, people.department, #"{"action": "sign"}"#)
             try await Loop.act(server, id, people.department, #"{"action": "handle", "result": "已补齐井盖", "evidence": ["sha256:cd34"]}"#)
@@ -198,6 +227,11 @@ struct Open311Tests {
                     "report", "accept", "dispatch", "sign", "handle", "verify", "close",
                 ]
             )
+            let englishHistory =
+                try Self.array(
+                    try await server.client.execute(uri: "/open311/v2/requests/\(id).json?extensions=true", method: .get, headers: Self.english)
+                )[0]["extended_attributes"] as? [String: Any]
+            #expect((englishHistory?["history"] as? [[String: Any]])?.last?["status_notes"] as? String == "Closed")
             // The token is the request's id: written at once.
             let token = try Self.array(try await server.client.execute(uri: "/open311/v2/tokens/\(idText).json", method: .get))
             #expect(token.first?["service_request_id"] as? String == idText)

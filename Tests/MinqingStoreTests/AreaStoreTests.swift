@@ -182,4 +182,51 @@ struct CatalogStoreTests {
             #expect(try await store.caseClasses(city: "449901").isEmpty)
         }
     }
+
+    /// A city whose catalog was written before classes and departments had English (migration
+    /// 0024) gets the standard English for what it holds as shipped, and none for what it changed.
+    @Test(arguments: TestDatabase.enabled)
+    func anOlderCatalogGetsTheStandardEnglishWhereItIsAsShipped(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let shipped = { (item: CaseClass) -> CaseClass in
+                var item = item
+                item.nameEn = nil
+                for index in item.attributes.indices {
+                    item.attributes[index].questionEn = nil
+                    for choice in item.attributes[index].choices.indices { item.attributes[index].choices[choice].nameEn = nil }
+                }
+                return item
+            }
+            try await store.addCatalog(
+                city: "449900",
+                departments: StandardCatalog.departments.map { Department(code: $0.code, name: $0.name, parentCode: $0.parentCode) },
+                classes: StandardCatalog.caseClasses.map(shipped)
+            )
+            // As before the migration: no English columns; the city renamed a class and a
+            // department, and rewrote one class's questions.
+            try await store.backend.transaction { db in
+                try await db.raw("ALTER TABLE case_classes DROP COLUMN name_en").run()
+                try await db.raw("ALTER TABLE departments DROP COLUMN name_en").run()
+                try await db.raw("UPDATE case_classes SET name = '生活垃圾' WHERE code = 'E0101'").run()
+                try await db.raw("UPDATE departments SET name = '城管局' WHERE code = 'cgj'").run()
+                var rewritten = shipped(StandardCatalog.caseClasses.first { $0.code == "E0501" }!).attributes
+                rewritten[0].question = "摊位有几个"
+                try await db.raw(
+                    "UPDATE case_classes SET attributes = \(bind: JSONValue.array(rewritten.map(\.json)).serialized) WHERE code = 'E0501'"
+                )
+                .run()
+                try await db.raw("DELETE FROM minqing_migrations WHERE id = '0024_english_names'").run()
+            }
+            #expect(try await store.migrate() == ["0024_english_names"])
+            let classes = Dictionary(uniqueKeysWithValues: try await store.caseClasses(city: "449900").map { ($0.code, $0) })
+            let standard = Dictionary(uniqueKeysWithValues: StandardCatalog.caseClasses.map { ($0.code, $0) })
+            for code in standard.keys where !["E0101", "E0501"].contains(code) { #expect(classes[code] == standard[code], "\(code)") }
+            #expect(classes["E0101"]?.nameEn == nil)
+            #expect(classes["E0501"]?.nameEn == "Street vending on the road")
+            #expect(classes["E0501"]?.attributes.allSatisfy { $0.questionEn == nil } == true)
+            let departments = try await store.departments(city: "449900")
+            #expect(departments.first { $0.code == "cgj" }?.nameEn == nil)
+            #expect(departments.filter { $0.code != "cgj" } == StandardCatalog.departments.filter { $0.code != "cgj" }.sorted { $0.code < $1.code })
+        }
+    }
 }

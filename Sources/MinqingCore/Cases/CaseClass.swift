@@ -43,6 +43,8 @@ public enum Urgency: String, Sendable, Codable, CaseIterable {
 public struct CaseClass: Sendable, Hashable {
     public var code: String
     public var name: String
+    /// The name in English, for residents and Open311 clients reading English; `nil` until written.
+    public var nameEn: String?
     public var category: CaseCategory
     /// The major class it belongs to; `nil` for a major class.
     public var parentCode: String?
@@ -78,9 +80,11 @@ public struct CaseClass: Sendable, Hashable {
         signLimit: TimeLimit? = nil,
         verifyLimit: TimeLimit? = nil,
         followUpDays: [Int]? = nil,
-        attributes: [CaseClassAttribute] = []
+        attributes: [CaseClassAttribute] = [],
+        nameEn: String? = nil
     ) {
         self.attributes = attributes
+        self.nameEn = nameEn
         self.signLimit = signLimit
         self.verifyLimit = verifyLimit
         self.followUpDays = followUpDays
@@ -95,6 +99,8 @@ public struct CaseClass: Sendable, Hashable {
         self.closingCondition = closingCondition
     }
 
+    public func name(in language: Language) -> String { language.pick(name, nameEn) }
+
     /// The limit of the stage a case in `state` is in: verification once handled, else handling.
     public func stageLimit(in state: CaseState) -> TimeLimit? {
         state == .handled ? verifyLimit ?? CaseLifecycle.verifyLimit : limit
@@ -107,12 +113,16 @@ public struct Department: Sendable, Hashable {
     public var name: String
     /// For a section (科室, 中队): the department it belongs to, which may assign it cases.
     public var parentCode: String?
+    public var nameEn: String?
 
-    public init(code: String, name: String, parentCode: String? = nil) {
+    public init(code: String, name: String, parentCode: String? = nil, nameEn: String? = nil) {
         self.code = code
         self.name = name
         self.parentCode = parentCode
+        self.nameEn = nameEn
     }
+
+    public func name(in language: Language) -> String { language.pick(name, nameEn) }
 }
 
 /// 派遣规则: the same class goes to different departments in different parts of the city. A route
@@ -157,6 +167,7 @@ public enum CaseClassRules {
         if name.isEmpty || name.count > 40 || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return FieldProblem("name", "1–40 characters without control characters")
         }
+        if let problem = englishProblem(caseClass.nameEn, field: "name_en", longest: 80) { return problem }
         for (field, text) in [("opening_condition", caseClass.openingCondition), ("closing_condition", caseClass.closingCondition)] {
             if let text, text.count > 500 { return FieldProblem(field, "at most 500 characters, not \(text.count)") }
         }
@@ -195,5 +206,17 @@ public enum CaseClassRules {
             return FieldProblem("attributes", "a major class is never reported: its subclasses ask the questions")
         }
         return CaseClassAttribute.definitionProblem(caseClass.attributes)
+    }
+
+    /// The problem of an English form of a name or question, or `nil`: absent, or 1 to `longest`
+    /// characters on one line, not only spaces (the caller trims it).
+    static func englishProblem(_ text: String?, field: String, longest: Int) -> FieldProblem? {
+        guard let text else { return nil }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || text.count > longest
+            || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        {
+            return FieldProblem(field, "1–\(longest) characters on one line, or absent for none")
+        }
+        return nil
     }
 }

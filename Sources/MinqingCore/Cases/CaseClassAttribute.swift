@@ -26,11 +26,15 @@ public struct CaseClassAttribute: Sendable, Hashable {
     public struct Choice: Sendable, Hashable {
         public var key: String
         public var name: String
+        public var nameEn: String?
 
-        public init(key: String, name: String) {
+        public init(key: String, name: String, nameEn: String? = nil) {
             self.key = key
             self.name = name
+            self.nameEn = nameEn
         }
+
+        public func name(in language: Language) -> String { language.pick(name, nameEn) }
     }
 
     public var code: String
@@ -38,6 +42,8 @@ public struct CaseClassAttribute: Sendable, Hashable {
     public var required: Bool
     /// The question, as a resident reads it.
     public var question: String
+    /// The question in English; `nil` until written.
+    public var questionEn: String?
     /// For lists only, in their order.
     public var choices: [Choice]
 
@@ -45,13 +51,16 @@ public struct CaseClassAttribute: Sendable, Hashable {
     public static let maximumText = 2000
     public static let maximumCount = 20
 
-    public init(code: String, kind: Kind, required: Bool = false, question: String, choices: [Choice] = []) {
+    public init(code: String, kind: Kind, required: Bool = false, question: String, choices: [Choice] = [], questionEn: String? = nil) {
         self.code = code
         self.kind = kind
         self.required = required
         self.question = question
         self.choices = choices
+        self.questionEn = questionEn
     }
+
+    public func question(in language: Language) -> String { language.pick(question, questionEn) }
 
     /// The field a problem with an answer names.
     static func field(_ code: String) -> String { "attributes.\(code)" }
@@ -134,6 +143,9 @@ public struct CaseClassAttribute: Sendable, Hashable {
             guard !attribute.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, attribute.question.count <= 200 else {
                 return FieldProblem("\(field).question", "1–200 characters")
             }
+            if let problem = CaseClassRules.englishProblem(attribute.questionEn, field: "\(field).question_en", longest: 200) {
+                return problem
+            }
             if attribute.kind.isList {
                 guard !attribute.choices.isEmpty else { return FieldProblem("\(field).choices", "a list needs its choices") }
                 guard attribute.choices.count <= 50 else { return FieldProblem("\(field).choices", "at most 50 choices") }
@@ -147,6 +159,11 @@ public struct CaseClassAttribute: Sendable, Hashable {
                         "\(field).choices",
                         "each choice needs a key (1–64 characters, no spaces around it, none twice) and a name (1–200)"
                     )
+                }
+                for (place, choice) in attribute.choices.enumerated() {
+                    if let problem = CaseClassRules.englishProblem(choice.nameEn, field: "\(field).choices[\(place)].name_en", longest: 200) {
+                        return problem
+                    }
                 }
             } else if !attribute.choices.isEmpty {
                 return FieldProblem("\(field).choices", "only lists have choices")
@@ -162,7 +179,16 @@ extension CaseClassAttribute {
         var object: [String: JSONValue] = [
             "code": .string(code), "kind": .string(kind.rawValue), "required": .bool(required), "question": .string(question),
         ]
-        if !choices.isEmpty { object["choices"] = .array(choices.map { .object(["key": .string($0.key), "name": .string($0.name)]) }) }
+        if let questionEn { object["question_en"] = .string(questionEn) }
+        if !choices.isEmpty {
+            object["choices"] = .array(
+                choices.map { choice in
+                    var fields: [String: JSONValue] = ["key": .string(choice.key), "name": .string(choice.name)]
+                    if let nameEn = choice.nameEn { fields["name_en"] = .string(nameEn) }
+                    return .object(fields)
+                }
+            )
+        }
         return .object(object)
     }
 
@@ -179,8 +205,9 @@ extension CaseClassAttribute {
             question: question,
             choices: (json["choices"]?.array ?? []).compactMap { choice in
                 guard let key = choice["key"]?.string, let name = choice["name"]?.string else { return nil }
-                return Choice(key: key, name: name)
-            }
+                return Choice(key: key, name: name, nameEn: choice["name_en"]?.string)
+            },
+            questionEn: json["question_en"]?.string
         )
     }
 }

@@ -5,18 +5,25 @@ import Foundation
 public enum StandardCatalog {
     public static let departments: [Department] =
         [
-            ("gaj", "公安局"), ("cgj", "城市管理和综合执法局"), ("zjj", "住房和城乡建设局"), ("jtj", "交通运输局"),
-            ("swj", "水务局"), ("sthj", "生态环境局"), ("zrzy", "自然资源局"), ("scjg", "市场监督管理局"),
-            ("wjj", "卫生健康局"), ("jyj", "教育局"), ("mzj", "民政局"), ("rsj", "人力资源和社会保障局"),
-            ("yjj", "应急管理局"), ("nyj", "农业农村局"), ("sfj", "司法局"), ("xfj", "信访局"),
-            ("xfjy", "消防救援支队"), ("gdj", "供电局"), ("wgl", "文化广电旅游体育局"), ("tyjr", "退役军人事务局"),
-            ("lyj", "林业局"), ("fgj", "发展和改革局"), ("zsj", "政务服务数据管理局"),
-        ].map { Department(code: $0.0, name: $0.1) }
+            ("gaj", "公安局", "Public Security Bureau"), ("cgj", "城市管理和综合执法局", "Urban Management and Law Enforcement Bureau"),
+            ("zjj", "住房和城乡建设局", "Housing and Urban-Rural Development Bureau"), ("jtj", "交通运输局", "Transport Bureau"),
+            ("swj", "水务局", "Water Affairs Bureau"), ("sthj", "生态环境局", "Ecology and Environment Bureau"),
+            ("zrzy", "自然资源局", "Natural Resources Bureau"), ("scjg", "市场监督管理局", "Market Regulation Bureau"),
+            ("wjj", "卫生健康局", "Health Bureau"), ("jyj", "教育局", "Education Bureau"), ("mzj", "民政局", "Civil Affairs Bureau"),
+            ("rsj", "人力资源和社会保障局", "Human Resources and Social Security Bureau"),
+            ("yjj", "应急管理局", "Emergency Management Bureau"), ("nyj", "农业农村局", "Agriculture and Rural Affairs Bureau"),
+            ("sfj", "司法局", "Justice Bureau"), ("xfj", "信访局", "Letters and Calls Bureau"),
+            ("xfjy", "消防救援支队", "Fire and Rescue Detachment"), ("gdj", "供电局", "Power Supply Bureau"),
+            ("wgl", "文化广电旅游体育局", "Culture, Radio, Television, Tourism and Sports Bureau"),
+            ("tyjr", "退役军人事务局", "Veterans Affairs Bureau"), ("lyj", "林业局", "Forestry Bureau"),
+            ("fgj", "发展和改革局", "Development and Reform Bureau"), ("zsj", "政务服务数据管理局", "Government Services and Data Bureau"),
+        ].map { Department(code: $0.0, name: $0.1, nameEn: $0.2) }
         // Sections that departments assign cases to (多级派遣: town center → department → section).
         + [
-            ("cgj-srhj", "市容环境卫生科", "cgj"), ("cgj-zfdd", "综合执法大队", "cgj"), ("zjj-wygl", "物业管理科", "zjj"),
-            ("swj-gps", "供排水管理科", "swj"), ("gaj-zagl", "治安管理大队", "gaj"),
-        ].map { Department(code: $0.0, name: $0.1, parentCode: $0.2) }
+            ("cgj-srhj", "市容环境卫生科", "City Appearance and Sanitation Section", "cgj"),
+            ("cgj-zfdd", "综合执法大队", "Law Enforcement Brigade", "cgj"), ("zjj-wygl", "物业管理科", "Property Management Section", "zjj"),
+            ("swj-gps", "供排水管理科", "Water Supply and Drainage Section", "swj"), ("gaj-zagl", "治安管理大队", "Public Order Brigade", "gaj"),
+        ].map { Department(code: $0.0, name: $0.1, parentCode: $0.3, nameEn: $0.2) }
 
     public static let caseClasses: [CaseClass] = {
         var classes: [CaseClass] = []
@@ -68,18 +75,22 @@ public enum StandardCatalog {
                     kind: .singleValueList,
                     question: "井盖标识的用途",
                     choices: [
-                        .init(key: "rain", name: "雨水"), .init(key: "sewage", name: "污水"), .init(key: "water", name: "给水"),
-                        .init(key: "power", name: "电力"), .init(key: "telecom", name: "通信"), .init(key: "gas", name: "燃气"),
-                        .init(key: "unknown", name: "看不清"),
-                    ]
+                        .init(key: "rain", name: "雨水", nameEn: "Rainwater"), .init(key: "sewage", name: "污水", nameEn: "Sewage"),
+                        .init(key: "water", name: "给水", nameEn: "Water supply"), .init(key: "power", name: "电力", nameEn: "Power"),
+                        .init(key: "telecom", name: "通信", nameEn: "Telecom"), .init(key: "gas", name: "燃气", nameEn: "Gas"),
+                        .init(key: "unknown", name: "看不清", nameEn: "Cannot tell"),
+                    ],
+                    questionEn: "What the cover is marked for"
                 ),
                 CaseClassAttribute(
                     code: "cover_missing",
                     kind: .singleValueList,
                     question: "井盖是否完全缺失（井口敞开）",
                     choices: [
-                        .init(key: "yes", name: "是，井口敞开"), .init(key: "no", name: "否，破损或移位"),
-                    ]
+                        .init(key: "yes", name: "是，井口敞开", nameEn: "Yes, the hole is open"),
+                        .init(key: "no", name: "否，破损或移位", nameEn: "No, broken or moved"),
+                    ],
+                    questionEn: "Is the cover missing altogether (the hole open)?"
                 ),
             ]
         )
@@ -122,15 +133,17 @@ public enum StandardCatalog {
             opening: "占用道路经营",
             closing: "恢复通行秩序",
             attributes: [
-                CaseClassAttribute(code: "stalls", kind: .number, question: "摊位数量"),
+                CaseClassAttribute(code: "stalls", kind: .number, question: "摊位数量", questionEn: "Number of stalls"),
                 CaseClassAttribute(
                     code: "blocks",
                     kind: .multiValueList,
                     question: "占用的位置",
                     choices: [
-                        .init(key: "sidewalk", name: "人行道"), .init(key: "road", name: "车行道"), .init(key: "blind_path", name: "盲道"),
-                        .init(key: "fire_lane", name: "消防通道"),
-                    ]
+                        .init(key: "sidewalk", name: "人行道", nameEn: "Pavement"), .init(key: "road", name: "车行道", nameEn: "Roadway"),
+                        .init(key: "blind_path", name: "盲道", nameEn: "Tactile path for the blind"),
+                        .init(key: "fire_lane", name: "消防通道", nameEn: "Fire lane"),
+                    ],
+                    questionEn: "What they block"
                 ),
             ]
         )
@@ -155,6 +168,28 @@ public enum StandardCatalog {
         ].enumerated() {
             minor(String(format: "H%02d", index + 1), name, "H", limit, department)
         }
+        for index in classes.indices { classes[index].nameEn = englishNames[classes[index].code] }
         return classes
     }()
+
+    /// The classes' names in English, by code.
+    static let englishNames: [String: String] = [
+        "C01": "Public utilities", "C0101": "Manhole cover broken or missing", "C0102": "Street light out",
+        "C0103": "Water supply facility damaged", "C02": "Roads and traffic", "C0201": "Road surface damaged",
+        "C0202": "Traffic sign damaged", "C03": "City appearance", "C0301": "Litter bin damaged", "C0302": "Public toilet damaged",
+        "C04": "Parks and greenery", "C0401": "Green space upkeep", "C0402": "Fallen street tree", "C05": "Buildings and land",
+        "C0501": "Dangerous building", "C06": "Other facilities", "C0601": "Other facility damaged",
+        "E01": "City appearance", "E0101": "Exposed garbage", "E0102": "Dirty street", "E02": "Posters and advertising",
+        "E0201": "Illegal flyers and graffiti", "E03": "Construction", "E0301": "Illegal construction: stop the works",
+        "E0302": "Illegal construction: penalty", "E0303": "Illegal construction: demolition", "E0304": "Construction noise and nuisance",
+        "E04": "Emergencies", "E0401": "Flooded road", "E0402": "Fire", "E05": "Street order", "E0501": "Street vending on the road",
+        "E0502": "Illegal parking",
+        "D": "Disputes", "D01": "Family and neighbour dispute", "D02": "Labour and social insurance dispute", "D03": "Tenancy dispute",
+        "D04": "Property management dispute", "D05": "Dispute with an administration", "D06": "Dispute in or about court proceedings",
+        "D07": "Planning and construction dispute", "D08": "Economic dispute", "D09": "Other dispute",
+        "H": "Hazards and problems", "H01": "Public security hazard", "H02": "Market or food safety problem", "H03": "Transport hazard",
+        "H04": "Urban management problem", "H05": "Work safety hazard", "H06": "Fire hazard", "H07": "Environmental problem",
+        "H08": "Construction or water problem", "H09": "School and campus problem", "H10": "Civil affairs problem",
+        "H11": "Other hazard or problem",
+    ]
 }

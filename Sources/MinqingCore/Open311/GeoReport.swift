@@ -240,8 +240,9 @@ public enum GeoReport {
 
 extension GeoReport {
     /// `status_notes`: where the case stands, as a resident reads it.
-    public static func statusNote(of state: CaseState) -> String {
-        switch state {
+    public static func statusNote(of state: CaseState, in language: Language = .zh) -> String {
+        if language == .en { return englishStatusNote(of: state) }
+        return switch state {
         case .reported: "已上报，等待受理"
         case .accepted: "已立案，等待派遣"
         case .dispatched: "已派遣至责任单位，等待签收"
@@ -261,8 +262,7 @@ extension GeoReport {
         }
     }
 
-    /// ``statusNote(of:)`` in English.
-    public static func englishStatusNote(of state: CaseState) -> String {
+    private static func englishStatusNote(of state: CaseState) -> String {
         switch state {
         case .reported: "Reported, waiting to be accepted"
         case .accepted: "Accepted, waiting to be dispatched"

@@ -13,11 +13,21 @@ final class CaseCatalog: Sendable {
         /// Departments and sections.
         var departments: Set<String> = []
         /// Their names, by code (Open311's `agency_responsible`).
-        var departmentNames: [String: String] = [:]
+        var departmentsByCode: [String: Department] = [:]
         /// Each section's department.
         var sections: [String: String] = [:]
         var routes = CaseRoutes()
         var loadedAt = ContinuousClock.Instant.now
+
+        /// A department's name in `language`; its code when this catalog does not know it.
+        func departmentName(_ code: String, in language: Language) -> String {
+            departmentsByCode[code]?.name(in: language) ?? code
+        }
+
+        /// A class's name in `language`; its code when this catalog does not know it.
+        func className(_ code: String, in language: Language) -> String {
+            classes[code]?.name(in: language) ?? code
+        }
     }
 
     private let contents = Mutex(Contents())
@@ -37,7 +47,7 @@ final class CaseCatalog: Sendable {
             $0 = Contents(
                 classes: Dictionary(uniqueKeysWithValues: classes.map { ($0.code, $0) }),
                 departments: Set(departments.map(\.code)),
-                departmentNames: Dictionary(uniqueKeysWithValues: departments.map { ($0.code, $0.name) }),
+                departmentsByCode: Dictionary(uniqueKeysWithValues: departments.map { ($0.code, $0) }),
                 sections: Dictionary(
                     uniqueKeysWithValues: departments.compactMap { department in department.parentCode.map { (department.code, $0) } }
                 ),

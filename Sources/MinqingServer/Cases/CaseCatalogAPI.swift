@@ -82,7 +82,7 @@ extension APIHandler {
         let city = try catalogCity(for: .manageCaseCatalog)
         let caseClass = CaseClass(
             code: body.code,
-            name: body.name.trimmingCharacters(in: .whitespacesAndNewlines),
+            name: Self.trimmed(body.name),
             category: CaseCategory(rawValue: body.category.rawValue)!,
             parentCode: body.parent,
             limit: body.limit.map(Self.limit),
@@ -98,12 +98,18 @@ extension APIHandler {
                     code: attribute.code,
                     kind: CaseClassAttribute.Kind(rawValue: attribute.kind.rawValue)!,
                     required: attribute.required ?? false,
-                    question: attribute.question.trimmingCharacters(in: .whitespacesAndNewlines),
+                    question: Self.trimmed(attribute.question),
                     choices: (attribute.choices ?? []).map {
-                        CaseClassAttribute.Choice(key: $0.key, name: $0.name.trimmingCharacters(in: .whitespacesAndNewlines))
-                    }
+                        CaseClassAttribute.Choice(
+                            key: $0.key,
+                            name: Self.trimmed($0.name),
+                            nameEn: $0.nameEn.map(Self.trimmed)
+                        )
+                    },
+                    questionEn: attribute.questionEn.map(Self.trimmed)
                 )
-            }
+            },
+            nameEn: body.nameEn.map(Self.trimmed)
         )
         let catalog = try await cases.current(city: city) { _ in false }
         var others = catalog.classes
@@ -117,6 +123,8 @@ extension APIHandler {
         return caseClass
     }
 
+    private static func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+
     private static func limit(_ body: Components.Schemas.TimeLimit) -> TimeLimit {
         TimeLimit(body.value, TimeLimitUnit(rawValue: body.unit.rawValue)!)
     }
@@ -129,6 +137,7 @@ extension APIHandler {
         .init(
             code: caseClass.code,
             name: caseClass.name,
+            nameEn: caseClass.nameEn,
             category: .init(rawValue: caseClass.category.rawValue)!,
             parent: caseClass.parentCode,
             urgency: .init(rawValue: caseClass.urgency.rawValue)!,
@@ -147,7 +156,8 @@ extension APIHandler {
                         kind: .init(rawValue: attribute.kind.rawValue)!,
                         required: attribute.required,
                         question: attribute.question,
-                        choices: attribute.choices.isEmpty ? nil : attribute.choices.map { .init(key: $0.key, name: $0.name) }
+                        questionEn: attribute.questionEn,
+                        choices: attribute.choices.isEmpty ? nil : attribute.choices.map { .init(key: $0.key, name: $0.name, nameEn: $0.nameEn) }
                     )
                 }
         )

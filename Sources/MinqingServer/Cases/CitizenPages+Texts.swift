@@ -1,20 +1,15 @@
 import MinqingCore
 
+extension Language {
+    /// The citizens' page's language: Chinese unless English is asked for (`lang=en`).
+    init(_ value: String?) { self = value == "en" ? .en : .zh }
+
+    var text: CitizenPages.Texts { self == .zh ? .chinese : .english }
+
+    func statusNote(_ state: CaseState) -> String { GeoReport.statusNote(of: state, in: self) }
+}
+
 extension CitizenPages {
-    /// The page's language: Chinese unless English is asked for (`lang=en`).
-    enum Language: String {
-        case zh
-        case en
-
-        init(_ value: String?) { self = value == "en" ? .en : .zh }
-
-        var text: Texts { self == .zh ? .chinese : .english }
-
-        func statusNote(_ state: CaseState) -> String {
-            self == .zh ? GeoReport.statusNote(of: state) : GeoReport.englishStatusNote(of: state)
-        }
-    }
-
     /// Every word the page shows, in one language.
     struct Texts {
         var htmlLanguage: String

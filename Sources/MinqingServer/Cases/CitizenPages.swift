@@ -394,12 +394,12 @@ struct CitizenPages {
         let groups = Dictionary(grouping: reportable) { $0.parentCode ?? $0.code }
         return ReportForm(
             groups: groups.keys.sorted().map { parent in
-                let name = catalog.classes[parent]?.name ?? parent
+                let name = catalog.className(parent, in: language)
                 let category = catalog.classes[parent].map { language.text.category($0.category) } ?? ""
                 return ReportForm.Group(
                     label: category.isEmpty ? name : "\(category) · \(name)",
                     options: groups[parent]!.sorted { $0.code < $1.code }.map {
-                        ReportForm.Option(code: $0.code, name: $0.name, selected: $0.code == entered.classCode)
+                        ReportForm.Option(code: $0.code, name: $0.name(in: language), selected: $0.code == entered.classCode)
                     }
                 )
             },
@@ -411,7 +411,7 @@ struct CitizenPages {
                         let given = caseClass.code == entered.classCode ? entered.answers[attribute.code] ?? [] : []
                         return ReportForm.Question(
                             field: "attr.\(caseClass.code).\(attribute.code)",
-                            question: attribute.question,
+                            question: attribute.question(in: language),
                             required: attribute.required,
                             isSingle: attribute.kind == .singleValueList,
                             isMultiple: attribute.kind == .multiValueList,
@@ -420,7 +420,9 @@ struct CitizenPages {
                             inputMode: attribute.kind == .number ? "decimal" : "text",
                             placeholder: attribute.kind == .datetime ? "2026-11-27T09:30:00+08:00" : "",
                             value: given.first ?? "",
-                            choices: attribute.choices.map { ReportForm.Option(code: $0.key, name: $0.name, selected: given.contains($0.key)) }
+                            choices: attribute.choices.map {
+                                ReportForm.Option(code: $0.key, name: $0.name(in: language), selected: given.contains($0.key))
+                            }
                         )
                     }
                 )
@@ -458,10 +460,10 @@ struct CitizenPages {
         }
         return Progress(
             number: record.id,
-            className: catalog.classes[record.classCode]?.name ?? record.classCode,
+            className: catalog.className(record.classCode, in: language),
             stateNote: language.statusNote(record.state),
             place: place,
-            department: record.leadDepartment.map { catalog.departmentNames[$0] ?? $0 },
+            department: record.leadDepartment.map { catalog.departmentName($0, in: language) },
             reportedAt: Self.localTime(record.reportedAt),
             dueAt: record.state.isFinished ? nil : record.dueAt.map(Self.localTime),
             description: record.description,

@@ -33,26 +33,26 @@ struct Open311Controller {
     // MARK: Routes
 
     @Sendable func resource(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "resource") { name, parameters, _, _ in
+        try await answer(request, context, parameter: "resource") { name, parameters, _, _, language in
             if name == "requests" { try await checkSearchAllowance(parameters, context) }
             return switch name {
             case "discovery": discovery(request)
-            case "services": try await services(parameters)
-            case "requests": try await requests(parameters)
+            case "services": try await services(parameters, language)
+            case "requests": try await requests(parameters, language)
             default: throw GeoReport.Failure(404, "no such endpoint: \(name)")
             }
         }
     }
 
     @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "resource") { name, parameters, attributes, media in
+        try await answer(request, context, parameter: "resource") { name, parameters, attributes, media, language in
             guard name == "requests" else { throw GeoReport.Failure(404, "no such endpoint: \(name)") }
-            return try await submit(parameters, attributes: attributes, media: media, request: request, context: context)
+            return try await submit(parameters, attributes: attributes, media: media, language, request: request, context: context)
         }
     }
 
     @Sendable func serviceDefinition(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "code") { code, parameters, _, _ in
+        try await answer(request, context, parameter: "code") { code, parameters, _, _, language in
             let city = try jurisdiction(parameters)
             let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
             guard let caseClass = catalog.classes[code], Self.isService(caseClass) else {
@@ -76,13 +76,13 @@ struct Open311Controller {
                                         ("required", .boolean(attribute.required)),
                                         ("datatype_description", .text(nil)),
                                         ("order", .number(Double(order + 1))),
-                                        ("description", .text(attribute.question)),
+                                        ("description", .text(attribute.question(in: language))),
                                         (
                                             "values",
                                             .list(
                                                 "values",
                                                 attribute.choices.map { choice in
-                                                    .element("value", [("key", .text(choice.key)), ("name", .text(choice.name))])
+                                                    .element("value", [("key", .text(choice.key)), ("name", .text(choice.name(in: language)))])
                                                 }
                                             )
                                         ),
@@ -97,11 +97,11 @@ struct Open311Controller {
     }
 
     @Sendable func request(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "id") { id, parameters, _, _ in
+        try await answer(request, context, parameter: "id") { id, parameters, _, _, language in
             guard let number = Int64(id), number > 0 else { throw GeoReport.Failure(404, "service_request_id: no request has the id \(id)") }
             var query = parameters
             query["service_request_id"] = String(number)
-            let found = try await requests(query)
+            let found = try await requests(query, language)
             guard case .list(_, let items) = found, !items.isEmpty else {
                 throw GeoReport.Failure(404, "service_request_id: no request has the id \(id)")
             }
@@ -111,7 +111,7 @@ struct Open311Controller {
 
     /// Requests are written at once, so a token is the request's id.
     @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try await answer(request, context, parameter: "token") { token, parameters, _, _ in
+        try await answer(request, context, parameter: "token") { token, parameters, _, _, _ in
             let city = try jurisdiction(parameters)
             guard let id = Int64(token), id > 0, let record = try await api.store.caseRecord(city: city, id: id),
                 api.cases.current.classes[record.classCode].map(Self.isService) == true
@@ -155,20 +155,24 @@ struct Open311Controller {
         )
     }
 
-    private func services(_ parameters: [String: String]) async throws -> GeoReportBody {
+    private func services(_ parameters: [String: String], _ language: Language) async throws -> GeoReportBody {
         let city = try jurisdiction(parameters)
         let catalog = try await api.cases.current(city: city) { !$0.classes.isEmpty }
         let reportable = catalog.classes.values.filter(Self.isService).sorted { $0.code < $1.code }
         return .list(
             "services",
             reportable.map { caseClass in
-                let group = caseClass.parentCode.flatMap { catalog.classes[$0]?.name } ?? caseClass.name
+                let name = caseClass.name(in: language)
+                let group = caseClass.parentCode.flatMap { catalog.classes[$0]?.name(in: language) } ?? name
+                // The opening condition (立案条件) is written in Chinese only: an English answer
+                // describes a service by its name.
+                let description = language == .zh ? caseClass.openingCondition ?? name : name
                 return .element(
                     "service",
                     [
                         ("service_code", .text(caseClass.code)),
-                        ("service_name", .text(caseClass.name)),
-                        ("description", .text(caseClass.openingCondition ?? caseClass.name)),
+                        ("service_name", .text(name)),
+                        ("description", .text(description)),
                         ("metadata", .boolean(!caseClass.attributes.isEmpty)),
                         ("type", .text("realtime")),
                         ("keywords", .text([caseClass.category.rawValue, group].joined(separator: ","))),
@@ -179,7 +183,7 @@ struct Open311Controller {
         )
     }
 
-    private func requests(_ parameters: [String: String]) async throws -> GeoReportBody {
+    private func requests(_ parameters: [String: String], _ language: Language) async throws -> GeoReportBody {
         let city = try jurisdiction(parameters)
         var query = try GeoReport.RequestQuery.parse(parameters, now: api.store.nowMilliseconds).get()
         let catalog = api.cases.current
@@ -197,11 +201,11 @@ struct Open311Controller {
                 var fields: [(String, GeoReportBody)] = [
                     ("service_request_id", .text(String(record.id))),
                     ("status", .text(GeoReport.status(of: record.state).rawValue)),
-                    ("status_notes", .text(GeoReport.statusNote(of: record.state))),
-                    ("service_name", .text(catalog.classes[record.classCode]?.name ?? record.classCode)),
+                    ("status_notes", .text(GeoReport.statusNote(of: record.state, in: language))),
+                    ("service_name", .text(catalog.className(record.classCode, in: language))),
                     ("service_code", .text(record.classCode)),
                     ("description", .text(record.description)),
-                    ("agency_responsible", .text(record.leadDepartment.map { catalog.departmentNames[$0] ?? $0 })),
+                    ("agency_responsible", .text(record.leadDepartment.map { catalog.departmentName($0, in: language) })),
                     ("service_notice", .text(nil)),
                     ("requested_datetime", .text(GeoReport.w3c(milliseconds: record.reportedAt))),
                     ("updated_datetime", .text(GeoReport.w3c(milliseconds: record.updatedAt))),
@@ -221,7 +225,7 @@ struct Open311Controller {
                                 ("datetime", .text(GeoReport.w3c(milliseconds: event.at))),
                                 ("action", .text(event.action)),
                                 ("status", .text(event.to.rawValue)),
-                                ("status_notes", .text(GeoReport.statusNote(of: event.to))),
+                                ("status_notes", .text(GeoReport.statusNote(of: event.to, in: language))),
                             ]
                         )
                     }
@@ -248,6 +252,7 @@ struct Open311Controller {
         _ parameters: [String: String],
         attributes: [String: [String]],
         media: [Photo],
+        _ language: Language,
         request: Request,
         context: AppRequestContext
     ) async throws -> GeoReportBody {
@@ -295,7 +300,7 @@ struct Open311Controller {
                     "request",
                     [
                         ("service_request_id", .text(String(outcome.record.id))),
-                        ("service_notice", .text(GeoReport.statusNote(of: outcome.record.state))),
+                        ("service_notice", .text(GeoReport.statusNote(of: outcome.record.state, in: language))),
                         ("account_id", .text(nil)),
                     ]
                 )
@@ -335,12 +340,14 @@ struct Open311Controller {
     /// Splits `name.json` or `name.xml`, gathers the parameters (query, then a form body; an empty
     /// value counts as absent), the answers to the service's questions (`attribute[CODE]`, or
     /// `attribute[CODE][]` repeated for a multivaluelist) and the photos of a multipart body
-    /// (`media`), and writes the answer or the standard's error list in that format.
+    /// (`media`), and writes the answer or the standard's error list in that format. Names and
+    /// notes are in the language `Accept-Language` prefers (the standard has no parameter for it),
+    /// said in `Content-Language`; errors are in English.
     private func answer(
         _ request: Request,
         _ context: AppRequestContext,
         parameter: String,
-        _ body: (String, [String: String], [String: [String]], [Photo]) async throws -> GeoReportBody
+        _ body: (String, [String: String], [String: [String]], [Photo], Language) async throws -> GeoReportBody
     ) async throws -> Response {
         let file = context.parameters.get(parameter) ?? ""
         let format: GeoReportBody.Format
@@ -401,7 +408,11 @@ struct Open311Controller {
                     throw GeoReport.Failure(400, "send the request as application/x-www-form-urlencoded, or multipart/form-data with media")
                 }
             }
-            return try await body(name, parameters, attributes, media).response(format)
+            let language = Language(acceptLanguage: request.headers[values: .acceptLanguage].joined(separator: ","))
+            var response = try await body(name, parameters, attributes, media, language).response(format)
+            response.headers[.contentLanguage] = language.tag
+            response.headers[.vary] = "Accept-Language"
+            return response
         } catch let failure as GeoReport.Failure {
             return GeoReportBody.errors(failure).response(format, status: HTTPResponse.Status(code: failure.status))
         } catch let problem as Problem {

@@ -12,8 +12,14 @@ extension Store {
                 }
             )
             for department in departments where !knownDepartments.contains(department.code) {
-                try await db.insert(into: "departments").columns("city_code", "code", "name", "parent_code")
-                    .values(SQLBind(city), SQLBind(department.code), SQLBind(department.name), SQLBind(department.parentCode)).run()
+                try await db.insert(into: "departments").columns("city_code", "code", "name", "parent_code", "name_en")
+                    .values(
+                        SQLBind(city),
+                        SQLBind(department.code),
+                        SQLBind(department.name),
+                        SQLBind(department.parentCode),
+                        SQLBind(department.nameEn)
+                    ).run()
             }
             let knownClasses = Set(
                 try await db.raw("SELECT code FROM case_classes WHERE city_code = \(bind: city)").all().map {
@@ -29,8 +35,13 @@ extension Store {
     /// The columns of a class, after `city_code`.
     static let classColumns = [
         "code", "name", "category", "parent_code", "time_limit", "time_unit", "urgency", "department_code", "opening_condition",
-        "closing_condition", "sign_limit", "sign_unit", "verify_limit", "verify_unit", "follow_up_days", "attributes",
+        "closing_condition", "sign_limit", "sign_unit", "verify_limit", "verify_unit", "follow_up_days", "attributes", "name_en",
     ]
+
+    /// A class's questions as their column holds them: JSON, or `nil` for none.
+    static func attributesColumn(_ attributes: [CaseClassAttribute]) -> String? {
+        attributes.isEmpty ? nil : JSONValue.array(attributes.map(\.json)).serialized
+    }
 
     private static func classValues(_ item: CaseClass) -> [any SQLExpression] {
         [
@@ -40,7 +51,7 @@ extension Store {
             SQLBind(item.signLimit.map { Int64($0.value) }), SQLBind(item.signLimit?.unit.rawValue),
             SQLBind(item.verifyLimit.map { Int64($0.value) }), SQLBind(item.verifyLimit?.unit.rawValue),
             SQLBind(item.followUpDays.map { JSONValue.array($0.map { .number(Double($0)) }).serialized }),
-            SQLBind(item.attributes.isEmpty ? nil : JSONValue.array(item.attributes.map(\.json)).serialized),
+            SQLBind(Self.attributesColumn(item.attributes)), SQLBind(item.nameEn),
         ]
     }
 
@@ -85,11 +96,12 @@ extension Store {
 
     public func departments(city: String) async throws -> [Department] {
         try await backend.read { db in
-            try await db.raw("SELECT code, name, parent_code FROM departments WHERE city_code = \(bind: city) ORDER BY code").all().map {
+            try await db.raw("SELECT code, name, parent_code, name_en FROM departments WHERE city_code = \(bind: city) ORDER BY code").all().map {
                 Department(
                     code: try $0.decode(column: "code", as: String.self),
                     name: try $0.decode(column: "name", as: String.self),
-                    parentCode: try $0.decode(column: "parent_code", as: String?.self)
+                    parentCode: try $0.decode(column: "parent_code", as: String?.self),
+                    nameEn: try $0.decode(column: "name_en", as: String?.self)
                 )
             }
         }
@@ -123,7 +135,8 @@ extension Store {
                     followUpDays: days,
                     attributes: try row.decode(column: "attributes", as: String?.self).map { text in
                         try JSONValue(parsing: Array(text.utf8)).array?.compactMap(CaseClassAttribute.init(json:)) ?? []
-                    } ?? []
+                    } ?? [],
+                    nameEn: try row.decode(column: "name_en", as: String?.self)
                 )
             }
         }

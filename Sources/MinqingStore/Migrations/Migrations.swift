@@ -1,3 +1,6 @@
+import Foundation
+import MinqingCore
+
 /// One schema change, run once, in a transaction, and recorded by its id. Landed migrations are
 /// never edited: a change, even a data fix, is a new migration at the end of the list.
 struct Migration: Sendable {
@@ -492,5 +495,47 @@ enum Migrations {
                 "ALTER TABLE cases ADD COLUMN attributes TEXT",
             ]
         },
+        Migration(id: "0024_english_names") { _ in
+            // Classes and departments in English, for residents and Open311 clients reading English
+            // (a class's questions carry theirs in their JSON). The standard catalog's English is
+            // given to the cities that hold its classes and departments as they were shipped: a
+            // name or a question a city changed keeps no English that no longer fits it.
+            [
+                "ALTER TABLE case_classes ADD COLUMN name_en TEXT",
+                "ALTER TABLE departments ADD COLUMN name_en TEXT",
+            ] + standardEnglish()
+        },
     ]
+
+    /// The standard catalog's English for the rows that still hold its Chinese. Literals, not
+    /// binds (a migration is a list of statements): the catalog's own constants, quoted.
+    static func standardEnglish() -> [String] {
+        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+        let departments = StandardCatalog.departments.compactMap { department in
+            department.nameEn.map {
+                "UPDATE departments SET name_en = \(literal($0)) WHERE code = \(literal(department.code)) AND name = \(literal(department.name)) AND name_en IS NULL"
+            }
+        }
+        let classes = StandardCatalog.caseClasses.flatMap { item -> [String] in
+            var statements: [String] = []
+            if let nameEn = item.nameEn {
+                statements.append(
+                    "UPDATE case_classes SET name_en = \(literal(nameEn)) WHERE code = \(literal(item.code)) AND name = \(literal(item.name)) AND name_en IS NULL"
+                )
+            }
+            if !item.attributes.isEmpty {
+                let shipped = item.attributes.map { attribute in
+                    var attribute = attribute
+                    attribute.questionEn = nil
+                    for index in attribute.choices.indices { attribute.choices[index].nameEn = nil }
+                    return attribute
+                }
+                statements.append(
+                    "UPDATE case_classes SET attributes = \(literal(Store.attributesColumn(item.attributes)!)) WHERE code = \(literal(item.code)) AND attributes = \(literal(Store.attributesColumn(shipped)!))"
+                )
+            }
+            return statements
+        }
+        return departments + classes
+    }
 }
