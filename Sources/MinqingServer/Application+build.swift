@@ -63,9 +63,12 @@ public func buildApplication(
         api: api,
         publicSearches: RateLimit(capacity: Double(configuration.open311SearchBurst), perSecond: 1 / configuration.open311SearchRefillSeconds)
     ).addRoutes(to: router)
+    let map = MapAssets(folder: configuration.mapLibraryDirectory, grids: grids, logger: logger)
+    map.addRoutes(to: router)
     try CitizenPages(
         api: api,
         library: templates,
+        map: map.available,
         followAttempts: RateLimit(capacity: Double(configuration.followAttemptBurst), perSecond: 1 / configuration.followAttemptRefillSeconds),
         uploads: RateLimit(capacity: Double(configuration.publicIntakeBurst), perSecond: 1 / configuration.publicIntakeRefillSeconds)
     ).addRoutes(to: router)

@@ -50,6 +50,9 @@ public struct ServerConfiguration: Sendable {
     public var schedulerIntervalMilliseconds = 250
     /// How often the photo files that no case names are looked for and removed (``PhotoSweep``).
     public var photoSweepIntervalSeconds = 6 * 3600
+    /// The map library's folder (``MapAssets``): Debian's `libjs-leaflet`. `nil`, or a folder
+    /// without it, and pages show no map.
+    public var mapLibraryDirectory: String? = "/usr/share/javascript/leaflet"
     /// The key ring that seals residents' identifiers (`id:base64key,…`, the first one current);
     /// `nil` reads, or on first start creates, ``personalDataKeyFile``.
     public var personalDataKeys: String?

@@ -54,6 +54,8 @@ struct CommonOptions: ParsableArguments {
             }
         }
         if let ring = Self.environment["MINQING_PERSONAL_DATA_KEYS"], !ring.isEmpty { configuration.personalDataKeys = ring }
+        // Set and empty: no map.
+        if let folder = Self.environment["MINQING_MAP_LIBRARY"] { configuration.mapLibraryDirectory = folder.isEmpty ? nil : folder }
         if let cost = try environmentNumber("MINQING_BCRYPT_COST") {
             guard (4...31).contains(cost) else { throw ValidationError("MINQING_BCRYPT_COST must be from 4 to 31, not \(cost)") }
             configuration.bcryptCost = UInt8(cost)

@@ -337,6 +337,62 @@ struct CitizenPagesTests {
         }
     }
 
+    /// The map: the library served from its installed folder, only its own files; the towns' and
+    /// villages' outlines without their responsible parties; a page without the library draws none.
+    @Test(arguments: TestDatabase.enabled)
+    func theReportFormDrawsTheCityOnAMapWhenTheLibraryIsInstalled(_ database: TestDatabase) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("leaflet-\(UInt64.random(in: 0..<UInt64.max))").path
+        try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for (name, text) in [
+            ("leaflet.js", "window.L = {};"), ("leaflet.css", ".leaflet-container {}"), ("images/layers.png", "png"), ("secret.txt", "no"),
+        ] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        try await ServerHarness.withServer(database, configure: { $0.mapLibraryDirectory = folder }) { server in
+            let page = try await server.client.execute(uri: "/citizen", method: .get)
+            for part in [
+                #"<link rel="stylesheet" href="/static/leaflet/leaflet.css">"#, #"<script src="/static/leaflet/leaflet.js" defer></script>"#,
+                #"id="map""#, "在地图上点选问题所在的位置",
+            ] {
+                #expect(page.text.contains(part), "\(part)")
+            }
+            let script = try await server.client.execute(uri: "/static/leaflet/leaflet.js", method: .get)
+            #expect(script.status == .ok && script.text == "window.L = {};")
+            #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(
+                try await server.client.execute(uri: "/static/leaflet/leaflet.css", method: .get).headers[.contentType] == "text/css; charset=utf-8"
+            )
+            #expect(try await server.client.execute(uri: "/static/leaflet/images/layers.png", method: .get).status == .ok)
+            // Nothing else of the folder, nor outside it.
+            for path in ["secret.txt", "images%2F..%2Fsecret.txt", "..%2Fleaflet%2Fsecret.txt", "leaflet.esm.js", "images/secret.txt"] {
+                let refused = try await server.client.execute(uri: "/static/leaflet/\(path)", method: .get)
+                #expect(refused.status == .notFound, "\(path)")
+                #expect(refused.text != "no")
+            }
+            // The pages after a report, and the follow form, need no map.
+            #expect(!(try await server.client.execute(uri: "/citizen/follow", method: .get)).text.contains("leaflet"))
+
+            let outlines = try await server.client.execute(uri: "/map/outlines.geojson", method: .get)
+            #expect(outlines.status == .ok && outlines.headers[.contentType] == "application/geo+json")
+            let features = try #require((try outlines.json()["features"] as? [[String: Any]]))
+            let areas = DemoCityBuilder(plan: ServerHarness.plan).build()
+            let properties = features.compactMap { $0["properties"] as? [String: Any] }
+            #expect(properties.count == areas.filter { [.town, .village].contains($0.level) }.count)
+            #expect(Set(properties.compactMap { $0["level"] as? String }) == ["town", "village"])
+            #expect(properties.allSatisfy { $0["responsible"] == nil && $0["name"] is String })
+            #expect(areas.contains { $0.level == .village && $0.responsibleParty != nil })
+            // The same bytes again: written once for the tree.
+            #expect(try await server.client.execute(uri: "/map/outlines.geojson", method: .get).body == outlines.body)
+        }
+        // Without the library: no map, and the page works as before.
+        try await ServerHarness.withServer(database, configure: { $0.mapLibraryDirectory = folder + "/none" }) { server in
+            let page = try await server.client.execute(uri: "/citizen", method: .get)
+            #expect(page.status == .ok && !page.text.contains("leaflet") && !page.text.contains(#"id="map""#))
+            #expect(try await server.client.execute(uri: "/static/leaflet/leaflet.js", method: .get).status == .notFound)
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func reportsWithoutAnAccountAndFollowAttemptsAreLimitedPerAddress(_ database: TestDatabase) async throws {
         // Refills slow enough that none comes back while the test runs, however loaded the machine.

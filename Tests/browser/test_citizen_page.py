@@ -1,7 +1,8 @@
 """The citizens' page in a real browser (Chromium, headless, through chromedriver) against a live
 demo server: a resident reports without an account (the phone's position filled in by the page's
 script, a photo attached), keeps the case number and follow code, follows the case, and rates it
-once the staff have closed it. A script typed into the description is shown, never run.
+once the staff have closed it. A script typed into the description is shown, never run. A tap on
+the map places a report in the village it fell in.
 
 Run by scripts/test-live, which starts the server and sets MINQING_URL, MINQING_CREDENTIALS,
 MINQING_LAT and MINQING_LNG.
@@ -15,6 +16,7 @@ import pytest
 import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
@@ -141,6 +143,39 @@ def test_a_resident_reports_follows_and_rates_in_a_browser(browser, tmp_path):
     browser.get(f"{BASE}/citizen?lang=en")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert browser.find_element(By.ID, "send").text == "Send"
+
+
+def test_a_tap_on_the_map_places_the_report_in_its_village(browser):
+    wait = WebDriverWait(browser, 10)
+    browser.get(f"{BASE}/citizen?lang=en")
+    # Drawn by Leaflet (Debian's libjs-leaflet, served by the server) from the city's outlines.
+    box = wait.until(expected_conditions.visibility_of_element_located((By.ID, "map")))
+    wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#map canvas"))
+    assert browser.find_element(By.ID, "map-hint").is_displayed()
+    assert browser.find_element(By.ID, "lat").get_attribute("value") == ""
+    # A tap in the middle of the city (the map wholly in view first: a tap goes to the middle of
+    # what is in view).
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    ActionChains(browser).move_to_element(box).click().perform()
+    wait.until(lambda driver: driver.find_element(By.ID, "lat").get_attribute("value") != "")
+    picked = browser.find_element(By.ID, "map-picked").text
+    assert picked.startswith("Place chosen: "), picked
+    village = picked.removeprefix("Place chosen: ")
+    latitude = float(browser.find_element(By.ID, "lat").get_attribute("value"))
+    longitude = float(browser.find_element(By.ID, "lng").get_attribute("value"))
+    outlines = requests.get(f"{BASE}/map/outlines.geojson").json()["features"]
+    codes = [f["properties"]["code"] for f in outlines if f["properties"]["level"] == "village" and f["properties"]["name"] == village]
+    assert codes, village
+
+    Select(browser.find_element(By.ID, "class")).select_by_value("E0101")
+    browser.find_element(By.ID, "description").send_keys("A pile of rubbish by the bus stop")
+    browser.find_element(By.ID, "send").click()
+    number = wait.until(expected_conditions.presence_of_element_located((By.ID, "case-number"))).text
+    center = staff_key("zhzx-" + CREDENTIALS["city"])
+    record = requests.get(f"{BASE}/api/v1/cases/{number}", headers={"Authorization": "Bearer " + center}).json()
+    assert abs(record["location"]["lat"] - latitude) < 1e-6 and abs(record["location"]["lng"] - longitude) < 1e-6, record
+    # In the village the page named: a small grid's code begins with its village's.
+    assert any(record["area"].startswith(code) for code in codes), (record["area"], codes)
 
 
 def test_a_form_from_another_page_is_refused_and_changes_nothing(browser):

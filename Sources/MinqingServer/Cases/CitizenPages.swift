@@ -25,6 +25,8 @@ struct CitizenPages {
     /// Reports that may carry photos, per address, counted before their body is read
     /// (``ServerConfiguration/publicIntakeBurst``): a large body is never read for free.
     let uploads: RateLimit
+    /// Whether the report form draws a map to tap the place on (``MapAssets``).
+    let map: Bool
     let script: ByteBuffer
 
     static let root = "/citizen"
@@ -32,9 +34,10 @@ struct CitizenPages {
     /// cannot plant one.
     static let formCookie = "__Host-minqing_form"
 
-    init(api: APIHandler, library: MustacheLibrary, followAttempts: RateLimit, uploads: RateLimit) throws {
+    init(api: APIHandler, library: MustacheLibrary, map: Bool, followAttempts: RateLimit, uploads: RateLimit) throws {
         self.api = api
         self.library = library
+        self.map = map
         self.followAttempts = followAttempts
         self.uploads = uploads
         guard let url = Bundle.module.url(forResource: "Static/citizen", withExtension: "js") else {
@@ -322,6 +325,8 @@ struct CitizenPages {
         var groups: [Group]
         var questions: [Questions]
         var entered: Entered
+        /// Whether to draw the map to tap the place on.
+        var map: Bool
     }
 
     struct Received {
@@ -427,7 +432,8 @@ struct CitizenPages {
                     }
                 )
             },
-            entered: entered
+            entered: entered,
+            map: map
         )
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MinqingCore
 import MinqingStore
+import NIOCore
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -14,6 +15,10 @@ final class GridIndex: Service {
         var city: String?
         var tree: AreaTree?
         var importID: Int64?
+        /// Counts the trees swapped in, so that what was written from one is kept for that one only.
+        var generation = 0
+        /// ``outlines()`` of this tree, once written.
+        var outlines: ByteBuffer?
     }
 
     private let state = Mutex(State())
@@ -45,7 +50,11 @@ final class GridIndex: Service {
             if cities.count > 1 { logger.warning("the database holds several cities; start with --city", metadata: ["cities": "\(cities)"]) }
         }
         guard let city else {
-            state.withLock { $0.tree = .empty }
+            state.withLock {
+                $0.tree = .empty
+                $0.outlines = nil
+                $0.generation += 1
+            }
             return
         }
         let started = ContinuousClock.now
@@ -54,7 +63,7 @@ final class GridIndex: Service {
         // Loads may finish out of order (an import's and the refresh's): never swap an older tree in.
         let swapped = state.withLock { state -> Bool in
             if let current = state.importID, (importID ?? .min) < current { return false }
-            state = State(city: city, tree: tree, importID: importID)
+            state = State(city: city, tree: tree, importID: importID, generation: state.generation + 1)
             return true
         }
         guard swapped else { return }
@@ -75,6 +84,22 @@ final class GridIndex: Service {
         )
         .set((ContinuousClock.now - started).seconds)
         logger.info("grid index loaded", metadata: ["city": "\(city)", "areas": "\(tree.count)", "duration": "\(ContinuousClock.now - started)"])
+    }
+
+    /// The outlines of the towns and villages in force, as GeoJSON (code, name, level, parent; not
+    /// their responsible parties): what a public map draws. Written once per tree, outside the lock.
+    func outlines() -> ByteBuffer? {
+        let (tree, generation, cached) = state.withLock { ($0.tree, $0.generation, $0.outlines) }
+        if let cached { return cached }
+        guard let tree else { return nil }
+        let areas = (tree.areas(of: .town) + tree.areas(of: .village)).map { area in
+            var area = area
+            area.responsibleParty = nil
+            return area
+        }
+        let written = ByteBuffer(string: GeoJSON.write(areas))
+        state.withLock { if $0.generation == generation { $0.outlines = written } }
+        return written
     }
 
     /// Adopts a city for an empty server (the first import names it).
