@@ -349,7 +349,8 @@ struct CitizenPagesTests {
         ] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
         }
-        try await ServerHarness.withServer(database, configure: { $0.mapLibraryDirectory = folder }) { server in
+        let installed: @Sendable (inout ServerConfiguration) -> Void = { $0.mapLibraryDirectory = folder }
+        try await ServerHarness.withServer(database, configure: installed) { server in
             let page = try await server.client.execute(uri: "/citizen", method: .get)
             for part in [
                 #"<link rel="stylesheet" href="/static/leaflet/leaflet.css">"#, #"<script src="/static/leaflet/leaflet.js" defer></script>"#,
@@ -386,7 +387,8 @@ struct CitizenPagesTests {
             #expect(try await server.client.execute(uri: "/map/outlines.geojson", method: .get).body == outlines.body)
         }
         // Without the library: no map, and the page works as before.
-        try await ServerHarness.withServer(database, configure: { $0.mapLibraryDirectory = folder + "/none" }) { server in
+        let missing: @Sendable (inout ServerConfiguration) -> Void = { $0.mapLibraryDirectory = folder + "/none" }
+        try await ServerHarness.withServer(database, configure: missing) { server in
             let page = try await server.client.execute(uri: "/citizen", method: .get)
             #expect(page.status == .ok && !page.text.contains("leaflet") && !page.text.contains(#"id="map""#))
             #expect(try await server.client.execute(uri: "/static/leaflet/leaflet.js", method: .get).status == .notFound)
