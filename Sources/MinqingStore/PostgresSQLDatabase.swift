@@ -65,6 +65,8 @@ struct PostgresSQLDatabase: SQLDatabase {
 }
 
 /// A row of ``PostgresSQLDatabase``: its cells, and the column positions its query's rows share.
+/// The cells are read in place (PostgresNIO's random-access row): no cell is copied out before it is
+/// asked for.
 struct PostgresResultRow: SQLRow {
     /// A query's column positions, found from its first row.
     final class ColumnsBox: @unchecked Sendable {
@@ -82,16 +84,16 @@ struct PostgresResultRow: SQLRow {
     }
 
     let row: PostgresRow
-    let cells: [PostgresCell]
+    let cells: PostgresRandomAccessRow
     let positions: [String: Int]
 
     init(row: PostgresRow, columns: [String: Int]) {
         self.row = row
-        cells = Array(row)
+        cells = PostgresRandomAccessRow(row)
         positions = columns
     }
 
-    var allColumns: [String] { cells.map(\.columnName) }
+    var allColumns: [String] { row.map(\.columnName) }
 
     func contains(column: String) -> Bool { positions[column] != nil }
 

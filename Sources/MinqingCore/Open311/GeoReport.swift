@@ -196,6 +196,14 @@ public enum GeoReport {
     /// Written by hand: a date formatter made per value cost a millisecond each on Linux, and an
     /// answer holds three dates for each of up to 1,000 requests.
     public static func w3c(milliseconds: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(25)
+        appendW3C(milliseconds: milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``w3c(milliseconds:)`` appended as UTF-8, for writers of long answers (three dates a request).
+    public static func appendW3C(milliseconds: Int64, to bytes: inout [UInt8]) {
         let local = milliseconds / 1000 + 8 * 3600 - (milliseconds % 1000 < 0 ? 1 : 0)
         var days = local / 86_400
         var seconds = local % 86_400
@@ -204,9 +212,6 @@ public enum GeoReport {
             days -= 1
         }
         let (year, month, day) = CalendarDay(number: Int(days)).components
-        // Written as bytes: a thousand-request answer holds three dates a request.
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(25)
         func digits(_ value: Int, _ count: Int) {
             var divisor = 1
             for _ in 1..<count { divisor *= 10 }
@@ -227,7 +232,6 @@ public enum GeoReport {
         bytes.append(UInt8(ascii: ":"))
         digits(Int(seconds % 60), 2)
         bytes.append(contentsOf: "+08:00".utf8)
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Open311 serves the problems of public space: 部件 (components) and 事件 (events). Disputes

@@ -5,16 +5,21 @@ import NIOCore
 
 /// One answer of the Open311 GeoReport v2 API, described once and written as JSON or XML, as the
 /// standard serves every endpoint in both (`services.json`, `services.xml`).
+///
+/// Names are the standard's, written in the code (`StaticString`): written as they are, with nothing
+/// to escape or count, where a thousand-request answer names seventeen thousand fields.
 enum GeoReportBody: Sendable {
     case text(String?)
     case number(Double)
     case boolean(Bool)
+    /// A moment, as the standard writes it (``GeoReport/w3c(milliseconds:)``); `nil` for none.
+    case date(Int64?)
     /// Named fields in order: a JSON object; in XML an element of this name holding one element per field.
-    case element(String, [(String, GeoReportBody)])
+    case element(StaticString, [(StaticString, GeoReportBody)])
     /// A JSON array (the standard's lists are bare arrays); in XML an element of this name holding the items.
-    case list(String, [GeoReportBody])
+    case list(StaticString, [GeoReportBody])
     /// A JSON array of strings; in XML an element of this name holding one `item` element per string.
-    case strings(String, item: String, [String])
+    case strings(StaticString, item: StaticString, [String])
 
     enum Format: String, Sendable {
         case json
@@ -49,15 +54,26 @@ enum GeoReportBody: Sendable {
     private func writeJSON(into bytes: inout [UInt8]) {
         switch self {
         case .text(let value):
-            if let value { JSONValue.appendQuoted(value, to: &bytes) } else { bytes += "null".utf8 }
-        case .number(let number): bytes += JSONValue.number(number).serialized.utf8
-        case .boolean(let value): bytes += (value ? "true" : "false").utf8
+            if let value { JSONValue.appendQuoted(value, to: &bytes) } else { Self.append("null", to: &bytes) }
+        case .number(let number):
+            var text = JSONValue.number(number).serialized
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+        case .boolean(let value): Self.append(value ? "true" : "false", to: &bytes)
+        case .date(let milliseconds):
+            guard let milliseconds else {
+                Self.append("null", to: &bytes)
+                return
+            }
+            bytes.append(UInt8(ascii: "\""))
+            GeoReport.appendW3C(milliseconds: milliseconds, to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
         case .element(_, let fields):
             bytes.append(UInt8(ascii: "{"))
             for (index, (name, value)) in fields.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                JSONValue.appendQuoted(name, to: &bytes)
-                bytes.append(UInt8(ascii: ":"))
+                bytes.append(UInt8(ascii: "\""))
+                Self.append(name, to: &bytes)
+                Self.append("\":", to: &bytes)
                 value.writeJSON(into: &bytes)
             }
             bytes.append(UInt8(ascii: "}"))
@@ -78,10 +94,25 @@ enum GeoReportBody: Sendable {
         }
     }
 
+    /// A name of the standard, or a literal, as it is: none needs escaping in either format.
+    private static func append(_ text: StaticString, to bytes: inout [UInt8]) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
     /// Writes this value as XML, in an element named `name` when it is a plain value.
-    private func writeXML(name: String?, into bytes: inout [UInt8]) {
-        func open(_ name: String?) { if let name { bytes += Array("<\(name)>".utf8) } }
-        func close(_ name: String?) { if let name { bytes += Array("</\(name)>".utf8) } }
+    private func writeXML(name: StaticString?, into bytes: inout [UInt8]) {
+        func open(_ name: StaticString?) {
+            guard let name else { return }
+            bytes.append(UInt8(ascii: "<"))
+            Self.append(name, to: &bytes)
+            bytes.append(UInt8(ascii: ">"))
+        }
+        func close(_ name: StaticString?) {
+            guard let name else { return }
+            bytes += "</".utf8
+            Self.append(name, to: &bytes)
+            bytes.append(UInt8(ascii: ">"))
+        }
         switch self {
         case .text(let text):
             open(name)
@@ -94,6 +125,10 @@ enum GeoReportBody: Sendable {
         case .boolean(let value):
             open(name)
             bytes += (value ? "true" : "false").utf8
+            close(name)
+        case .date(let milliseconds):
+            open(name)
+            if let milliseconds { GeoReport.appendW3C(milliseconds: milliseconds, to: &bytes) }
             close(name)
         case .element(let element, let fields):
             open(element)

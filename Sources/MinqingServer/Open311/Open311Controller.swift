@@ -198,7 +198,7 @@ struct Open311Controller {
         return .list(
             "service_requests",
             records.map { record in
-                var fields: [(String, GeoReportBody)] = [
+                var fields: [(StaticString, GeoReportBody)] = [
                     ("service_request_id", .text(String(record.id))),
                     ("status", .text(GeoReport.status(of: record.state).rawValue)),
                     ("status_notes", .text(GeoReport.statusNote(of: record.state, in: language))),
@@ -207,9 +207,9 @@ struct Open311Controller {
                     ("description", .text(record.description)),
                     ("agency_responsible", .text(record.leadDepartment.map { catalog.departmentName($0, in: language) })),
                     ("service_notice", .text(nil)),
-                    ("requested_datetime", .text(GeoReport.w3c(milliseconds: record.reportedAt))),
-                    ("updated_datetime", .text(GeoReport.w3c(milliseconds: record.updatedAt))),
-                    ("expected_datetime", .text(record.dueAt.map(GeoReport.w3c(milliseconds:)))),
+                    ("requested_datetime", .date(record.reportedAt)),
+                    ("updated_datetime", .date(record.updatedAt)),
+                    ("expected_datetime", .date(record.dueAt)),
                     ("address", .text(nil)),
                     ("address_id", .text(record.areaCode)),
                     ("zipcode", .text(nil)),
@@ -222,7 +222,7 @@ struct Open311Controller {
                         .element(
                             "event",
                             [
-                                ("datetime", .text(GeoReport.w3c(milliseconds: event.at))),
+                                ("datetime", .date(event.at)),
                                 ("action", .text(event.action)),
                                 ("status", .text(event.to.rawValue)),
                                 ("status_notes", .text(GeoReport.statusNote(of: event.to, in: language))),

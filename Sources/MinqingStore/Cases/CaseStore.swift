@@ -637,7 +637,7 @@ extension Store {
                 guard !ids.isEmpty else { return [] }
                 return try await db.raw(
                     "SELECT \(unsafeRaw: columns) FROM cases WHERE city_code = \(bind: city) AND id IN (\(binds: ids)) ORDER BY id"
-                ).all().map(Self.caseSummary)
+                ).allDecoded(Self.caseSummary)
             }
             var conditions: [any SQLExpression] = [
                 SQLQueryString("city_code = \(bind: city) AND reported_at >= \(bind: query.start) AND reported_at <= \(bind: query.end)")
@@ -657,7 +657,7 @@ extension Store {
                 SELECT \(unsafeRaw: columns) FROM cases WHERE \(SQLList(conditions, separator: SQLRaw(" AND ")))
                 ORDER BY reported_at DESC, id DESC LIMIT \(bind: query.pageSize) OFFSET \(bind: (query.page - 1) * query.pageSize)
                 """
-            ).all().map(Self.caseSummary)
+            ).allDecoded(Self.caseSummary)
         }
     }
 
