@@ -24,6 +24,12 @@ public func buildApplication(
     )
     let keys = PersonalDataKeys()
     let cases = CaseCatalog(store: store, calendar: try CaseCatalog.calendar(cityFolder: configuration.calendarDirectory))
+    for year in cases.calendar.provisionalYears.sorted() {
+        logger.warning(
+            "a year of the working-time calendar is provisional: the statutory holidays (weekend ones made up), no weekends worked (调休) and no bridging days until the State Council's notice is in DATA/calendars",
+            metadata: ["year": "\(year)", "replace": "\(configuration.calendarDirectory ?? "DATA/calendars")/CN-\(year).json"]
+        )
+    }
     store.use(calendar: cases.calendar)
     let scheduler = CaseScheduler(
         store: store,

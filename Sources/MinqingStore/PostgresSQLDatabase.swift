@@ -65,8 +65,8 @@ struct PostgresSQLDatabase: SQLDatabase {
 }
 
 /// A row of ``PostgresSQLDatabase``: its cells, and the column positions its query's rows share.
-/// The cells are read in place (PostgresNIO's random-access row): no cell is copied out before it is
-/// asked for.
+/// The cells are PostgresNIO's random-access row: their bytes, with no cell value (name, type)
+/// made until it is asked for.
 struct PostgresResultRow: SQLRow {
     /// A query's column positions, found from its first row.
     final class ColumnsBox: @unchecked Sendable {

@@ -23,6 +23,9 @@ struct LanguageTests {
         ("zh;q=0, *", .en),
         ("en;q=0, *", .zh),
         ("en;q=0", .zh),
+        // Chinese refused, English not refused: English.
+        ("zh;q=0", .en),
+        ("zh-CN;q=0, en;q=0", .zh),
         // A weight that is not one counts for nothing.
         ("en;q=abc", .zh),
         ("en;q=2", .zh),

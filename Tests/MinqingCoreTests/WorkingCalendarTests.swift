@@ -9,9 +9,10 @@ struct WorkingCalendarTests {
         var calendar = WorkingCalendar()
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/MinqingServer/Calendars")
-        for year in [2025, 2026] {
-            let data = try! Data(contentsOf: folder.appendingPathComponent("CN-\(year).json"))
-            try! calendar.add(schedule: Array(data))
+        // Every year the server ships.
+        let names = try! FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("CN-") && $0.hasSuffix(".json") }
+        for name in names.sorted() {
+            try! calendar.add(schedule: Array(try! Data(contentsOf: folder.appendingPathComponent(name))))
         }
         return calendar
     }()
@@ -45,7 +46,8 @@ struct WorkingCalendarTests {
         #expect(!calendar.isWorkingDay(CalendarDay("2026-02-21")!))
         #expect(calendar.isWorkingDay(CalendarDay("2026-11-26")!))
         #expect(!calendar.isWorkingDay(CalendarDay("2026-11-28")!), "an ordinary Saturday")
-        #expect(calendar.coveredYears == [2025, 2026])
+        #expect(calendar.coveredYears == [2025, 2026, 2027])
+        #expect(calendar.provisionalYears == [2027], "2027's notice is not published yet: its statutory holidays stand in")
         #expect(calendar.minutesPerDay == 420)
     }
 
@@ -79,6 +81,21 @@ struct WorkingCalendarTests {
         // Wednesday 2025-12-31 15:00 + 3 working days (21 h): 2.5 h that day; 01-01..01-03 off, Sunday
         // 01-04 worked (7 h), Monday 01-05 (7 h), Tuesday 01-06 4.5 h → 08:30 + 3.5 h = 12:00, then 1 h → 15:00.
         #expect(calendar.deadline(of: TimeLimit(3, .workingDays), from: Self.at("2025-12-31 15:00")) == Self.at("2026-01-06 15:00"))
+        // Into 2027 (provisional: the statutory holidays alone): Thursday 2026-12-31 16:00 + 4 working
+        // hours: 1.5 h that day; 元旦 Friday 01-01, the weekend; Monday 01-04 08:30 + 2.5 h → 11:00.
+        #expect(calendar.adding(workingMinutes: 240, to: Self.at("2026-12-31 16:00")) == Self.at("2027-01-04 11:00"))
+    }
+
+    /// 2027 before its notice: 除夕 to 初三 off, and the two that fall on the weekend (02-06, 02-07)
+    /// made up on Tuesday and Wednesday, as the 办法 requires; no weekend is worked.
+    @Test func countsAcrossTheProvisionalSpringFestivalOf2027() {
+        let calendar = Self.calendar
+        for day in ["2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-05-03", "2027-10-05"] {
+            #expect(!calendar.isWorkingDay(CalendarDay(day)!), "\(day)")
+        }
+        #expect(calendar.isWorkingDay(CalendarDay("2027-02-11")!) && !calendar.isWorkingDay(CalendarDay("2027-02-13")!))
+        // Thursday 02-04 17:00 + 1 working hour: half an hour that day, then Thursday 02-11 09:00.
+        #expect(calendar.adding(workingMinutes: 60, to: Self.at("2027-02-04 17:00")) == Self.at("2027-02-11 09:00"))
     }
 
     @Test func measuresWorkingTimeUsedWithPausesAndLights() {

@@ -383,8 +383,22 @@ struct CitizenPagesTests {
             #expect(Set(properties.compactMap { $0["level"] as? String }) == ["town", "village"])
             #expect(properties.allSatisfy { $0["responsible"] == nil && $0["name"] is String })
             #expect(areas.contains { $0.level == .village && $0.responsibleParty != nil })
-            // The same bytes again: written once for the tree.
-            #expect(try await server.client.execute(uri: "/map/outlines.geojson", method: .get).body == outlines.body)
+            // Coordinates to a tenth of a metre (six decimals): a city's outlines stay a phone's download.
+            let coordinates = try #require(((features.first?["geometry"] as? [String: Any])?["coordinates"] as? [[[Double]]])?.first)
+            #expect(coordinates.allSatisfy { $0.allSatisfy { abs($0 * 1e6 - ($0 * 1e6).rounded()) < 1e-3 } })
+            // A village renamed by an import shows at once.
+            let town = try #require(areas.first { $0.level == .town })
+            var villages = areas.filter { $0.parentCode == town.code }
+            villages[0].name = "新改名村"
+            let imported = try await GridImportAPITests.post(
+                server,
+                "?level=village&parent=\(town.code)",
+                key: server.adminKey,
+                body: Array(GeoJSON.write(villages).utf8)
+            )
+            #expect(imported.status == .ok, "\(imported.text)")
+            let renamed = try await server.client.execute(uri: "/map/outlines.geojson", method: .get)
+            #expect(renamed.text.contains(#""code":"\#(villages[0].code)","name":"新改名村""#) && !outlines.text.contains("新改名村"))
         }
         // Without the library: no map, and the page works as before.
         let missing: @Sendable (inout ServerConfiguration) -> Void = { $0.mapLibraryDirectory = folder + "/none" }

@@ -71,6 +71,9 @@ public struct WorkingCalendar: Sendable, Hashable {
     public var workingWeekendDays: Set<CalendarDay>
     /// The years the holiday lists cover: outside them, only weekends are off.
     public var coveredYears: Set<Int>
+    /// Covered years whose list is marked `"provisional": true`: the statutory holidays alone, before
+    /// the year's official schedule is published; a server says so at start.
+    public var provisionalYears: Set<Int> = []
     /// Seconds east of UTC (China: 28,800, no daylight saving).
     public var utcOffset: Int
 
@@ -248,5 +251,6 @@ extension WorkingCalendar {
         holidays.formUnion(offDays)
         workingWeekendDays.formUnion(workDays)
         coveredYears.insert(Int(year))
+        if case .bool(true)? = object["provisional"] { provisionalYears.insert(Int(year)) }
     }
 }

@@ -142,8 +142,9 @@ public enum GeoJSON {
         return Area(code: code, name: name, level: level, parentCode: parentCode, shape: shape, responsibleParty: text(options.responsibleProperty))
     }
 
-    /// Writes areas as a FeatureCollection, each feature with code, name, level and parent.
-    public static func write(_ areas: [Area], coordinateSystem: CoordinateSystem = .wgs84) -> String {
+    /// Writes areas as a FeatureCollection, each feature with code, name, level and parent;
+    /// coordinates rounded to `decimals` places when given (6 is a tenth of a metre), else exact.
+    public static func write(_ areas: [Area], coordinateSystem: CoordinateSystem = .wgs84, decimals: Int? = nil) -> String {
         var out = "{\"type\":\"FeatureCollection\",\"features\":[\n"
         for (index, area) in areas.enumerated() {
             if index > 0 { out += ",\n" }
@@ -152,7 +153,7 @@ public enum GeoJSON {
             out += ",\"parent\":" + (area.parentCode.map(JSONValue.quoted) ?? "null")
             if let party = area.responsibleParty { out += ",\"responsible\":" + JSONValue.quoted(party) }
             out += "},\"geometry\":"
-            out += geometry(area.shape, coordinateSystem: coordinateSystem)
+            out += geometry(area.shape, coordinateSystem: coordinateSystem, decimals: decimals)
             out += "}"
         }
         out += "\n]}\n"
@@ -160,12 +161,14 @@ public enum GeoJSON {
     }
 
     /// A shape as a GeoJSON geometry object (a Polygon when it has one part).
-    public static func geometry(_ shape: MultiPolygon, coordinateSystem: CoordinateSystem = .wgs84) -> String {
+    public static func geometry(_ shape: MultiPolygon, coordinateSystem: CoordinateSystem = .wgs84, decimals: Int? = nil) -> String {
+        let scale = decimals.map { (0..<$0).reduce(1.0) { value, _ in value * 10 } }
+        func rounded(_ value: Double) -> Double { scale.map { (value * $0).rounded() / $0 } ?? value }
         func ring(_ points: [GeoPoint]) -> String {
             "["
                 + points.map { point in
                     let p = coordinateSystem.fromWGS84(point)
-                    return "[\(p.longitude),\(p.latitude)]"
+                    return "[\(rounded(p.longitude)),\(rounded(p.latitude))]"
                 }.joined(separator: ",") + "]"
         }
         func polygon(_ polygon: Polygon) -> String { "[" + polygon.rings.map(ring).joined(separator: ",") + "]" }

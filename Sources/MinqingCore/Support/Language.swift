@@ -8,8 +8,9 @@ public enum Language: String, Sendable, CaseIterable {
     case en
 
     /// The language an HTTP `Accept-Language` header prefers (RFC 9110 §12.5.4): the highest
-    /// weight among `zh…` and `en…` wins, Chinese on a tie or when neither is named; a range with
-    /// `q=0` is refused, and `*` counts for whichever of the two is not named.
+    /// weight among each language's ranges (`zh…`, `en…`) wins, Chinese on a tie or when neither is
+    /// named, English when Chinese alone is refused (`q=0`); `*` counts for whichever of the two is
+    /// not named.
     public init(acceptLanguage header: String?) {
         var weights: [Language: Double] = [:]
         var wildcard: Double?
@@ -33,7 +34,11 @@ public enum Language: String, Sendable, CaseIterable {
         }
         let chinese = weights[.zh] ?? wildcard ?? 0
         let english = weights[.en] ?? wildcard ?? 0
-        self = english > chinese ? .en : .zh
+        if weights[.zh] == 0, weights[.en] != 0 {
+            self = .en
+        } else {
+            self = english > chinese ? .en : .zh
+        }
     }
 
     /// `chinese`, or in English `english` when there is one.

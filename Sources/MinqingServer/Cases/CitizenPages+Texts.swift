@@ -30,7 +30,8 @@ extension CitizenPages {
         var locating: String
         var locateFailed: String
         var mapHint: String
-        /// Before the name of the village a tap on the map fell in.
+        /// Before the name of the village a tap on the map fell in: "about", as a tap near a
+        /// boundary, at a city's zoom, may fall on either side of it for the server.
         var mapPicked: String
         var photosLabel: String
         var photosHint: String
@@ -108,7 +109,7 @@ extension CitizenPages {
             locating: "正在定位…",
             locateFailed: "未能定位，请手动填写",
             mapHint: "在地图上点选问题所在的位置（图上是各镇街、村社区的界线），或使用手机定位。",
-            mapPicked: "已选位置：",
+            mapPicked: "所选位置约在：",
             photosLabel: "现场照片",
             photosHint: "JPEG 或 PNG，最多 6 张；照片中的拍摄地点等信息会被去除",
             contactLabel: "联系方式（选填）",
@@ -187,7 +188,7 @@ extension CitizenPages {
             locating: "Finding your position…",
             locateFailed: "Could not find your position: please type it",
             mapHint: "Tap the map where the problem is (it shows the towns' and villages' boundaries), or use your phone's position.",
-            mapPicked: "Place chosen: ",
+            mapPicked: "Place chosen, in or near: ",
             photosLabel: "Photos",
             photosHint: "JPEG or PNG, at most 6; where a photo was taken is removed from it",
             contactLabel: "Contact (optional)",

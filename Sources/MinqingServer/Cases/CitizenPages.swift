@@ -10,8 +10,9 @@ import NIOCore
 /// address; contact details optional; photos), receives the case number and a follow code (查询码),
 /// follows the case with them, and rates it after closure with "solved" and "satisfied" apart.
 ///
-/// Plain HTML forms, rendered on the server (a phone's browser needs no script; one small script
-/// fills the location from the phone when asked). Every form carries a token that must equal the
+/// Plain HTML forms, rendered on the server (a phone's browser needs no script; a small script
+/// fills the location from a tap on the map, drawn with Leaflet when the server has it, or from the
+/// phone when asked). Every form carries a token that must equal the
 /// `minqing_form` cookie (double submit; the cookie is SameSite=Strict), so another site cannot post
 /// them. The follow code never appears in a URL: it is sent in forms only, and pages holding it are
 /// not cached. Reports go through the one intake (``APIHandler/intake(_:caller:)``), ratings through

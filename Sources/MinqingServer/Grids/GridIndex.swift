@@ -15,9 +15,7 @@ final class GridIndex: Service {
         var city: String?
         var tree: AreaTree?
         var importID: Int64?
-        /// Counts the trees swapped in, so that what was written from one is kept for that one only.
-        var generation = 0
-        /// ``outlines()`` of this tree, once written.
+        /// ``outlines()`` of this tree, written with it.
         var outlines: ByteBuffer?
     }
 
@@ -53,17 +51,17 @@ final class GridIndex: Service {
             state.withLock {
                 $0.tree = .empty
                 $0.outlines = nil
-                $0.generation += 1
             }
             return
         }
         let started = ContinuousClock.now
         let importID = try await store.latestAreaImportID(city: city)
         let tree = AreaTree(areas: try await store.currentAreas(city: city))
+        let outlines = Self.outlines(of: tree)
         // Loads may finish out of order (an import's and the refresh's): never swap an older tree in.
         let swapped = state.withLock { state -> Bool in
             if let current = state.importID, (importID ?? .min) < current { return false }
-            state = State(city: city, tree: tree, importID: importID, generation: state.generation + 1)
+            state = State(city: city, tree: tree, importID: importID, outlines: outlines)
             return true
         }
         guard swapped else { return }
@@ -87,19 +85,18 @@ final class GridIndex: Service {
     }
 
     /// The outlines of the towns and villages in force, as GeoJSON (code, name, level, parent; not
-    /// their responsible parties): what a public map draws. Written once per tree, outside the lock.
-    func outlines() -> ByteBuffer? {
-        let (tree, generation, cached) = state.withLock { ($0.tree, $0.generation, $0.outlines) }
-        if let cached { return cached }
-        guard let tree else { return nil }
+    /// their responsible parties): what a public map draws. Written with each tree, before it is
+    /// swapped in, so that no request writes them.
+    func outlines() -> ByteBuffer? { state.withLock { $0.outlines } }
+
+    /// Coordinates to six decimals (a tenth of a metre): a phone downloads them.
+    private static func outlines(of tree: AreaTree) -> ByteBuffer {
         let areas = (tree.areas(of: .town) + tree.areas(of: .village)).map { area in
             var area = area
             area.responsibleParty = nil
             return area
         }
-        let written = ByteBuffer(string: GeoJSON.write(areas))
-        state.withLock { if $0.generation == generation { $0.outlines = written } }
-        return written
+        return ByteBuffer(string: GeoJSON.write(areas, decimals: 6))
     }
 
     /// Adopts a city for an empty server (the first import names it).

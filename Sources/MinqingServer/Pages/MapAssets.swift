@@ -10,7 +10,8 @@ import NIOCore
 /// without it the page works as before (the location typed, or found by the phone).
 struct MapAssets: Sendable {
     /// The library's files a page asks for, under `/static/leaflet/`, with their types: nothing else
-    /// of the folder is served.
+    /// of the folder is served. `leaflet.js` is the minified build where the folder has it (a third
+    /// of the size).
     static let files: [String: String] = [
         "leaflet.js": "text/javascript; charset=utf-8", "leaflet.css": "text/css; charset=utf-8",
         "images/marker-icon.png": "image/png", "images/marker-icon-2x.png": "image/png", "images/marker-shadow.png": "image/png",
@@ -30,13 +31,16 @@ struct MapAssets: Sendable {
         var library: [String: ByteBuffer] = [:]
         if let folder {
             for name in Self.files.keys {
-                if let bytes = FileManager.default.contents(atPath: folder + "/" + name) { library[name] = ByteBuffer(bytes: bytes) }
+                let candidates = name == "leaflet.js" ? ["leaflet.min.js", name] : [name]
+                if let bytes = candidates.lazy.compactMap({ FileManager.default.contents(atPath: folder + "/" + $0) }).first {
+                    library[name] = ByteBuffer(bytes: bytes)
+                }
             }
         }
         if library["leaflet.js"] == nil || library["leaflet.css"] == nil {
             library = [:]
             logger.notice(
-                "no map library: pages show no map (install Debian's libjs-leaflet, or set mapLibraryDirectory)",
+                "no map library: pages show no map (install Debian's libjs-leaflet, or name its folder in MINQING_MAP_LIBRARY)",
                 metadata: ["folder": "\(folder ?? "none")"]
             )
         }

@@ -63,8 +63,8 @@ if (mapBox && window.L) {
     fetch(mapBox.dataset.outlines)
         .then((answer) => (answer.ok ? answer.json() : Promise.reject(answer.status)))
         .then((outlines) => {
+            if (!outlines.features || outlines.features.length === 0) return;
             mapBox.hidden = false;
-            document.getElementById("map-hint").hidden = false;
             const towns = { color: "#1f5fbf", weight: 2, fill: false, interactive: false };
             const villages = { color: "#5b6475", weight: 1, fillColor: "#1f5fbf", fillOpacity: 0.04 };
             const layer = L.geoJSON(outlines, {
@@ -78,10 +78,12 @@ if (mapBox && window.L) {
             }).addTo(map);
             map.invalidateSize();
             map.fitBounds(layer.getBounds());
+            document.getElementById("map-hint").hidden = false;
             typed();
         })
         .catch(() => {
             mapBox.hidden = true;
+            document.getElementById("map-hint").hidden = true;
         });
     map.on("click", (event) => pick(event.latlng, ""));
     lat.addEventListener("change", typed);

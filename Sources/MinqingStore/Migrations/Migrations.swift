@@ -1,6 +1,3 @@
-import Foundation
-import MinqingCore
-
 /// One schema change, run once, in a transaction, and recorded by its id. Landed migrations are
 /// never edited: a change, even a data fix, is a new migration at the end of the list.
 struct Migration: Sendable {
@@ -503,39 +500,98 @@ enum Migrations {
             [
                 "ALTER TABLE case_classes ADD COLUMN name_en TEXT",
                 "ALTER TABLE departments ADD COLUMN name_en TEXT",
-            ] + standardEnglish()
+            ] + englishOf0024
         },
     ]
 
-    /// The standard catalog's English for the rows that still hold its Chinese. Literals, not
-    /// binds (a migration is a list of statements): the catalog's own constants, quoted.
-    static func standardEnglish() -> [String] {
-        func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
-        let departments = StandardCatalog.departments.compactMap { department in
-            department.nameEn.map {
-                "UPDATE departments SET name_en = \(literal($0)) WHERE code = \(literal(department.code)) AND name = \(literal(department.name)) AND name_en IS NULL"
-            }
-        }
-        let classes = StandardCatalog.caseClasses.flatMap { item -> [String] in
-            var statements: [String] = []
-            if let nameEn = item.nameEn {
-                statements.append(
-                    "UPDATE case_classes SET name_en = \(literal(nameEn)) WHERE code = \(literal(item.code)) AND name = \(literal(item.name)) AND name_en IS NULL"
-                )
-            }
-            if !item.attributes.isEmpty {
-                let shipped = item.attributes.map { attribute in
-                    var attribute = attribute
-                    attribute.questionEn = nil
-                    for index in attribute.choices.indices { attribute.choices[index].nameEn = nil }
-                    return attribute
-                }
-                statements.append(
-                    "UPDATE case_classes SET attributes = \(literal(Store.attributesColumn(item.attributes)!)) WHERE code = \(literal(item.code)) AND attributes = \(literal(Store.attributesColumn(shipped)!))"
-                )
-            }
-            return statements
-        }
-        return departments + classes
-    }
+    /// 0024's data: the standard catalog's English as it shipped, for the rows that still hold the
+    /// Chinese it shipped with. Written out, not derived from ``StandardCatalog``: a later change to
+    /// the catalog must never change what a landed migration does.
+    static let englishOf0024: [String] = [
+        #"UPDATE departments SET name_en = 'Public Security Bureau' WHERE code = 'gaj' AND name = '公安局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Urban Management and Law Enforcement Bureau' WHERE code = 'cgj' AND name = '城市管理和综合执法局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Housing and Urban-Rural Development Bureau' WHERE code = 'zjj' AND name = '住房和城乡建设局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Transport Bureau' WHERE code = 'jtj' AND name = '交通运输局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Water Affairs Bureau' WHERE code = 'swj' AND name = '水务局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Ecology and Environment Bureau' WHERE code = 'sthj' AND name = '生态环境局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Natural Resources Bureau' WHERE code = 'zrzy' AND name = '自然资源局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Market Regulation Bureau' WHERE code = 'scjg' AND name = '市场监督管理局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Health Bureau' WHERE code = 'wjj' AND name = '卫生健康局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Education Bureau' WHERE code = 'jyj' AND name = '教育局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Civil Affairs Bureau' WHERE code = 'mzj' AND name = '民政局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Human Resources and Social Security Bureau' WHERE code = 'rsj' AND name = '人力资源和社会保障局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Emergency Management Bureau' WHERE code = 'yjj' AND name = '应急管理局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Agriculture and Rural Affairs Bureau' WHERE code = 'nyj' AND name = '农业农村局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Justice Bureau' WHERE code = 'sfj' AND name = '司法局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Letters and Calls Bureau' WHERE code = 'xfj' AND name = '信访局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Fire and Rescue Detachment' WHERE code = 'xfjy' AND name = '消防救援支队' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Power Supply Bureau' WHERE code = 'gdj' AND name = '供电局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Culture, Radio, Television, Tourism and Sports Bureau' WHERE code = 'wgl' AND name = '文化广电旅游体育局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Veterans Affairs Bureau' WHERE code = 'tyjr' AND name = '退役军人事务局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Forestry Bureau' WHERE code = 'lyj' AND name = '林业局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Development and Reform Bureau' WHERE code = 'fgj' AND name = '发展和改革局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Government Services and Data Bureau' WHERE code = 'zsj' AND name = '政务服务数据管理局' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'City Appearance and Sanitation Section' WHERE code = 'cgj-srhj' AND name = '市容环境卫生科' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Law Enforcement Brigade' WHERE code = 'cgj-zfdd' AND name = '综合执法大队' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Property Management Section' WHERE code = 'zjj-wygl' AND name = '物业管理科' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Water Supply and Drainage Section' WHERE code = 'swj-gps' AND name = '供排水管理科' AND name_en IS NULL"#,
+        #"UPDATE departments SET name_en = 'Public Order Brigade' WHERE code = 'gaj-zagl' AND name = '治安管理大队' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Public utilities' WHERE code = 'C01' AND name = '公用设施' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Manhole cover broken or missing' WHERE code = 'C0101' AND name = '井盖破损或缺失' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET attributes = '[{"choices":[{"key":"rain","name":"雨水","name_en":"Rainwater"},{"key":"sewage","name":"污水","name_en":"Sewage"},{"key":"water","name":"给水","name_en":"Water supply"},{"key":"power","name":"电力","name_en":"Power"},{"key":"telecom","name":"通信","name_en":"Telecom"},{"key":"gas","name":"燃气","name_en":"Gas"},{"key":"unknown","name":"看不清","name_en":"Cannot tell"}],"code":"cover_use","kind":"singlevaluelist","question":"井盖标识的用途","question_en":"What the cover is marked for","required":false},{"choices":[{"key":"yes","name":"是，井口敞开","name_en":"Yes, the hole is open"},{"key":"no","name":"否，破损或移位","name_en":"No, broken or moved"}],"code":"cover_missing","kind":"singlevaluelist","question":"井盖是否完全缺失（井口敞开）","question_en":"Is the cover missing altogether (the hole open)?","required":false}]' WHERE code = 'C0101' AND attributes = '[{"choices":[{"key":"rain","name":"雨水"},{"key":"sewage","name":"污水"},{"key":"water","name":"给水"},{"key":"power","name":"电力"},{"key":"telecom","name":"通信"},{"key":"gas","name":"燃气"},{"key":"unknown","name":"看不清"}],"code":"cover_use","kind":"singlevaluelist","question":"井盖标识的用途","required":false},{"choices":[{"key":"yes","name":"是，井口敞开"},{"key":"no","name":"否，破损或移位"}],"code":"cover_missing","kind":"singlevaluelist","question":"井盖是否完全缺失（井口敞开）","required":false}]'"#,
+        #"UPDATE case_classes SET name_en = 'Street light out' WHERE code = 'C0102' AND name = '路灯不亮' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Water supply facility damaged' WHERE code = 'C0103' AND name = '供水设施损坏' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Roads and traffic' WHERE code = 'C02' AND name = '道路交通' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Road surface damaged' WHERE code = 'C0201' AND name = '道路破损' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Traffic sign damaged' WHERE code = 'C0202' AND name = '交通标志损坏' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'City appearance' WHERE code = 'C03' AND name = '市容环境' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Litter bin damaged' WHERE code = 'C0301' AND name = '垃圾箱损坏' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Public toilet damaged' WHERE code = 'C0302' AND name = '公厕设施损坏' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Parks and greenery' WHERE code = 'C04' AND name = '园林绿化' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Green space upkeep' WHERE code = 'C0401' AND name = '绿地维护' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Fallen street tree' WHERE code = 'C0402' AND name = '行道树倒伏' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Buildings and land' WHERE code = 'C05' AND name = '房屋土地' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Dangerous building' WHERE code = 'C0501' AND name = '危房隐患' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Other facilities' WHERE code = 'C06' AND name = '其他设施' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Other facility damaged' WHERE code = 'C0601' AND name = '其他设施损坏' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'City appearance' WHERE code = 'E01' AND name = '市容环境' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Exposed garbage' WHERE code = 'E0101' AND name = '暴露垃圾' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Dirty street' WHERE code = 'E0102' AND name = '道路不洁' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Posters and advertising' WHERE code = 'E02' AND name = '宣传广告' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Illegal flyers and graffiti' WHERE code = 'E0201' AND name = '违规张贴小广告' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Construction' WHERE code = 'E03' AND name = '施工管理' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Illegal construction: stop the works' WHERE code = 'E0301' AND name = '违法建设制止' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Illegal construction: penalty' WHERE code = 'E0302' AND name = '违法建设处罚' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Illegal construction: demolition' WHERE code = 'E0303' AND name = '违法建设拆除' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Construction noise and nuisance' WHERE code = 'E0304' AND name = '施工扰民' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Emergencies' WHERE code = 'E04' AND name = '突发事件' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Flooded road' WHERE code = 'E0401' AND name = '道路积水' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Fire' WHERE code = 'E0402' AND name = '火情' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Street order' WHERE code = 'E05' AND name = '街面秩序' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Street vending on the road' WHERE code = 'E0501' AND name = '占道经营' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET attributes = '[{"code":"stalls","kind":"number","question":"摊位数量","question_en":"Number of stalls","required":false},{"choices":[{"key":"sidewalk","name":"人行道","name_en":"Pavement"},{"key":"road","name":"车行道","name_en":"Roadway"},{"key":"blind_path","name":"盲道","name_en":"Tactile path for the blind"},{"key":"fire_lane","name":"消防通道","name_en":"Fire lane"}],"code":"blocks","kind":"multivaluelist","question":"占用的位置","question_en":"What they block","required":false}]' WHERE code = 'E0501' AND attributes = '[{"code":"stalls","kind":"number","question":"摊位数量","required":false},{"choices":[{"key":"sidewalk","name":"人行道"},{"key":"road","name":"车行道"},{"key":"blind_path","name":"盲道"},{"key":"fire_lane","name":"消防通道"}],"code":"blocks","kind":"multivaluelist","question":"占用的位置","required":false}]'"#,
+        #"UPDATE case_classes SET name_en = 'Illegal parking' WHERE code = 'E0502' AND name = '乱停放' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Disputes' WHERE code = 'D' AND name = '矛盾纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Family and neighbour dispute' WHERE code = 'D01' AND name = '家庭邻里纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Labour and social insurance dispute' WHERE code = 'D02' AND name = '劳动社保纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Tenancy dispute' WHERE code = 'D03' AND name = '房屋租赁纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Property management dispute' WHERE code = 'D04' AND name = '物业管理纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Dispute with an administration' WHERE code = 'D05' AND name = '行政管理纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Dispute in or about court proceedings' WHERE code = 'D06' AND name = '涉法涉诉纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Planning and construction dispute' WHERE code = 'D07' AND name = '规划建设纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Economic dispute' WHERE code = 'D08' AND name = '经济关系纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Other dispute' WHERE code = 'D09' AND name = '其他纠纷' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Hazards and problems' WHERE code = 'H' AND name = '问题隐患' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Public security hazard' WHERE code = 'H01' AND name = '社会治安隐患' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Market or food safety problem' WHERE code = 'H02' AND name = '市监食监问题' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Transport hazard' WHERE code = 'H03' AND name = '交通运输隐患' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Urban management problem' WHERE code = 'H04' AND name = '城市管理问题' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Work safety hazard' WHERE code = 'H05' AND name = '安全生产隐患' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Fire hazard' WHERE code = 'H06' AND name = '消防隐患' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Environmental problem' WHERE code = 'H07' AND name = '环保生态问题' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Construction or water problem' WHERE code = 'H08' AND name = '建设水务问题' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'School and campus problem' WHERE code = 'H09' AND name = '教育校园问题' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Civil affairs problem' WHERE code = 'H10' AND name = '民政事务问题' AND name_en IS NULL"#,
+        #"UPDATE case_classes SET name_en = 'Other hazard or problem' WHERE code = 'H11' AND name = '其他问题隐患' AND name_en IS NULL"#,
+    ]
 }
