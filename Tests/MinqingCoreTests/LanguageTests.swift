@@ -26,6 +26,7 @@ struct LanguageTests {
         // Chinese refused, English not refused: English.
         ("zh;q=0", .en),
         ("zh-CN;q=0, en;q=0", .zh),
+        ("zh;q=0, *;q=0", .zh),
         // A weight that is not one counts for nothing.
         ("en;q=abc", .zh),
         ("en;q=2", .zh),

@@ -400,6 +400,12 @@ struct CitizenPagesTests {
             let renamed = try await server.client.execute(uri: "/map/outlines.geojson", method: .get)
             #expect(renamed.text.contains(#""code":"\#(villages[0].code)","name":"新改名村""#) && !outlines.text.contains("新改名村"))
         }
+        // A server that holds no city yet: no outlines to draw, and no error either.
+        try await ServerHarness.withServer(database, seeded: false, configure: installed) { server in
+            let empty = try await server.client.execute(uri: "/map/outlines.geojson", method: .get)
+            let features = try empty.json()["features"] as? [Any]
+            #expect(empty.status == .ok && features?.isEmpty == true, "\(empty.text)")
+        }
         // Without the library: no map, and the page works as before.
         let missing: @Sendable (inout ServerConfiguration) -> Void = { $0.mapLibraryDirectory = folder + "/none" }
         try await ServerHarness.withServer(database, configure: missing) { server in

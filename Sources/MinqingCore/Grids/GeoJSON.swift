@@ -162,6 +162,7 @@ public enum GeoJSON {
 
     /// A shape as a GeoJSON geometry object (a Polygon when it has one part).
     public static func geometry(_ shape: MultiPolygon, coordinateSystem: CoordinateSystem = .wgs84, decimals: Int? = nil) -> String {
+        precondition(decimals.map { (0...15).contains($0) } ?? true, "decimals from 0 to 15")
         let scale = decimals.map { (0..<$0).reduce(1.0) { value, _ in value * 10 } }
         func rounded(_ value: Double) -> Double { scale.map { (value * $0).rounded() / $0 } ?? value }
         func ring(_ points: [GeoPoint]) -> String {

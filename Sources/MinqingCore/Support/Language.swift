@@ -34,7 +34,7 @@ public enum Language: String, Sendable, CaseIterable {
         }
         let chinese = weights[.zh] ?? wildcard ?? 0
         let english = weights[.en] ?? wildcard ?? 0
-        if weights[.zh] == 0, weights[.en] != 0 {
+        if weights[.zh] == 0, (weights[.en] ?? wildcard ?? 1) > 0 {
             self = .en
         } else {
             self = english > chinese ? .en : .zh

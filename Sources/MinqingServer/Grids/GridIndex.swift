@@ -50,7 +50,7 @@ final class GridIndex: Service {
         guard let city else {
             state.withLock {
                 $0.tree = .empty
-                $0.outlines = nil
+                $0.outlines = Self.outlines(of: .empty)
             }
             return
         }

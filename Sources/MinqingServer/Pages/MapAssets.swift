@@ -16,6 +16,8 @@ struct MapAssets: Sendable {
         "leaflet.js": "text/javascript; charset=utf-8", "leaflet.css": "text/css; charset=utf-8",
         "images/marker-icon.png": "image/png", "images/marker-icon-2x.png": "image/png", "images/marker-shadow.png": "image/png",
         "images/layers.png": "image/png", "images/layers-2x.png": "image/png",
+        // What the minified script and the style name as their source maps, for a browser's tools.
+        "leaflet.min.js.map": "application/json", "leaflet.css.map": "application/json",
     ]
 
     static let root = "/static/leaflet"
