@@ -100,6 +100,10 @@ public func buildApplication(
         keys.load(try await configuration.personalDataCipher(logger: logger, store: store))
         try await grids.load()
         if let city = grids.city {
+            // A city whose grids came before this version gave new cities their catalog.
+            if try await store.seedStandardCatalog(city: city) {
+                logger.notice("gave the city the standard catalog of departments and case classes", metadata: ["city": "\(city)"])
+            }
             try await cases.load(city: city)
             // Several processes may start at once on one PostgreSQL: the rebuild asks again under a lock.
             if try await store.measureCountsMissing(city: city) {

@@ -154,6 +154,62 @@ struct CaseCatalogAPITests {
         }
     }
 
+    /// 责任单位 through the API: listed to anyone signed in; added, renamed and moved by system
+    /// administrators only, each change audited; every bad one refused by field with nothing
+    /// written; a new department at once a class's default and a case's lead.
+    @Test(arguments: TestDatabase.enabled)
+    func administratorsAddAndRenameDepartmentsAndEveryBadOneIsRefusedByField(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            let listed = try await server.request("/api/v1/departments", key: people.center)
+            #expect(listed.status == .ok)
+            let departments = try #require(try JSONSerialization.jsonObject(with: Data(listed.body.readableBytesView)) as? [[String: Any]])
+            #expect(departments.count == StandardCatalog.departments.count)
+            let section = try #require(departments.first { $0["code"] as? String == "cgj-srhj" })
+            #expect(section["parent"] as? String == "cgj" && section["name_en"] as? String == "City Appearance and Sanitation Section")
+
+            let health = #"{"code": "wjw", "name": " 卫生健康委员会 ", "name_en": "Health Commission"}"#
+            #expect(try await server.request("/api/v1/departments", .post, key: people.center, json: health).status == .forbidden)
+            for (body, detail) in [
+                (#"{"code": "WJW", "name": "卫健委"}"#, "code: 1–32 lowercase letters, digits or '-', starting with a letter (cgj, cgj-srhj), not WJW"),
+                (#"{"code": "wjw", "name": ""}"#, "name: 1–40 characters without control characters"),
+                (#"{"code": "wjw", "name": "卫健委", "name_en": "  "}"#, "name_en: 1–80 characters on one line, or absent for none"),
+                (#"{"code": "wjw-a", "name": "科", "parent": "cgj-srhj"}"#, "parent: cgj-srhj is itself a section: sections have one level"),
+                (#"{"code": "wjw-a", "name": "科", "parent": "nope"}"#, "parent: no department has the code nope"),
+            ] {
+                let refused = try await server.request("/api/v1/departments", .post, json: body)
+                #expect(refused.status == .badRequest, "\(detail): \(refused.text)")
+                #expect(try refused.problem().detail == detail)
+            }
+            #expect(try await server.request("/api/v1/departments", .post, json: #"{"code": "cgj", "name": "城管局"}"#).status == .conflict)
+            #expect(try await Self.auditCount(server, "departments.add") == 0)
+
+            let created = try await server.request("/api/v1/departments", .post, json: health)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(try created.json()["name"] as? String == "卫生健康委员会")
+            // A class may name it at once, and a case of that class is dispatched to it.
+            let ownClass = Self.newClass.replacingOccurrences(of: #""department": "cgj""#, with: #""department": "wjw""#)
+            #expect(try await server.request("/api/v1/case-classes", .post, json: ownClass).status == .created)
+            let reported = try await server.request("/api/v1/cases", .post, key: people.worker, json: Loop.reportBody(classCode: "E0599"))
+            let id = try #require((try reported.json()["id"] as? NSNumber)?.int64Value)
+            try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+            #expect(try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)["lead_department"] as? String == "wjw")
+
+            // Renamed; a department with sections cannot become a section; an unknown code is not found.
+            let renamed = try await server.request("/api/v1/departments/wjw", .put, json: #"{"code": "wjw", "name": "卫健委"}"#)
+            let renamedBody = try renamed.json()
+            #expect(renamed.status == .ok && renamedBody["name_en"] == nil)
+            let demoted = try await server.request("/api/v1/departments/cgj", .put, json: #"{"code": "cgj", "name": "城管局", "parent": "wjw"}"#)
+            #expect(try demoted.problem().detail == "parent: cgj has sections (cgj-srhj): a department with sections cannot become one")
+            #expect(try await server.request("/api/v1/departments/zzz", .put, json: #"{"code": "zzz", "name": "无"}"#).status == .notFound)
+            #expect(try await server.request("/api/v1/departments/wjw", .put, json: #"{"code": "cgj", "name": "无"}"#).status == .badRequest)
+            #expect(try await Self.auditCount(server, "departments.add") == 1)
+            #expect(try await Self.auditCount(server, "departments.replace") == 1)
+            let after = try await server.request("/api/v1/departments", key: people.center).text
+            #expect(after.contains(#""code":"wjw","name":"卫健委""#), "\(after)")
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func aClassesStageLimitsRunTheLoop(_ database: TestDatabase) async throws {
         let clock = TestClock()

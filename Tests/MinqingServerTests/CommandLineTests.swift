@@ -83,10 +83,11 @@ struct CommandLineTests {
             let imported = try await Self.minqing(["import", "grids", folder + "/city.geojson"] + common)
             #expect(imported.status == 0, "\(imported.errors)")
             #expect(imported.output.contains("Imported \(areas.count) areas"))
-            // The import is in the audit log; an edited entry is found and the command fails.
+            // The import, and the standard catalog the new city was given, are in the audit log; an
+            // edited entry is found and the command fails.
             let verified = try await Self.minqing(["audit", "verify"] + common)
             #expect(verified.status == 0)
-            #expect(verified.output.contains("city 449900, audit log: 1 entries, the chain holds."))
+            #expect(verified.output.contains("city 449900, audit log: 2 entries, the chain holds."))
             try await Store.with(location, logger: TestDatabase.logger) { store in
                 try await store.backend.transaction { try await $0.raw("UPDATE audit_log SET actor = 'someone-else'").run() }
             }
@@ -193,8 +194,8 @@ struct UserCommandTests {
             #expect(unknown.status != 0)
             #expect(unknown.errors.contains("no account of city 449900 is named nobody"))
 
-            // The import, the addition, the disabling and the reset: four entries, chained.
-            #expect(try await run(["audit", "verify"]).output.contains("city 449900, audit log: 4 entries, the chain holds."))
+            // The import, the catalog it brought, the addition, the disabling and the reset: five entries, chained.
+            #expect(try await run(["audit", "verify"]).output.contains("city 449900, audit log: 5 entries, the chain holds."))
         }
     }
 

@@ -183,6 +183,29 @@ struct CatalogStoreTests {
         }
     }
 
+    /// A city's first grids give it the standard catalog, once: a city that already holds a
+    /// catalog, even one department, is given nothing.
+    @Test(arguments: TestDatabase.enabled)
+    func aNewCitysFirstGridsBringTheStandardCatalogOnce(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let summary = try await AreaStoreTests.importFile(store, AreaStoreTests.file)
+            #expect(summary.imported)
+            #expect(try await store.departments(city: AreaStoreTests.city) == StandardCatalog.departments.sorted { $0.code < $1.code })
+            #expect(try await store.caseClasses(city: AreaStoreTests.city) == StandardCatalog.caseClasses.sorted { $0.code < $1.code })
+            #expect(try await store.seedStandardCatalog(city: AreaStoreTests.city) == false)
+            let seeds = try await store.backend.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'case_catalog.seed' AND actor = 'system'").first()!
+                    .decode(column: "n", as: Int.self)
+            }
+            #expect(seeds == 1)
+            // Another city that holds one department of its own is given nothing.
+            try await store.addCatalog(city: "449901", departments: [Department(code: "own", name: "自设部门")], classes: [])
+            #expect(try await store.seedStandardCatalog(city: "449901") == false)
+            #expect(try await store.departments(city: "449901").map(\.code) == ["own"])
+            #expect(try await store.caseClasses(city: "449901").isEmpty)
+        }
+    }
+
     /// A city whose catalog was written before classes and departments had English (migration
     /// 0024) gets the standard English for what it holds as shipped, and none for what it changed.
     @Test(arguments: TestDatabase.enabled)

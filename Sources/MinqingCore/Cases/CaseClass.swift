@@ -125,6 +125,33 @@ public struct Department: Sendable, Hashable {
     public func name(in language: Language) -> String { language.pick(name, nameEn) }
 }
 
+/// The checks a department or section must pass before the catalog takes it (the administrators'
+/// API); each problem names its field. Sections are one level below a department (多级派遣: town
+/// center → department → section), never below another section.
+public enum DepartmentRules {
+    public static func problem(_ department: Department, departments: [String: Department]) -> FieldProblem? {
+        let code = department.code
+        let allowed = code.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        guard (1...32).contains(code.count), allowed, let first = code.unicodeScalars.first, ("a"..."z").contains(first) else {
+            return FieldProblem("code", "1–32 lowercase letters, digits or '-', starting with a letter (cgj, cgj-srhj), not \(code)")
+        }
+        let name = department.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty || name.count > 40 || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return FieldProblem("name", "1–40 characters without control characters")
+        }
+        if let problem = CaseClassRules.englishProblem(department.nameEn, field: "name_en", longest: 80) { return problem }
+        if let parentCode = department.parentCode {
+            guard parentCode != code else { return FieldProblem("parent", "a department is not its own section") }
+            guard let parent = departments[parentCode] else { return FieldProblem("parent", "no department has the code \(parentCode)") }
+            if parent.parentCode != nil { return FieldProblem("parent", "\(parentCode) is itself a section: sections have one level") }
+            if let section = departments.values.filter({ $0.parentCode == code }).map(\.code).min() {
+                return FieldProblem("parent", "\(code) has sections (\(section)): a department with sections cannot become one")
+            }
+        }
+        return nil
+    }
+}
+
 /// 派遣规则: the same class goes to different departments in different parts of the city. A route
 /// names the department for a class within an area's subtree; the nearest route up the tree wins,
 /// else the class's default department.

@@ -24,6 +24,22 @@ extension APIHandler {
         return .ok(.init(body: .json(Self.body(saved))))
     }
 
+    func listDepartments(_ input: Operations.ListDepartments.Input) async throws -> Operations.ListDepartments.Output {
+        let city = try catalogCity(for: .readAreas)
+        return .ok(.init(body: .json(try await store.departments(city: city).map(Self.body))))
+    }
+
+    func createDepartment(_ input: Operations.CreateDepartment.Input) async throws -> Operations.CreateDepartment.Output {
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        return .created(.init(body: .json(Self.body(try await save(body, replacing: false)))))
+    }
+
+    func replaceDepartment(_ input: Operations.ReplaceDepartment.Input) async throws -> Operations.ReplaceDepartment.Output {
+        guard case .json(let body) = input.body else { throw Problem.badRequest("send application/json") }
+        guard body.code == input.path.code else { throw Problem.badRequest("code: the body names \(body.code), the path \(input.path.code)") }
+        return .ok(.init(body: .json(Self.body(try await save(body, replacing: true)))))
+    }
+
     func listCaseRoutes(_ input: Operations.ListCaseRoutes.Input) async throws -> Operations.ListCaseRoutes.Output {
         let city = try catalogCity(for: .readAreas)
         let routes = try await store.caseRoutes(city: city).byClass.flatMap { classCode, byArea in
@@ -121,6 +137,22 @@ extension APIHandler {
         try await store.saveCaseClass(caseClass, city: city, replacing: replacing, actor: try caller.actor().username, address: caller.address)
         try await cases.load(city: city)
         return caseClass
+    }
+
+    private func save(_ body: Components.Schemas.Department, replacing: Bool) async throws -> Department {
+        let city = try catalogCity(for: .manageCaseCatalog)
+        let department = Department(code: body.code, name: Self.trimmed(body.name), parentCode: body.parent, nameEn: body.nameEn.map(Self.trimmed))
+        var others = Dictionary(uniqueKeysWithValues: try await store.departments(city: city).map { ($0.code, $0) })
+        others[department.code] = nil
+        if let problem = DepartmentRules.problem(department, departments: others) { throw Problem.badRequest(problem.description) }
+        let caller = Caller.current
+        try await store.saveDepartment(department, city: city, replacing: replacing, actor: try caller.actor().username, address: caller.address)
+        try await cases.load(city: city)
+        return department
+    }
+
+    private static func body(_ department: Department) -> Components.Schemas.Department {
+        .init(code: department.code, name: department.name, nameEn: department.nameEn, parent: department.parentCode)
     }
 
     private static func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }

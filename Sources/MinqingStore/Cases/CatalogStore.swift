@@ -12,14 +12,7 @@ extension Store {
                 }
             )
             for department in departments where !knownDepartments.contains(department.code) {
-                try await db.insert(into: "departments").columns("city_code", "code", "name", "parent_code", "name_en")
-                    .values(
-                        SQLBind(city),
-                        SQLBind(department.code),
-                        SQLBind(department.name),
-                        SQLBind(department.parentCode),
-                        SQLBind(department.nameEn)
-                    ).run()
+                try await insertDepartment(department, city: city, db: db)
             }
             let knownClasses = Set(
                 try await db.raw("SELECT code FROM case_classes WHERE city_code = \(bind: city)").all().map {
@@ -29,6 +22,81 @@ extension Store {
             for item in classes where !knownClasses.contains(item.code) {
                 try await insertClass(item, city: city, db: db)
             }
+        }
+    }
+
+    /// Gives a city that holds no department and no class the standard catalog (``StandardCatalog``),
+    /// audited as the system's: what a new city starts from, edited afterwards through the API.
+    /// `false` when the city already had a catalog (nothing changes), so that a city that removed
+    /// or renamed what it was given is never given it again. Processes that start together take
+    /// turns (PostgreSQL: an advisory lock).
+    @discardableResult
+    public func seedStandardCatalog(city: String) async throws -> Bool {
+        try await backend.transaction { db in
+            try await serialize(db, on: "catalog-seed-\(city)")
+            let held = try await db.raw(
+                """
+                SELECT (SELECT COUNT(*) FROM departments WHERE city_code = \(bind: city))
+                     + (SELECT COUNT(*) FROM case_classes WHERE city_code = \(bind: city)) AS n
+                """
+            ).first()!.decode(column: "n", as: Int64.self)
+            guard held == 0 else { return false }
+            for department in StandardCatalog.departments { try await insertDepartment(department, city: city, db: db) }
+            for item in StandardCatalog.caseClasses { try await insertClass(item, city: city, db: db) }
+            try await appendAudit(
+                AuditRecord(
+                    at: nowMilliseconds,
+                    cityCode: city,
+                    actor: "system",
+                    action: "case_catalog.seed",
+                    target: "case_classes",
+                    detail:
+                        "the standard catalog: \(StandardCatalog.departments.count) departments and sections, \(StandardCatalog.caseClasses.count) classes"
+                ),
+                db: db
+            )
+            return true
+        }
+    }
+
+    private func insertDepartment(_ department: Department, city: String, db: any SQLDatabase) async throws {
+        try await db.insert(into: "departments").columns("city_code", "code", "name", "parent_code", "name_en")
+            .values(
+                SQLBind(city),
+                SQLBind(department.code),
+                SQLBind(department.name),
+                SQLBind(department.parentCode),
+                SQLBind(department.nameEn)
+            ).run()
+    }
+
+    /// Adds a department or section (`replacing: false`) or replaces one (`true`), audited; the
+    /// caller checked it (``DepartmentRules``). A new code that exists, or a replaced one that does
+    /// not, is a conflict or not found, and nothing changes.
+    public func saveDepartment(_ department: Department, city: String, replacing: Bool, actor: String, address: String?) async throws {
+        try await backend.transaction { db in
+            let exists =
+                try await db.raw("SELECT 1 AS x FROM departments WHERE city_code = \(bind: city) AND code = \(bind: department.code)").first() != nil
+            if replacing {
+                guard exists else { throw StoreError.notFound("no department has the code \(department.code)") }
+                try await db.update("departments").set("name", to: department.name).set("name_en", to: department.nameEn)
+                    .set("parent_code", to: department.parentCode).where("city_code", .equal, city).where("code", .equal, department.code).run()
+            } else {
+                guard !exists else { throw StoreError.conflict("a department with the code \(department.code) exists") }
+                try await insertDepartment(department, city: city, db: db)
+            }
+            try await appendAudit(
+                AuditRecord(
+                    at: nowMilliseconds,
+                    cityCode: city,
+                    actor: actor,
+                    action: replacing ? "departments.replace" : "departments.add",
+                    target: "departments/\(department.code)",
+                    address: address,
+                    detail: department.name
+                ),
+                db: db
+            )
         }
     }
 

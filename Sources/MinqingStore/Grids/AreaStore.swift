@@ -65,7 +65,9 @@ extension Store {
 
     /// Validates a grid file against the tree in force and, only if it has no errors, writes it in one
     /// transaction: new codes are created, changed areas get a new version (the old one closed),
-    /// identical ones are left alone. An invalid file changes nothing.
+    /// identical ones are left alone. An invalid file changes nothing. A city's first grids also give
+    /// it the standard catalog of departments and classes (``seedStandardCatalog(city:)``), so that
+    /// cases can be reported at once.
     public func importAreas(
         city: String,
         file: [UInt8],
@@ -75,9 +77,11 @@ extension Store {
         source: String,
         address: String? = nil
     ) async throws -> AreaImportSummary {
-        try await importAreas(city: city, actor: actor, source: source, address: address) { existing in
+        let summary = try await importAreas(city: city, actor: actor, source: source, address: address) { existing in
             GridImport.prepare(file, options: options, existing: existing, validator: validator)
         }
+        if summary.imported { try await seedStandardCatalog(city: city) }
+        return summary
     }
 
     /// The same for areas already in memory (the demo city). `prepare` validates against the areas in
