@@ -53,7 +53,7 @@ public func buildApplication(
     operations.addRoutes(to: router)
     let templates = try await HomePage.templates()
     HomePage(library: templates, grids: grids).addRoutes(to: router)
-    GridImportController(store: store, grids: grids, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
+    GridImportController(store: store, grids: grids, cases: cases, maximumBytes: configuration.maximumImportBytes).addRoutes(to: router)
     let api = APIHandler(
         store: store,
         grids: grids,

@@ -140,6 +140,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             switch error {
             case .conflict(let message): return Problem(status: .conflict, kind: "conflict", title: "Conflict", detail: message)
             case .notFound(let message): return Problem.notFound(message)
+            case .invalid(let problem): return Problem.badRequest(problem.description)
             case .invalidConfiguration: return internalError(error, context)
             }
         case let error as HTTPError:

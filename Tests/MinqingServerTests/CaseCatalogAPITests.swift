@@ -195,6 +195,26 @@ struct CaseCatalogAPITests {
             try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
             #expect(try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)["lead_department"] as? String == "wjw")
 
+            // What names a department keeps it one: a class's default, a route, an open case's lead.
+            let classDefault = try await server.request("/api/v1/departments/jyj", .put, json: #"{"code": "jyj", "name": "教育局", "parent": "gaj"}"#)
+            #expect(try classDefault.problem().detail == "parent: class H09 names jyj as its department: a section cannot be")
+            #expect(try await server.request("/api/v1/case-classes/E0599", .put, json: Self.newClass).status == .ok)
+            let leading = try await server.request("/api/v1/departments/wjw", .put, json: #"{"code": "wjw", "name": "卫健委", "parent": "gaj"}"#)
+            #expect(try leading.problem().detail == "parent: open case \(id) is led by wjw: a section cannot lead")
+            // And a class or a route names a department, never a section.
+            let sectionDefault = try await server.request(
+                "/api/v1/case-classes/E0599",
+                .put,
+                json: Self.newClass.replacingOccurrences(of: #""department": "cgj""#, with: #""department": "cgj-srhj""#)
+            )
+            #expect(try sectionDefault.problem().detail == "department: cgj-srhj is a section of cgj: a class names a department")
+            let sectionRoute = try await server.request(
+                "/api/v1/case-routes",
+                .put,
+                json: #"{"class": "C0101", "area": "\#(Loop.town)", "department": "cgj-srhj"}"#
+            )
+            #expect(try sectionRoute.problem().detail == "department: cgj-srhj is a section of cgj: a route goes to a department")
+
             // Renamed; a department with sections cannot become a section; an unknown code is not found.
             let renamed = try await server.request("/api/v1/departments/wjw", .put, json: #"{"code": "wjw", "name": "卫健委"}"#)
             let renamedBody = try renamed.json()
@@ -205,8 +225,10 @@ struct CaseCatalogAPITests {
             #expect(try await server.request("/api/v1/departments/wjw", .put, json: #"{"code": "cgj", "name": "无"}"#).status == .badRequest)
             #expect(try await Self.auditCount(server, "departments.add") == 1)
             #expect(try await Self.auditCount(server, "departments.replace") == 1)
-            let after = try await server.request("/api/v1/departments", key: people.center).text
-            #expect(after.contains(#""code":"wjw","name":"卫健委""#), "\(after)")
+            let after = try await server.request("/api/v1/departments", key: people.center)
+            let listedAfter = try #require(try JSONSerialization.jsonObject(with: Data(after.body.readableBytesView)) as? [[String: Any]])
+            let wjw = try #require(listedAfter.first { $0["code"] as? String == "wjw" })
+            #expect(wjw["name"] as? String == "卫健委" && wjw["name_en"] == nil && wjw["parent"] == nil)
         }
     }
 

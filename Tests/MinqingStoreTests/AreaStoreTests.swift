@@ -194,7 +194,7 @@ struct CatalogStoreTests {
             #expect(try await store.caseClasses(city: AreaStoreTests.city) == StandardCatalog.caseClasses.sorted { $0.code < $1.code })
             #expect(try await store.seedStandardCatalog(city: AreaStoreTests.city) == false)
             let seeds = try await store.backend.read { db in
-                try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'case_catalog.seed' AND actor = 'system'").first()!
+                try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'case_catalog.seed' AND actor = 'system:catalog'").first()!
                     .decode(column: "n", as: Int.self)
             }
             #expect(seeds == 1)

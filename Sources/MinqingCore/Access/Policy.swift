@@ -61,7 +61,8 @@ public enum Action: String, CaseIterable, Sendable, Codable {
     case importGrids = "grids.import"
     case manageAccounts = "accounts.manage"
     case manageAPIKeys = "api_keys.manage"
-    /// Case classes with their limits, and the routes of classes to departments.
+    /// Case classes with their limits, departments and their sections, and the routes of classes to
+    /// departments.
     case manageCaseCatalog = "case_catalog.manage"
     case reportCase = "cases.report"
     case readCase = "cases.read"

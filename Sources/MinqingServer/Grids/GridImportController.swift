@@ -8,6 +8,8 @@ import MinqingStore
 struct GridImportController {
     let store: Store
     let grids: GridIndex
+    /// Read again after an import: a new city's first grids bring its catalog.
+    let cases: CaseCatalog
     let maximumBytes: Int
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -59,6 +61,7 @@ struct GridImportController {
         }
         grids.adopt(city: city)
         try await grids.load()
+        try await cases.load(city: city)
         struct Summary: Encodable {
             var import_id: Int64
             var features: Int

@@ -27,9 +27,9 @@ extension Store {
 
     /// Gives a city that holds no department and no class the standard catalog (``StandardCatalog``),
     /// audited as the system's: what a new city starts from, edited afterwards through the API.
-    /// `false` when the city already had a catalog (nothing changes), so that a city that removed
-    /// or renamed what it was given is never given it again. Processes that start together take
-    /// turns (PostgreSQL: an advisory lock).
+    /// `false` when the city already had a catalog (nothing changes), so that what a city renamed or
+    /// changed is never given again. Processes that start together take turns (PostgreSQL: an
+    /// advisory lock).
     @discardableResult
     public func seedStandardCatalog(city: String) async throws -> Bool {
         try await backend.transaction { db in
@@ -47,7 +47,7 @@ extension Store {
                 AuditRecord(
                     at: nowMilliseconds,
                     cityCode: city,
-                    actor: "system",
+                    actor: "system:catalog",
                     action: "case_catalog.seed",
                     target: "case_classes",
                     detail:
@@ -70,19 +70,28 @@ extension Store {
             ).run()
     }
 
-    /// Adds a department or section (`replacing: false`) or replaces one (`true`), audited; the
-    /// caller checked it (``DepartmentRules``). A new code that exists, or a replaced one that does
-    /// not, is a conflict or not found, and nothing changes.
+    /// Adds a department or section (`replacing: false`) or replaces one (`true`, the whole record),
+    /// audited. Checked inside the transaction, changes to the catalog taking turns: a new code that
+    /// exists, or a replaced one that does not, is a conflict or not found; ``DepartmentRules``
+    /// against the departments as they are; and a change of `parent` that would strand what names
+    /// the code (``parentChangeProblem``). Nothing changes when it is refused.
     public func saveDepartment(_ department: Department, city: String, replacing: Bool, actor: String, address: String?) async throws {
         try await backend.transaction { db in
-            let exists =
-                try await db.raw("SELECT 1 AS x FROM departments WHERE city_code = \(bind: city) AND code = \(bind: department.code)").first() != nil
+            try await serialize(db, on: "catalog-\(city)")
+            var others = Dictionary(uniqueKeysWithValues: try await departments(city: city, db: db).map { ($0.code, $0) })
+            let existing = others.removeValue(forKey: department.code)
+            if replacing, existing == nil { throw StoreError.notFound("no department has the code \(department.code)") }
+            if !replacing, existing != nil { throw StoreError.conflict("a department with the code \(department.code) exists") }
+            if let problem = DepartmentRules.problem(department, departments: others) { throw StoreError.invalid(problem) }
+            if let existing, existing.parentCode != department.parentCode,
+                let problem = try await parentChangeProblem(existing, city: city, db: db)
+            {
+                throw StoreError.invalid(problem)
+            }
             if replacing {
-                guard exists else { throw StoreError.notFound("no department has the code \(department.code)") }
                 try await db.update("departments").set("name", to: department.name).set("name_en", to: department.nameEn)
                     .set("parent_code", to: department.parentCode).where("city_code", .equal, city).where("code", .equal, department.code).run()
             } else {
-                guard !exists else { throw StoreError.conflict("a department with the code \(department.code) exists") }
                 try await insertDepartment(department, city: city, db: db)
             }
             try await appendAudit(
@@ -162,16 +171,55 @@ extension Store {
         }
     }
 
-    public func departments(city: String) async throws -> [Department] {
-        try await backend.read { db in
-            try await db.raw("SELECT code, name, parent_code, name_en FROM departments WHERE city_code = \(bind: city) ORDER BY code").all().map {
-                Department(
-                    code: try $0.decode(column: "code", as: String.self),
-                    name: try $0.decode(column: "name", as: String.self),
-                    parentCode: try $0.decode(column: "parent_code", as: String?.self),
-                    nameEn: try $0.decode(column: "name_en", as: String?.self)
+    /// Why a department cannot move under another or out from under one, or `nil`. Classes, routes
+    /// and cases name a department by its code: one that any names as a lead cannot become a
+    /// section, and a section that open cases are assigned to stays where its cases were assigned.
+    private func parentChangeProblem(_ existing: Department, city: String, db: any SQLDatabase) async throws -> FieldProblem? {
+        let open = CaseState.allCases.filter { !$0.isFinished }.map(\.rawValue)
+        let code = existing.code
+        if existing.parentCode == nil {
+            if let row = try await db.raw(
+                "SELECT code FROM case_classes WHERE city_code = \(bind: city) AND department_code = \(bind: code) ORDER BY code LIMIT 1"
+            ).first() {
+                return FieldProblem(
+                    "parent",
+                    "class \(try row.decode(column: "code", as: String.self)) names \(code) as its department: a section cannot be"
                 )
             }
+            if let row = try await db.raw(
+                "SELECT class_code, area_code FROM case_routes WHERE city_code = \(bind: city) AND department_code = \(bind: code) ORDER BY class_code, area_code LIMIT 1"
+            ).first() {
+                let route = "\(try row.decode(column: "class_code", as: String.self)) in \(try row.decode(column: "area_code", as: String.self))"
+                return FieldProblem("parent", "the route of \(route) goes to \(code): a section cannot take routes")
+            }
+            if let row = try await db.raw(
+                "SELECT id FROM cases WHERE city_code = \(bind: city) AND lead_department = \(bind: code) AND state IN (\(binds: open)) ORDER BY id LIMIT 1"
+            ).first() {
+                return FieldProblem("parent", "open case \(try row.decode(column: "id", as: Int64.self)) is led by \(code): a section cannot lead")
+            }
+        } else if let row = try await db.raw(
+            "SELECT id FROM cases WHERE city_code = \(bind: city) AND section = \(bind: code) AND state IN (\(binds: open)) ORDER BY id LIMIT 1"
+        ).first() {
+            return FieldProblem(
+                "parent",
+                "open case \(try row.decode(column: "id", as: Int64.self)) is assigned to \(code): it stays a section of \(existing.parentCode!)"
+            )
+        }
+        return nil
+    }
+
+    public func departments(city: String) async throws -> [Department] {
+        try await backend.read { db in try await departments(city: city, db: db) }
+    }
+
+    private func departments(city: String, db: any SQLDatabase) async throws -> [Department] {
+        try await db.raw("SELECT code, name, parent_code, name_en FROM departments WHERE city_code = \(bind: city) ORDER BY code").all().map {
+            Department(
+                code: try $0.decode(column: "code", as: String.self),
+                name: try $0.decode(column: "name", as: String.self),
+                parentCode: try $0.decode(column: "parent_code", as: String?.self),
+                nameEn: try $0.decode(column: "name_en", as: String?.self)
+            )
         }
     }
 

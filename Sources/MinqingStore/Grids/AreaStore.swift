@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import MinqingCore
 import SQLKit
 
@@ -80,7 +81,14 @@ extension Store {
         let summary = try await importAreas(city: city, actor: actor, source: source, address: address) { existing in
             GridImport.prepare(file, options: options, existing: existing, validator: validator)
         }
-        if summary.imported { try await seedStandardCatalog(city: city) }
+        if summary.imported {
+            // The grids are in: a failure here is logged, and the next server start seeds again.
+            do {
+                try await seedStandardCatalog(city: city)
+            } catch {
+                logger.error("could not give the city the standard catalog", metadata: ["city": "\(city)", "error": "\(error)"])
+            }
+        }
         return summary
     }
 
