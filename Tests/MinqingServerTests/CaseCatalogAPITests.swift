@@ -232,6 +232,55 @@ struct CaseCatalogAPITests {
         }
     }
 
+    /// 停用: a retired class takes no new report through any channel, and disappears from what is
+    /// offered, while its cases run on and stay readable; brought back, it takes reports again.
+    @Test(arguments: TestDatabase.enabled)
+    func aRetiredClassTakesNoNewReportsWhileItsCasesRunOn(_ database: TestDatabase) async throws {
+        try await ServerHarness.withServer(database) { server in
+            let people = try await Loop.people(server)
+            #expect(try await server.request("/api/v1/case-classes", .post, json: Self.newClass).status == .created)
+            let report = Loop.reportBody(classCode: "E0599")
+            let before = try await server.request("/api/v1/cases", .post, key: people.worker, json: report)
+            let id = try #require((try before.json()["id"] as? NSNumber)?.int64Value)
+
+            let retiredBody = Self.newClass.replacingOccurrences(of: #""category": "event""#, with: #""category": "event", "retired": true"#)
+            let retired = try await server.request("/api/v1/case-classes/E0599", .put, json: retiredBody)
+            let retiredClass = try retired.json()
+            #expect(retired.status == .ok && retiredClass["retired"] as? Bool == true, "\(retired.text)")
+            let count = try await server.caseCount()
+            let refused = try await server.request("/api/v1/cases", .post, key: people.worker, json: report)
+            #expect(refused.status == .unprocessableContent)
+            #expect(try refused.problem().detail == "class: E0599 is retired: it takes no new reports (GET the classes for the list)")
+            let key = try #require(server.credentials.apiKeys["open311_api_key"])
+            let open311 = try await Open311Tests.post(
+                server,
+                Open311Tests.form(
+                    key: key,
+                    ["service_code": "E0599", "lat": String(Loop.point.latitude), "long": String(Loop.point.longitude), "description": "单车堆放"]
+                )
+            )
+            #expect(open311.status == .notFound, "\(open311.text)")
+            #expect(try await server.caseCount() == count)
+            // Gone from what is offered: Open311's services and the citizens' form.
+            #expect(!(try await server.client.execute(uri: "/open311/v2/services.json", method: .get)).text.contains("E0599"))
+            #expect(try await server.client.execute(uri: "/open311/v2/services/E0599.json", method: .get).status == .notFound)
+            #expect(!(try await server.client.execute(uri: "/citizen", method: .get)).text.contains("E0599"))
+            // Its case runs on, and Open311 still shows it.
+            try await Loop.act(server, id, people.center, #"{"action": "accept"}"#)
+            #expect(try await Loop.act(server, id, people.center, #"{"action": "dispatch"}"#)["state"] as? String == "dispatched")
+            #expect(try await server.client.execute(uri: "/open311/v2/requests/\(id).json", method: .get).status == .ok)
+            // A major class is never reported, so never retired.
+            let major = #"{"code": "E05", "name": "街面秩序", "category": "event", "urgency": "routine", "retired": true}"#
+            #expect(
+                try await server.request("/api/v1/case-classes/E05", .put, json: major).problem().detail
+                    == "retired: a major class is never reported: retire its subclasses"
+            )
+            // Brought back.
+            #expect(try await server.request("/api/v1/case-classes/E0599", .put, json: Self.newClass).status == .ok)
+            #expect(try await server.request("/api/v1/cases", .post, key: people.worker, json: report).status == .created)
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func aClassesStageLimitsRunTheLoop(_ database: TestDatabase) async throws {
         let clock = TestClock()

@@ -45,6 +45,10 @@ public struct CaseClass: Sendable, Hashable {
     public var name: String
     /// The name in English, for residents and Open311 clients reading English; `nil` until written.
     public var nameEn: String?
+    /// 停用: no longer offered for new reports (intake, Open311, the citizens' page), while the
+    /// cases already reported in it run their loop and count in the measures. Classes are retired,
+    /// never deleted: cases and their history name them.
+    public var retired: Bool = false
     public var category: CaseCategory
     /// The major class it belongs to; `nil` for a major class.
     public var parentCode: String?
@@ -100,6 +104,9 @@ public struct CaseClass: Sendable, Hashable {
     }
 
     public func name(in language: Language) -> String { language.pick(name, nameEn) }
+
+    /// Whether a new case may be reported in it: a subclass (it has a handling limit) not retired.
+    public var isReportable: Bool { limit != nil && !retired }
 
     /// The limit of the stage a case in `state` is in: verification once handled, else handling.
     public func stageLimit(in state: CaseState) -> TimeLimit? {
@@ -228,6 +235,9 @@ public enum CaseClassRules {
             if days.count > 5 { return FieldProblem("follow_up_days", "at most 5 checks, not \(days.count)") }
             if days.contains(where: { !(1...365).contains($0) }) { return FieldProblem("follow_up_days", "each from 1 to 365 days after closure") }
             if days != Array(Set(days)).sorted() { return FieldProblem("follow_up_days", "in increasing order, each once") }
+        }
+        if caseClass.retired, caseClass.parentCode == nil {
+            return FieldProblem("retired", "a major class is never reported: retire its subclasses")
         }
         if !caseClass.attributes.isEmpty, caseClass.parentCode == nil {
             return FieldProblem("attributes", "a major class is never reported: its subclasses ask the questions")

@@ -99,7 +99,7 @@ extension APIHandler {
 
     private func save(_ body: Components.Schemas.CaseClass, replacing: Bool) async throws -> CaseClass {
         let city = try catalogCity(for: .manageCaseCatalog)
-        let caseClass = CaseClass(
+        var caseClass = CaseClass(
             code: body.code,
             name: Self.trimmed(body.name),
             category: CaseCategory(rawValue: body.category.rawValue)!,
@@ -130,6 +130,7 @@ extension APIHandler {
             },
             nameEn: body.nameEn.map(Self.trimmed)
         )
+        caseClass.retired = body.retired ?? false
         let catalog = try await cases.current(city: city) { _ in false }
         var others = catalog.classes
         others[caseClass.code] = nil
@@ -174,6 +175,7 @@ extension APIHandler {
             name: caseClass.name,
             nameEn: caseClass.nameEn,
             category: .init(rawValue: caseClass.category.rawValue)!,
+            retired: caseClass.retired,
             parent: caseClass.parentCode,
             urgency: .init(rawValue: caseClass.urgency.rawValue)!,
             department: caseClass.departmentCode,

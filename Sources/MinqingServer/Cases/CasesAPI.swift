@@ -78,6 +78,9 @@ extension APIHandler {
         guard let caseClass = catalog.classes[sent.classCode], caseClass.limit != nil else {
             throw Problem.unprocessable("class: \(sent.classCode) is not a case subclass of this city (GET the classes for the list)")
         }
+        guard caseClass.isReportable else {
+            throw Problem.unprocessable("class: \(sent.classCode) is retired: it takes no new reports (GET the classes for the list)")
+        }
         let answers: [String: JSONValue]
         switch CaseClassAttribute.answers(sent.attributes, to: caseClass.attributes) {
         case .success(let checked): answers = checked

@@ -396,7 +396,7 @@ struct CitizenPages {
     private func reportFormModel(_ entered: ReportForm.Entered, _ language: Language) async throws -> ReportForm {
         let city = try city()
         let catalog = try await api.cases.current(city: city) { !$0.classes.isEmpty }
-        let reportable = catalog.classes.values.filter { $0.limit != nil }
+        let reportable = catalog.classes.values.filter(\.isReportable)
         let groups = Dictionary(grouping: reportable) { $0.parentCode ?? $0.code }
         return ReportForm(
             groups: groups.keys.sorted().map { parent in

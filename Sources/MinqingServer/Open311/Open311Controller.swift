@@ -55,7 +55,7 @@ struct Open311Controller {
         try await answer(request, context, parameter: "code") { code, parameters, _, _, language in
             let city = try jurisdiction(parameters)
             let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
-            guard let caseClass = catalog.classes[code], Self.isService(caseClass) else {
+            guard let caseClass = catalog.classes[code], Self.isOffered(caseClass) else {
                 throw GeoReport.Failure(404, "service_code: no service has the code \(code)")
             }
             return .element(
@@ -158,7 +158,7 @@ struct Open311Controller {
     private func services(_ parameters: [String: String], _ language: Language) async throws -> GeoReportBody {
         let city = try jurisdiction(parameters)
         let catalog = try await api.cases.current(city: city) { !$0.classes.isEmpty }
-        let reportable = catalog.classes.values.filter(Self.isService).sorted { $0.code < $1.code }
+        let reportable = catalog.classes.values.filter(Self.isOffered).sorted { $0.code < $1.code }
         return .list(
             "services",
             reportable.map { caseClass in
@@ -263,7 +263,7 @@ struct Open311Controller {
         }
         guard let code = parameters["service_code"] else { throw GeoReport.Failure(400, "service_code: required") }
         let catalog = try await api.cases.current(city: city) { $0.classes[code] != nil }
-        if let caseClass = catalog.classes[code], !Self.isService(caseClass) {
+        if let caseClass = catalog.classes[code], !Self.isOffered(caseClass) {
             throw GeoReport.Failure(404, "service_code: no service has the code \(code)")
         }
         guard let latitude = parameters["lat"], let longitude = parameters["long"] else {
@@ -310,9 +310,15 @@ struct Open311Controller {
 
     // MARK: Parameters and errors
 
-    /// A class Open311 serves: a subclass (one that can be reported) of public space (``GeoReport/isPublic(_:)``).
+    /// A class whose requests Open311 shows: a subclass of public space (``GeoReport/isPublic(_:)``),
+    /// retired or not, as its cases stay readable.
     private static func isService(_ caseClass: CaseClass) -> Bool {
         caseClass.limit != nil && GeoReport.isPublic(caseClass.category)
+    }
+
+    /// A service Open311 lists and takes requests for: one not retired.
+    private static func isOffered(_ caseClass: CaseClass) -> Bool {
+        isService(caseClass) && !caseClass.retired
     }
 
     /// A search without a known `api_key` counts against its address; an integration holding a

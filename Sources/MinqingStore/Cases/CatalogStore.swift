@@ -112,7 +112,7 @@ extension Store {
     /// The columns of a class, after `city_code`.
     static let classColumns = [
         "code", "name", "category", "parent_code", "time_limit", "time_unit", "urgency", "department_code", "opening_condition",
-        "closing_condition", "sign_limit", "sign_unit", "verify_limit", "verify_unit", "follow_up_days", "attributes", "name_en",
+        "closing_condition", "sign_limit", "sign_unit", "verify_limit", "verify_unit", "follow_up_days", "attributes", "name_en", "retired",
     ]
 
     /// A class's questions as their column holds them: JSON, or `nil` for none.
@@ -128,7 +128,7 @@ extension Store {
             SQLBind(item.signLimit.map { Int64($0.value) }), SQLBind(item.signLimit?.unit.rawValue),
             SQLBind(item.verifyLimit.map { Int64($0.value) }), SQLBind(item.verifyLimit?.unit.rawValue),
             SQLBind(item.followUpDays.map { JSONValue.array($0.map { .number(Double($0)) }).serialized }),
-            SQLBind(Self.attributesColumn(item.attributes)), SQLBind(item.nameEn),
+            SQLBind(Self.attributesColumn(item.attributes)), SQLBind(item.nameEn), SQLBind(item.retired),
         ]
     }
 
@@ -236,7 +236,7 @@ extension Store {
                 let days = try row.decode(column: "follow_up_days", as: String?.self).map { text in
                     try JSONValue(parsing: Array(text.utf8)).array?.compactMap { $0.number.map { Int($0) } } ?? []
                 }
-                return CaseClass(
+                var item = CaseClass(
                     code: try row.decode(column: "code", as: String.self),
                     name: try row.decode(column: "name", as: String.self),
                     category: CaseCategory(rawValue: try row.decode(column: "category", as: String.self)) ?? .event,
@@ -254,6 +254,8 @@ extension Store {
                     } ?? [],
                     nameEn: try row.decode(column: "name_en", as: String?.self)
                 )
+                item.retired = try row.decode(column: "retired", as: Bool.self)
+                return item
             }
         }
     }

@@ -502,6 +502,10 @@ enum Migrations {
                 "ALTER TABLE departments ADD COLUMN name_en TEXT",
             ] + englishOf0024
         },
+        Migration(id: "0025_retired_classes") { t in
+            // 停用: a class no longer offered for new reports; its cases keep naming it.
+            ["ALTER TABLE case_classes ADD COLUMN retired \(t.boolean) NOT NULL DEFAULT FALSE"]
+        },
     ]
 
     /// 0024's data: the standard catalog's English as it shipped, for the rows that still hold the
