@@ -239,6 +239,8 @@ struct CaseCatalogAPITests {
         try await ServerHarness.withServer(database) { server in
             let people = try await Loop.people(server)
             #expect(try await server.request("/api/v1/case-classes", .post, json: Self.newClass).status == .created)
+            #expect(try await server.client.execute(uri: "/open311/v2/services.json", method: .get).text.contains("E0599"))
+            #expect(try await server.client.execute(uri: "/citizen", method: .get).text.contains("E0599"))
             let report = Loop.reportBody(classCode: "E0599")
             let before = try await server.request("/api/v1/cases", .post, key: people.worker, json: report)
             let id = try #require((try before.json()["id"] as? NSNumber)?.int64Value)

@@ -58,10 +58,26 @@ final class CaseCatalog: Sendable {
 
     var current: Contents { contents.withLock { $0 } }
 
-    /// The catalog, read again first when it lacks what `has` looks for and was not read in the last second.
+    /// How long a process goes on with its catalog before reading it again: what an administrator
+    /// changed through another server on the same PostgreSQL (a class retired, a department made a
+    /// section) is in force here within it.
+    static let freshness: Duration = .seconds(30)
+
+    /// The catalog, read again first when it lacks what `has` looks for and was not read in the last
+    /// second, or when it is older than ``freshness`` (one request reads it; the others go on with
+    /// what is here meanwhile).
     func current(city: String, having has: (Contents) -> Bool) async throws -> Contents {
-        let contents = current
-        if has(contents) || ContinuousClock.now - contents.loadedAt < .seconds(1) { return contents }
+        let known = current
+        let age = ContinuousClock.now - known.loadedAt
+        if age < .seconds(1) || (has(known) && age < Self.freshness) { return known }
+        if has(known) {
+            let claimed = contents.withLock { contents -> Bool in
+                guard ContinuousClock.now - contents.loadedAt >= Self.freshness else { return false }
+                contents.loadedAt = .now
+                return true
+            }
+            guard claimed else { return known }
+        }
         try await load(city: city)
         return current
     }

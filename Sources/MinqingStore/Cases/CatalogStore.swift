@@ -164,7 +164,7 @@ extension Store {
                     action: replacing ? "case_classes.replace" : "case_classes.add",
                     target: "case_classes/\(item.code)",
                     address: address,
-                    detail: item.name
+                    detail: item.retired ? "\(item.name) (停用, retired)" : item.name
                 ),
                 db: db
             )
