@@ -38,6 +38,18 @@ struct DepartmentRulesTests {
         #expect(DepartmentRules.problem(department, departments: others) == FieldProblem(field, message))
     }
 
+    /// A class's default department is a department: its sections are assigned by it, never dispatched to.
+    @Test func aClassNamesADepartmentNeverASection() {
+        var item = StandardCatalog.caseClasses.first { $0.code == "E0101" }!
+        let classes = Dictionary(uniqueKeysWithValues: StandardCatalog.caseClasses.filter { $0.code != "E0101" }.map { ($0.code, $0) })
+        #expect(CaseClassRules.problem(item, classes: classes, departments: Self.departments) == nil)
+        item.departmentCode = "cgj-srhj"
+        #expect(
+            CaseClassRules.problem(item, classes: classes, departments: Self.departments)
+                == FieldProblem("department", "cgj-srhj is a section of cgj: a class names a department")
+        )
+    }
+
     @Test func aNewSectionOfADepartmentIsTaken() {
         let section = Department(code: "wjj-ggws", name: "公共卫生科", parentCode: "wjj", nameEn: "Public Health Section")
         #expect(DepartmentRules.problem(section, departments: Self.departments) == nil)

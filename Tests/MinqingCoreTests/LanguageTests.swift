@@ -50,7 +50,7 @@ struct LanguageTests {
     /// the catalog passes its own rules with it.
     @Test func theStandardCatalogIsWholeInEnglish() {
         let classes = Dictionary(uniqueKeysWithValues: StandardCatalog.caseClasses.map { ($0.code, $0) })
-        let departments = Set(StandardCatalog.departments.map(\.code))
+        let departments = Dictionary(uniqueKeysWithValues: StandardCatalog.departments.map { ($0.code, $0) })
         for item in StandardCatalog.caseClasses {
             #expect(item.nameEn?.isEmpty == false, "\(item.code) has no English name")
             for attribute in item.attributes {
@@ -69,10 +69,12 @@ struct LanguageTests {
     ])
     func aBadEnglishNameIsRefusedByItsField(_ nameEn: String, _ field: String) {
         let item = CaseClass(code: "E09", name: "其他事件", category: .event, nameEn: nameEn)
-        #expect(CaseClassRules.problem(item, classes: [:], departments: []) == FieldProblem(field, "1–80 characters on one line, or absent for none"))
+        #expect(
+            CaseClassRules.problem(item, classes: [:], departments: [:]) == FieldProblem(field, "1–80 characters on one line, or absent for none")
+        )
         var fine = item
         fine.nameEn = String(repeating: "a", count: 80)
-        #expect(CaseClassRules.problem(fine, classes: [:], departments: []) == nil)
+        #expect(CaseClassRules.problem(fine, classes: [:], departments: [:]) == nil)
     }
 
     @Test func badEnglishQuestionsAndChoicesAreRefusedByTheirField() {

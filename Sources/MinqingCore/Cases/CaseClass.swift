@@ -190,7 +190,7 @@ public enum CaseClassRules {
     /// The largest limit a class may set, in its unit: a year of working days, or 1,000 hours.
     public static func maximum(_ unit: TimeLimitUnit) -> Int { unit == .workingDays ? 250 : 1000 }
 
-    public static func problem(_ caseClass: CaseClass, classes: [String: CaseClass], departments: Set<String>) -> FieldProblem? {
+    public static func problem(_ caseClass: CaseClass, classes: [String: CaseClass], departments: [String: Department]) -> FieldProblem? {
         let code = caseClass.code
         if code.isEmpty || code.count > 16 || !code.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("0"..."9").contains($0) })
             || !("A"..."Z").contains(code.unicodeScalars.first!)
@@ -228,8 +228,11 @@ public enum CaseClassRules {
                 return FieldProblem(field, "from 1 to \(maximum(limit.unit)) \(limit.unit.rawValue), not \(limit.value)")
             }
         }
-        if let department = caseClass.departmentCode, !departments.contains(department) {
-            return FieldProblem("department", "no department has the code \(department)")
+        if let code = caseClass.departmentCode {
+            guard let department = departments[code] else { return FieldProblem("department", "no department has the code \(code)") }
+            if let owner = department.parentCode {
+                return FieldProblem("department", "\(code) is a section of \(owner): a class names a department")
+            }
         }
         if let days = caseClass.followUpDays {
             if days.count > 5 { return FieldProblem("follow_up_days", "at most 5 checks, not \(days.count)") }

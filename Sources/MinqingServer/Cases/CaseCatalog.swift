@@ -10,18 +10,14 @@ import Synchronization
 final class CaseCatalog: Sendable {
     struct Contents: Sendable {
         var classes: [String: CaseClass] = [:]
-        /// Departments and sections.
-        var departments: Set<String> = []
-        /// Their names, by code (Open311's `agency_responsible`).
-        var departmentsByCode: [String: Department] = [:]
-        /// Each section's department.
-        var sections: [String: String] = [:]
+        /// Departments and sections, by code; a section's `parentCode` is its department.
+        var departments: [String: Department] = [:]
         var routes = CaseRoutes()
         var loadedAt = ContinuousClock.Instant.now
 
         /// A department's name in `language`; its code when this catalog does not know it.
         func departmentName(_ code: String, in language: Language) -> String {
-            departmentsByCode[code]?.name(in: language) ?? code
+            departments[code]?.name(in: language) ?? code
         }
 
         /// A class's name in `language`; its code when this catalog does not know it.
@@ -46,11 +42,7 @@ final class CaseCatalog: Sendable {
         contents.withLock {
             $0 = Contents(
                 classes: Dictionary(uniqueKeysWithValues: classes.map { ($0.code, $0) }),
-                departments: Set(departments.map(\.code)),
-                departmentsByCode: Dictionary(uniqueKeysWithValues: departments.map { ($0.code, $0) }),
-                sections: Dictionary(
-                    uniqueKeysWithValues: departments.compactMap { department in department.parentCode.map { (department.code, $0) } }
-                ),
+                departments: Dictionary(uniqueKeysWithValues: departments.map { ($0.code, $0) }),
                 routes: routes
             )
         }

@@ -51,14 +51,14 @@ extension APIHandler {
     func setCaseRoute(_ input: Operations.SetCaseRoute.Input) async throws -> Operations.SetCaseRoute.Output {
         guard case .json(let route) = input.body else { throw Problem.badRequest("send application/json") }
         let city = try catalogCity(for: .manageCaseCatalog)
-        let catalog = try await cases.current(city: city) { $0.classes[route._class] != nil && $0.departments.contains(route.department) }
+        let catalog = try await cases.current(city: city) { $0.classes[route._class] != nil && $0.departments[route.department] != nil }
         guard let caseClass = catalog.classes[route._class] else { throw Problem.badRequest("class: no class has the code \(route._class)") }
         guard caseClass.parentCode != nil else { throw Problem.badRequest("class: \(route._class) is a major class; route its subclasses") }
         guard try currentTree().area(code: route.area) != nil else { throw Problem.badRequest("area: no area has the code \(route.area)") }
-        guard catalog.departments.contains(route.department) else {
+        guard let department = catalog.departments[route.department] else {
             throw Problem.badRequest("department: no department has the code \(route.department)")
         }
-        if let owner = catalog.sections[route.department] {
+        if let owner = department.parentCode {
             throw Problem.badRequest("department: \(route.department) is a section of \(owner): a route goes to a department")
         }
         let caller = Caller.current
@@ -136,9 +136,6 @@ extension APIHandler {
         others[caseClass.code] = nil
         if let problem = CaseClassRules.problem(caseClass, classes: others, departments: catalog.departments) {
             throw Problem.badRequest(problem.description)
-        }
-        if let department = caseClass.departmentCode, let owner = catalog.sections[department] {
-            throw Problem.badRequest("department: \(department) is a section of \(owner): a class names a department")
         }
         let caller = Caller.current
         try await store.saveCaseClass(caseClass, city: city, replacing: replacing, actor: try caller.actor().username, address: caller.address)

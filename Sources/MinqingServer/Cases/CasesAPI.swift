@@ -388,20 +388,22 @@ extension APIHandler {
         var fields = sent
         let named = [fields.leadDepartment, fields.section].compactMap { $0 } + fields.coDepartments
         let catalog = try await cases.current(city: city) { contents in
-            contents.classes[record.classCode] != nil && named.allSatisfy(contents.departments.contains)
+            contents.classes[record.classCode] != nil && named.allSatisfy { contents.departments[$0] != nil }
         }
         if action == .dispatch, fields.leadDepartment == nil, let caseClass = catalog.classes[record.classCode] {
             fields.leadDepartment = catalog.routes.department(for: caseClass, at: record.areaCode, in: tree)
         }
         for (field, code) in [("lead_department", fields.leadDepartment)] + fields.coDepartments.map({ ("co_departments", Optional($0)) }) {
             guard let code else { continue }
-            if !catalog.departments.contains(code) { throw Problem.badRequest("\(field): no department has the code \(code)") }
+            guard let department = catalog.departments[code] else {
+                throw Problem.badRequest("\(field): no department has the code \(code)")
+            }
             // 多级派遣: the center dispatches to departments; a department assigns its sections.
-            if let parent = catalog.sections[code] {
+            if let parent = department.parentCode {
                 throw Problem.badRequest("\(field): \(code) is a section of \(parent); dispatch to \(parent), which assigns it")
             }
         }
-        if action == .assign, let section = fields.section, !catalog.departments.contains(section) {
+        if action == .assign, let section = fields.section, catalog.departments[section] == nil {
             throw Problem.badRequest("section: no department has the code \(section)")
         }
         if let target = fields.mergedInto, action == .merge, try await store.caseRecord(city: city, id: target) == nil {
@@ -414,7 +416,7 @@ extension APIHandler {
             let role = Self.grant(of: actor, for: action, on: current, tree: tree)?.role ?? Self.role(of: actor, for: action)
             // Against the case as locked for this step: the lead may have changed since it was read.
             if action == .assign, let section = given.section, CaseLifecycle.allowedActions(in: current.state).contains(.assign),
-                catalog.sections[section] != current.leadDepartment
+                catalog.departments[section]?.parentCode != current.leadDepartment
             {
                 throw Problem.badRequest("section: \(section) is not a section of the lead department \(current.leadDepartment ?? "(none)")")
             }

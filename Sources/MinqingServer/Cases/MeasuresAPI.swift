@@ -46,7 +46,7 @@ extension APIHandler {
         // Without a department or an area, a department's people ask about their department.
         let ownDepartment = actor.grants.first { Policy.actions(of: $0.role).contains(.readMeasures) && $0.departmentCode != nil }?.departmentCode
         let department = query.department.flatMap { $0.isEmpty ? nil : $0 } ?? (asked == nil ? ownDepartment : nil)
-        if let department, !catalog.departments.contains(department) {
+        if let department, catalog.departments[department] == nil {
             throw Problem.badRequest("department: no department has the code \(department)")
         }
         try caller.authorize(
