@@ -67,6 +67,14 @@ let package = Package(
             path: "Sources/measures-bench"
         ),
         .executableTarget(
+            name: "audit-bench",
+            dependencies: [
+                .product(name: "MinqingCore", package: root),
+                .product(name: "MinqingStore", package: root),
+            ],
+            path: "Sources/audit-bench"
+        ),
+        .executableTarget(
             name: "bench-data",
             dependencies: [.product(name: "MinqingCore", package: root)],
             path: "Sources/bench-data"

@@ -144,6 +144,95 @@ struct SQLiteBackendTests {
         }
     }
 
+    /// Holds the writer in a transaction until `gate` opens; returns once it holds it.
+    static func holdWriter(_ backend: SQLiteBackend, until gate: Gate) async throws -> Task<Void, any Error> {
+        let holder = Task {
+            try await backend.transaction { db in
+                try await db.raw("INSERT INTO notes (text) VALUES ('held')").run()
+                gate.enter()
+                while !gate.open { try await Task.sleep(for: .milliseconds(5)) }
+            }
+        }
+        try await eventually("the writer is held") { gate.entered }
+        return holder
+    }
+
+    static func texts(_ backend: SQLiteBackend) async throws -> [String] {
+        try await backend.read { db in
+            try await db.raw("SELECT text FROM notes ORDER BY id").all().map { try $0.decode(column: "text", as: String.self) }
+        }
+    }
+
+    @Test func transactionsThatWaitedForTheWriterCommitTogetherAndOneThatThrowsChangesNothing() async throws {
+        try await Self.withDatabase { path in
+            let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+            try await backend.transaction { try await $0.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)").run() }
+            let gate = Gate()
+            let holder = try await Self.holdWriter(backend, until: gate)
+            let commitsBefore = backend.commitsBegun
+            // Queued one after another while the writer is busy: they run in this order.
+            let first = Task { try await backend.transaction { try await $0.raw("INSERT INTO notes (text) VALUES ('a')").run() } }
+            try await Self.eventually("the first waits") { backend.waitingTransactions == 1 }
+            let refused = Task {
+                try await backend.transaction { db in
+                    try await db.raw("INSERT INTO notes (text) VALUES ('written, then undone')").run()
+                    try await db.raw("INSERT INTO notes (text) VALUES ('a')").run()
+                }
+            }
+            try await Self.eventually("the second waits") { backend.waitingTransactions == 2 }
+            let third = Task {
+                try await backend.transaction { db -> Int in
+                    try await db.raw("INSERT INTO notes (text) VALUES ('b')").run()
+                    return try await db.raw("SELECT COUNT(*) AS n FROM notes").first()!.decode(column: "n", as: Int.self)
+                }
+            }
+            try await Self.eventually("the third waits") { backend.waitingTransactions == 3 }
+            gate.release()
+            try await holder.value
+            try await first.value
+            let failure = await #expect(throws: SQLiteFailure.self) { try await refused.value }
+            #expect(failure?.description.contains("UNIQUE") == true)
+            // The third saw the first's write and not the refused one's.
+            #expect(try await third.value == 3)
+            #expect(try await Self.texts(backend) == ["held", "a", "b"])
+            // One commit for the holder (still open when counted), one for the three that waited.
+            #expect(backend.commitsBegun - commitsBefore == 2)
+            #expect(!gate.timedOut)
+            try await backend.close()
+        }
+    }
+
+    @Test func aBatchWhoseTransactionIsLostFailsWhatRanInItAndRunsTheRestAfter() async throws {
+        try await Self.withDatabase { path in
+            let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+            try await backend.transaction { try await $0.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)").run() }
+            let gate = Gate()
+            let holder = try await Self.holdWriter(backend, until: gate)
+            let first = Task { try await backend.transaction { try await $0.raw("INSERT INTO notes (text) VALUES ('a')").run() } }
+            try await Self.eventually("the first waits") { backend.waitingTransactions == 1 }
+            // Ends the batch's transaction (as a disk error can): nothing that ran in it can stand.
+            let breaker = Task {
+                try await backend.transaction { db in
+                    try await db.raw("ROLLBACK").run()
+                    try await db.raw("INSERT INTO notes (text) VALUES ('outside any transaction')").run()
+                }
+            }
+            try await Self.eventually("the second waits") { backend.waitingTransactions == 2 }
+            let third = Task { try await backend.transaction { try await $0.raw("INSERT INTO notes (text) VALUES ('b')").run() } }
+            try await Self.eventually("the third waits") { backend.waitingTransactions == 3 }
+            gate.release()
+            try await holder.value
+            await #expect(throws: (any Error).self, "its write was rolled back with the batch") { try await first.value }
+            await #expect(throws: (any Error).self) { try await breaker.value }
+            // Not reached by the failed batch: it runs in the next.
+            try await third.value
+            let texts = try await Self.texts(backend)
+            #expect(texts.contains("held") && texts.contains("b") && !texts.contains("a"))
+            #expect(!gate.timedOut)
+            try await backend.close()
+        }
+    }
+
     @Test func aLongReadHoldsUpNoWriteAndSeesOneSnapshot() async throws {
         try await Self.withDatabase { path in
             let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
