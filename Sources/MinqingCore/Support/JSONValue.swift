@@ -29,16 +29,40 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// The value as compact JSON text.
+    /// The value as compact JSON text, an object's members in the order of their names. What the
+    /// audit log's and the case log's hashes cover: it may never change.
     public var serialized: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        appendSerialized(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``serialized`` as UTF-8, into one buffer for the whole document (an entry of the
+    /// audit log is written on each write; joining strings per member cost more than its hash).
+    public func appendSerialized(to out: inout [UInt8]) {
         switch self {
-        case .null: "null"
-        case .bool(let flag): flag ? "true" : "false"
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
-        case .string(let text): Self.quoted(text)
-        case .array(let items): "[" + items.map(\.serialized).joined(separator: ",") + "]"
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .number(let number):
+            out.append(contentsOf: (number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)").utf8)
+        case .string(let text): Self.appendQuoted(text, to: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                item.appendSerialized(to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            "{" + members.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.serialized }.joined(separator: ",") + "}"
+            out.append(UInt8(ascii: "{"))
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                Self.appendQuoted(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                member.value.appendSerialized(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
     }
 
