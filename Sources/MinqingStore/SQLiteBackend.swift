@@ -45,13 +45,15 @@ public final class SQLiteBackend: DatabaseBackend {
         // (cases, events, the measures' sums, the audit chain) stay in memory instead of being read
         // back from the operating system's cache on each statement. `synchronous=NORMAL`: COMMIT
         // writes the WAL without syncing it, and the WAL sync thread syncs it before anyone hears.
+        // `temp_store=MEMORY`: a batch's savepoints keep the pages they change in memory, never in a
+        // temporary file (SQLite spills them to one past 64 KiB otherwise).
         // The writer opens first: it makes the file and puts it in WAL mode.
         let writer = try await SQLiteConnection.open(
             path: path,
             role: "write",
             pragmas: [
                 "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
-                "PRAGMA cache_size=-131072",
+                "PRAGMA cache_size=-131072", "PRAGMA temp_store=MEMORY",
             ],
             memo: SQLiteWriterMemo(),
             logger: logger
@@ -73,12 +75,15 @@ public final class SQLiteBackend: DatabaseBackend {
 
     /// Runs `body` in a transaction on the writer's thread, in a batch with the transactions that
     /// waited for the writer beside it (see the type's comment): it is committed with them, and
-    /// durable with them. A body that throws changes nothing; the others are not touched by it. The
-    /// caller of the first waiting transaction runs the batch; when it is done, it hands the writer
-    /// to the next waiting caller, who runs the transactions queued meanwhile.
+    /// durable with them. A body that throws changes nothing, and the others keep what they wrote;
+    /// only a failure of the transaction itself (the disk) fails every member that ran. The caller
+    /// of the first waiting transaction starts the batch; when it is done, it hands the writer to the
+    /// next waiting caller, who starts the next batch with the transactions queued meanwhile.
     ///
-    /// A task cancelled meanwhile still commits or rolls back: the statements run to the end on
-    /// that thread whatever happens to the caller, so no transaction is left open on the writer.
+    /// A batch runs in a task of its own, which nobody cancels: a body runs to its end, whatever
+    /// happens to its caller or to the caller who started the batch, and commits or rolls back, so
+    /// no transaction is left open on the writer. A caller cancelled while it waits for the writer
+    /// hears `CancellationError`, and its body never runs.
     public func committedTransaction<T>(_ body: (any SQLDatabase) async throws -> T) async throws -> (value: T, durability: Durability) {
         let walSync = walSync
         // The body runs before this call returns, by whichever caller runs its batch, which sets
@@ -96,7 +101,11 @@ public final class SQLiteBackend: DatabaseBackend {
                     return false
                 }
             }
-            return await submit(job)
+            return await withTaskCancellationHandler {
+                await submit(job)
+            } onCancel: {
+                job.cancel()
+            }
         }
         switch (outcome, result) {
         case (.ran(let commit), .success(let value)?):
@@ -110,9 +119,14 @@ public final class SQLiteBackend: DatabaseBackend {
             try? await walSync.waitUntilDurable(walSync.lastCommit)
             throw error
         case (.ran, nil):
-            preconditionFailure("a transaction's batch ran without running its body")
+            // Cancelled before its turn: its body did not run.
+            throw CancellationError()
         }
     }
+
+    /// At most this many transactions in a batch: the first waits for all of them before its
+    /// commit, so a long queue is taken in parts.
+    static let batchLimit = 64
 
     /// Transactions waiting for the writer, for tests.
     var waitingTransactions: Int { queue.withLock { $0.waiting.count } }
@@ -139,20 +153,22 @@ public final class SQLiteBackend: DatabaseBackend {
         case .done(let outcome):
             return outcome
         case .run:
-            // This caller runs the batch: its own transaction first, then every one waiting now.
+            // This caller starts the batch: its own transaction first, then those waiting now.
             var batch =
                 [job]
                 + queue.withLock { queue in
-                    defer { queue.waiting = [] }
-                    return queue.waiting
+                    let taken = Array(queue.waiting.prefix(Self.batchLimit - 1))
+                    queue.waiting.removeFirst(taken.count)
+                    return taken
                 }
-            let walSync = walSync
-            var outcomes: [WriterJob.Outcome]
-            do {
-                outcomes = try await writer.run { database in await Self.runBatch(batch, on: database, numbering: walSync) }
-            } catch {
-                outcomes = Array(repeating: .failed(error), count: batch.count)
-            }
+            let (writer, walSync) = (writer, walSync)
+            let outcomes = await Task.detached { [batch] in
+                do {
+                    return try await writer.run { database in await Self.runBatch(batch, on: database, numbering: walSync) }
+                } catch {
+                    return Array(repeating: WriterJob.Outcome.failed(error), count: batch.count)
+                }
+            }.value
             // Transactions not reached by a batch that failed wait for the next.
             let unrun = batch[outcomes.count...]
             batch.removeLast(unrun.count)
@@ -303,12 +319,19 @@ private final class WriterJob: Sendable {
 
     init(_ body: @escaping @Sendable (SQLiteSQLDatabase) async -> Bool) { self.body = body }
 
-    /// Runs the caller's body, once; whether it returned (it threw: the caller keeps its error).
+    /// Set when the caller is cancelled: if its turn has not come, its body is not run.
+    private let cancelled = Atomic(false)
+
+    /// Runs the caller's body, once, unless the caller was cancelled; whether it returned (it threw,
+    /// or did not run: the caller knows which).
     func run(_ database: SQLiteSQLDatabase) async -> Bool {
         guard let body else { preconditionFailure("a transaction ran twice") }
         self.body = nil
+        guard !cancelled.load(ordering: .acquiring) else { return false }
         return await body(database)
     }
+
+    func cancel() { cancelled.store(true, ordering: .releasing) }
 
     /// Lets go of the body, run or not, before the caller hears that its batch has ended.
     func end() { body = nil }

@@ -233,6 +233,65 @@ struct SQLiteBackendTests {
         }
     }
 
+    @Test func aTransactionCancelledWhileItWaitsNeverRuns() async throws {
+        try await Self.withDatabase { path in
+            let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+            try await backend.transaction { try await $0.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)").run() }
+            let gate = Gate()
+            let holder = try await Self.holdWriter(backend, until: gate)
+            let cancelled = Task { try await backend.transaction { try await $0.raw("INSERT INTO notes (text) VALUES ('cancelled')").run() } }
+            try await Self.eventually("it waits") { backend.waitingTransactions == 1 }
+            let after = Task { try await backend.transaction { try await $0.raw("INSERT INTO notes (text) VALUES ('after')").run() } }
+            try await Self.eventually("the next waits") { backend.waitingTransactions == 2 }
+            cancelled.cancel()
+            gate.release()
+            try await holder.value
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
+            try await after.value
+            #expect(try await Self.texts(backend) == ["held", "after"])
+            #expect(!gate.timedOut)
+            try await backend.close()
+        }
+    }
+
+    /// The batch's bodies run in a task of their own: cancelling the caller who started the batch
+    /// interrupts nobody's body, its own included, and each caller hears what happened.
+    @Test func aBatchRunsToItsEndWhenTheCallerWhoStartedItIsCancelled() async throws {
+        try await Self.withDatabase { path in
+            let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
+            try await backend.transaction { try await $0.raw("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE)").run() }
+            let gate = Gate()
+            let holder = try await Self.holdWriter(backend, until: gate)
+            let running = Gate()
+            // The first to wait starts the next batch, with the second in it.
+            let starter = Task {
+                try await backend.transaction { db in
+                    try await db.raw("INSERT INTO notes (text) VALUES ('a')").run()
+                    running.enter()
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await db.raw("INSERT INTO notes (text) VALUES ('a, later')").run()
+                }
+            }
+            try await Self.eventually("the starter waits") { backend.waitingTransactions == 1 }
+            let member = Task {
+                try await backend.transaction { db in
+                    try await Task.sleep(for: .milliseconds(10))
+                    try await db.raw("INSERT INTO notes (text) VALUES ('b')").run()
+                }
+            }
+            try await Self.eventually("the member waits") { backend.waitingTransactions == 2 }
+            gate.release()
+            try await holder.value
+            try await Self.eventually("the batch runs") { running.entered }
+            starter.cancel()
+            try await starter.value
+            try await member.value
+            #expect(try await Self.texts(backend) == ["held", "a", "a, later", "b"])
+            #expect(!gate.timedOut)
+            try await backend.close()
+        }
+    }
+
     @Test func aLongReadHoldsUpNoWriteAndSeesOneSnapshot() async throws {
         try await Self.withDatabase { path in
             let backend = try await SQLiteBackend.open(path: path, logger: Logger(label: "test"))
