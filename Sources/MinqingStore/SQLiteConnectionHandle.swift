@@ -254,8 +254,8 @@ struct SQLiteSQLDatabase: SQLDatabase {
 /// What the store remembers of the database between the writer's transactions, to spare a read in
 /// each (the head of each city's audit chain). All of it is forgotten when another connection has
 /// committed since (another process, a command run beside the server: `PRAGMA data_version` tells),
-/// and what a transaction remembered is kept only if it commits, and, in a batch, only if its
-/// savepoint is kept. Used only on the writer's thread, one transaction at a time.
+/// and what a transaction remembered is kept only if it commits. Used only on the writer's thread,
+/// one transaction at a time.
 ///
 /// It holds only while what it remembers is written through the code that remembers it: the audit
 /// log only through `appendAudit`. A statement of this process that wrote the log otherwise (the
@@ -264,10 +264,7 @@ struct SQLiteSQLDatabase: SQLDatabase {
 final class SQLiteWriterMemo: @unchecked Sendable {
     private var dataVersion: Int64?
     private var committed: [String: String] = [:]
-    /// What the transaction's kept savepoints remembered.
     private var pending: [String: String] = [:]
-    /// What the current savepoint remembered (outside savepoints: the transaction).
-    private var latest: [String: String] = [:]
 
     /// At the start of a transaction, once it holds the write lock. What a transaction that did not
     /// commit remembered is dropped here.
@@ -275,26 +272,15 @@ final class SQLiteWriterMemo: @unchecked Sendable {
         if dataVersion != self.dataVersion { committed = [:] }
         self.dataVersion = dataVersion
         pending = [:]
-        latest = [:]
     }
 
-    func value(for key: String) -> String? { latest[key] ?? pending[key] ?? committed[key] }
+    func value(for key: String) -> String? { pending[key] ?? committed[key] }
 
-    /// Kept if the transaction commits (and its savepoint, if any, is kept).
-    func remember(_ value: String, for key: String) { latest[key] = value }
-
-    func beginSavepoint() { latest = [:] }
-
-    /// What the savepoint remembered is kept, or dropped with the savepoint's writes.
-    func endSavepoint(keeping: Bool) {
-        if keeping { pending.merge(latest) { $1 } }
-        latest = [:]
-    }
+    /// Kept if the transaction commits.
+    func remember(_ value: String, for key: String) { pending[key] = value }
 
     func commit() {
         committed.merge(pending) { $1 }
-        committed.merge(latest) { $1 }
         pending = [:]
-        latest = [:]
     }
 }

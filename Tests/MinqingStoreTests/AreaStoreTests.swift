@@ -100,9 +100,7 @@ struct AreaStoreTests {
         }
     }
 
-    /// On PostgreSQL a transaction runs in its caller's task: cancelled, it rolls back. On SQLite a
-    /// batch of transactions runs in a task of its own (see `aTransactionCancelledWhileItWaitsNeverRuns`).
-    @Test(arguments: TestDatabase.enabled.filter { $0 != .sqlite })
+    @Test(arguments: TestDatabase.enabled)
     func aCancelledTransactionRollsBackAndTheConnectionStaysUsable(_ database: TestDatabase) async throws {
         try await database.withStore { store in
             let task = Task {

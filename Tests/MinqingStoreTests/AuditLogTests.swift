@@ -76,63 +76,6 @@ struct AuditLogTests {
         }
     }
 
-    /// Appends that wait for the writer together (one SQLite transaction, a savepoint each) follow
-    /// one another, and one whose savepoint is rolled back leaves no link behind.
-    @Test(arguments: TestDatabase.enabled)
-    func appendsWaitingTogetherFollowEachOtherButNotARolledBackOne(_ database: TestDatabase) async throws {
-        struct Refused: Error {}
-        try await database.withStore { store in
-            try await Self.fill(store, 1)
-            func append(_ actor: String, thenThrow: Bool = false) async throws {
-                try await store.backend.transaction { db in
-                    try await store.appendAudit(
-                        AuditRecord(at: 2, cityCode: Self.city, actor: actor, action: Action.readPerson.rawValue, target: "persons/1"),
-                        db: db
-                    )
-                    if thenThrow { throw Refused() }
-                }
-            }
-            /// Until the next transaction is queued behind the held one (on PostgreSQL: waiting for the chain's lock).
-            func queued(_ count: Int) async throws {
-                guard let sqlite = store.backend as? SQLiteBackend else { return try await Task.sleep(for: .milliseconds(100)) }
-                for _ in 0..<1_000 where sqlite.waitingTransactions < count { try await Task.sleep(for: .milliseconds(5)) }
-                #expect(sqlite.waitingTransactions == count)
-            }
-            let held = SQLiteBackendTests.Gate()
-            let holder = Task {
-                try await store.backend.transaction { db in
-                    try await store.appendAudit(
-                        AuditRecord(at: 2, cityCode: Self.city, actor: "holder", action: Action.readPerson.rawValue, target: "persons/1"),
-                        db: db
-                    )
-                    held.enter()
-                    while !held.open { try await Task.sleep(for: .milliseconds(5)) }
-                }
-            }
-            try await SQLiteBackendTests.eventually("the writer is held") { held.entered }
-            let first = Task { try await append("first") }
-            try await queued(1)
-            let refused = Task { try await append("refused", thenThrow: true) }
-            try await queued(2)
-            let last = Task { try await append("last") }
-            try await queued(3)
-            held.release()
-            try await holder.value
-            try await first.value
-            await #expect(throws: Refused.self) { try await refused.value }
-            try await last.value
-            try await Self.fill(store, 1)
-            let verification = try await store.verifyAudit(city: Self.city)
-            #expect(verification.firstBreak == nil)
-            #expect(verification.checked == 5)
-            let actors = try await store.backend.read { db in
-                try await db.raw("SELECT actor FROM audit_log ORDER BY id").all().map { try $0.decode(column: "actor", as: String.self) }
-            }
-            #expect(actors == ["wgy-0", "holder", "first", "last", "wgy-0"])
-            #expect(!held.timedOut)
-        }
-    }
-
     @Test(arguments: TestDatabase.enabled)
     func findsAnEditedEntry(_ database: TestDatabase) async throws {
         try await database.withStore { store in
