@@ -1,6 +1,7 @@
 // What the audit entry costs a resident's write inside the store, without HTTP: alternating blocks
 // of writes audited and unaudited, each block from CONCURRENCY tasks at once, on one open store.
-// Usage: audit-bench DATABASE AREA [blocks, default 10] [writes per block, default 2000] [concurrency, default 20]
+// Usage: audit-bench DATABASE AREA [rounds of one audited and one unaudited block, default 10] [writes per block, default 2000] [concurrency, default 20]
+// AUDIT_BENCH_ONLY=audited|unaudited runs one variant alone (to profile it with perf).
 import Foundation
 import Logging
 import MinqingCore
@@ -8,10 +9,10 @@ import MinqingCore
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: audit-bench DATABASE AREA [blocks] [writes] [concurrency]\n".utf8))
+    FileHandle.standardError.write(Data("usage: audit-bench DATABASE AREA [rounds] [writes] [concurrency]\n".utf8))
     exit(2)
 }
-let blocks = arguments.count > 3 ? Int(arguments[3])! : 10
+let rounds = arguments.count > 3 ? Int(arguments[3])! : 10
 let writes = arguments.count > 4 ? Int(arguments[4])! : 2000
 let concurrency = arguments.count > 5 ? Int(arguments[5])! : 20
 var logger = Logger(label: "audit-bench")
@@ -58,7 +59,7 @@ func block(_ store: Store) async throws -> (cpu: Double, wall: Double) {
 
 _ = try await block(audited)
 var results: [String: [(cpu: Double, wall: Double)]] = [:]
-for round in 0..<blocks {
+for round in 0..<rounds {
     var variants = round % 2 == 0 ? [("audited", audited), ("unaudited", unaudited)] : [("unaudited", unaudited), ("audited", audited)]
     if let only = ProcessInfo.processInfo.environment["AUDIT_BENCH_ONLY"] { variants = variants.filter { $0.0 == only } }
     for (name, store) in variants {
