@@ -38,14 +38,13 @@ public enum JSONValue: Sendable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends ``serialized`` as UTF-8, into one buffer for the whole document (an entry of the
-    /// audit log is written on each write; joining strings per member cost more than its hash).
-    public func appendSerialized(to out: inout [UInt8]) {
+    /// Appends ``serialized`` as UTF-8: one buffer for the whole document, not a string joined per
+    /// member.
+    private func appendSerialized(to out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let number):
-            out.append(contentsOf: (number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)").utf8)
+        case .number: out.append(contentsOf: (text ?? "").utf8)
         case .string(let text): Self.appendQuoted(text, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
