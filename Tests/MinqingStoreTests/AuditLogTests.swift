@@ -145,6 +145,48 @@ struct AuditLogTests {
         }
     }
 
+    /// Finding the chain's head (every append after a restart), walking the chain (`audit verify`) and
+    /// listing an actor's entries (an auditor's search) each read the log in id order and never sort
+    /// a city's whole log, which grows by an entry a write. On SQLite the rowid and the actor's index
+    /// give that order (migration 0026); an index beginning with the city would lead SQLite's planner
+    /// to sort instead.
+    @Test func theLogIsReadInIdOrderWithoutSorting() async throws {
+        try await TestDatabase.sqlite.withStore { store in
+            try await Self.fill(store, 3)
+            func plan(_ query: SQLQueryString) async throws -> String {
+                try await store.backend.read { db in
+                    try await db.raw("EXPLAIN QUERY PLAN " + query).all().map { try $0.decode(column: "detail", as: String.self) }
+                        .joined(separator: "; ")
+                }
+            }
+            let head = try await plan(Store.chainHead(city: Self.city))
+            #expect(head == "SCAN audit_log")
+            let walk = try await plan(Store.chainAfter(city: Self.city, after: 1))
+            #expect(walk.contains("PRIMARY KEY"), "\(walk)")
+            let page = try await store.backend.read { db in Store.auditPage(db, city: Self.city, AuditQuery(actor: "wgy-1")).query }
+            let search = try await plan("\(page)")
+            #expect(search.contains("INDEX audit_log_actor"), "\(search)")
+            for found in [head, walk, search] { #expect(!found.contains("TEMP B-TREE"), "\(found)") }
+            // And what the head's query finds: the hash of the city's last entry (wgy-2's, linked to wgy-1's).
+            let last = try await store.backend.read {
+                try await $0.raw(Store.chainHead(city: Self.city)).first()?.decode(column: "hash", as: String.self)
+            }
+            #expect(
+                last
+                    == Store.chain(
+                        try await Self.hash(store, offset: 1),
+                        try await store.searchAudit(city: Self.city, AuditQuery(actor: "wgy-2")).entries[0].record
+                    )
+            )
+        }
+    }
+
+    static func hash(_ store: Store, offset: Int) async throws -> String {
+        try await store.backend.read {
+            try await $0.raw("SELECT hash FROM audit_log ORDER BY id LIMIT 1 OFFSET \(bind: offset)").first()!.decode(column: "hash", as: String.self)
+        }
+    }
+
     static func id(_ store: Store, offset: Int) async throws -> Int64 {
         try await store.backend.read {
             try await $0.raw("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET \(bind: offset)").first()!.decode(column: "id", as: Int64.self)

@@ -57,26 +57,47 @@ public struct AuditQuery: Sendable, Hashable {
 extension Store {
     /// A page of a city's audit entries matching the query, newest first, with the total.
     public func searchAudit(city: String, _ query: AuditQuery) async throws -> (total: Int, entries: [AuditEntry]) {
-        func filtered(_ select: SQLSelectBuilder) -> SQLSelectBuilder {
-            var select = select.from("audit_log").where("city_code", .equal, city)
-            if let actor = query.actor { select = select.where("actor", .equal, actor) }
-            if let action = query.action { select = select.where("action", .equal, action) }
-            if let target = query.target { select = select.where("target", .equal, target) }
-            if let from = query.from { select = select.where("at", .greaterThanOrEqual, Int64((from.timeIntervalSince1970 * 1000).rounded())) }
-            if let to = query.to { select = select.where("at", .lessThan, Int64((to.timeIntervalSince1970 * 1000).rounded())) }
-            return select
-        }
-        return try await backend.read { db in
-            let count = try await filtered(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")).first()
-            let rows = try await filtered(
-                db.select().columns("id", "at", "actor", "action", "target", "area_code", "purpose", "address", "outcome", "detail")
-            )
-            .orderBy("id", .descending).limit(query.perPage).offset((query.page - 1) * query.perPage).all()
+        try await backend.read { db in
+            let count = try await Self.auditFilter(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n"), city: city, query).first()
+            let rows = try await Self.auditPage(db, city: city, query).all()
             return (
                 try count?.decode(column: "n", as: Int.self) ?? 0,
                 try rows.map { AuditEntry(id: try $0.decode(column: "id", as: Int64.self), record: try Self.auditRecord($0, city: city)) }
             )
         }
+    }
+
+    /// The entries of a search's page, newest first.
+    static func auditPage(_ db: any SQLDatabase, city: String, _ query: AuditQuery) -> SQLSelectBuilder {
+        auditFilter(
+            db.select().columns("id", "at", "actor", "action", "target", "area_code", "purpose", "address", "outcome", "detail"),
+            city: city,
+            query
+        )
+        .orderBy("id", .descending).limit(query.perPage).offset((query.page - 1) * query.perPage)
+    }
+
+    private static func auditFilter(_ select: SQLSelectBuilder, city: String, _ query: AuditQuery) -> SQLSelectBuilder {
+        var select = select.from("audit_log").where("city_code", .equal, city)
+        if let actor = query.actor { select = select.where("actor", .equal, actor) }
+        if let action = query.action { select = select.where("action", .equal, action) }
+        if let target = query.target { select = select.where("target", .equal, target) }
+        if let from = query.from { select = select.where("at", .greaterThanOrEqual, Int64((from.timeIntervalSince1970 * 1000).rounded())) }
+        if let to = query.to { select = select.where("at", .lessThan, Int64((to.timeIntervalSince1970 * 1000).rounded())) }
+        return select
+    }
+
+    /// The hash of a city's last entry: the head its next entry links to.
+    static func chainHead(city: String) -> SQLQueryString {
+        "SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1"
+    }
+
+    /// A city's entries after `after`, oldest first, as a walk along the chain reads them.
+    static func chainAfter(city: String, after: Int64) -> SQLQueryString {
+        """
+        SELECT id, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash
+        FROM audit_log WHERE city_code = \(bind: city) AND id > \(bind: after) ORDER BY id LIMIT 5000
+        """
     }
 
     static func auditRecord(_ row: any SQLRow, city: String) throws -> AuditRecord {
@@ -118,9 +139,7 @@ extension Store {
             if let remembered = memo?.value(for: head) {
                 previous = remembered
             } else {
-                previous =
-                    try await db.raw("SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1")
-                    .first()?.decode(column: "hash", as: String.self) ?? ""
+                previous = try await db.raw(Self.chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
             }
             var rows: [any SQLExpression] = []
             rows.reserveCapacity(positions.count)
@@ -176,14 +195,7 @@ extension Store {
         var previous = ""
         var after: Int64 = 0
         while true {
-            let rows = try await backend.read { db in
-                try await db.raw(
-                    """
-                    SELECT id, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash
-                    FROM audit_log WHERE city_code = \(bind: city) AND id > \(bind: after) ORDER BY id LIMIT 5000
-                    """
-                ).all()
-            }
+            let rows = try await backend.read { db in try await db.raw(Self.chainAfter(city: city, after: after)).all() }
             if rows.isEmpty { return AuditVerification(checked: checked, firstBreak: nil) }
             for row in rows {
                 let id = try row.decode(column: "id", as: Int64.self)

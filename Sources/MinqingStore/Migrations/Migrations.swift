@@ -506,6 +506,21 @@ enum Migrations {
             // 停用: a class no longer offered for new reports; its cases keep naming it.
             ["ALTER TABLE case_classes ADD COLUMN retired \(t.boolean) NOT NULL DEFAULT FALSE"]
         },
+        Migration(id: "0026_audit_log_two_btrees") { t in
+            // On SQLite an entry went into three B-trees, each a page more to write at every commit:
+            // the log, the chain's index (city, id) and the actor's (city, actor, time). A rowid
+            // table already keeps its rows in id order, so the chain needs no index of its own there,
+            // provided no other index begins with the city: SQLite's planner would take that one for
+            // the chain's head and sort the city's whole log. The actor's index begins with the actor
+            // instead, and since every SQLite index ends with the rowid, holds an actor's entries in
+            // id order, as searches list them. PostgreSQL's table is in no order: it keeps both.
+            guard t.dialect == .sqlite else { return [] }
+            return [
+                "DROP INDEX audit_log_chain",
+                "DROP INDEX audit_log_actor",
+                "CREATE INDEX audit_log_actor ON audit_log (actor, city_code)",
+            ]
+        },
     ]
 
     /// 0024's data: the standard catalog's English as it shipped, for the rows that still hold the
