@@ -512,13 +512,16 @@ enum Migrations {
             // table already keeps its rows in id order, so the chain needs no index of its own there,
             // provided no other index begins with the city: SQLite's planner would take that one for
             // the chain's head and sort the city's whole log. The actor's index begins with the actor
-            // instead, and since every SQLite index ends with the rowid, holds an actor's entries in
-            // id order, as searches list them. PostgreSQL's table is in no order: it keeps both.
+            // instead; with the city and the time after it, an auditor's search for an actor reads
+            // that actor's entries alone, or those of a time window. The chain's head is then the
+            // first entry of the city that a backward walk of the rowid meets: at once in a city's
+            // own file; the one read per city after a start (``SQLiteWriterMemo``) walks further
+            // when the file holds other cities. PostgreSQL's table is in no order: it keeps both.
             guard t.dialect == .sqlite else { return [] }
             return [
                 "DROP INDEX audit_log_chain",
                 "DROP INDEX audit_log_actor",
-                "CREATE INDEX audit_log_actor ON audit_log (actor, city_code)",
+                "CREATE INDEX audit_log_actor ON audit_log (actor, city_code, at)",
             ]
         },
     ]
