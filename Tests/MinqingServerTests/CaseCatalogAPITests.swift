@@ -233,7 +233,8 @@ struct CaseCatalogAPITests {
     }
 
     /// 停用: a retired class takes no new report through any channel, and disappears from what is
-    /// offered, while its cases run on and stay readable; brought back, it takes reports again.
+    /// offered, while its cases run on and stay readable; brought back, it takes reports again. A
+    /// retry of a report made before (an offline device's, with its `Idempotency-Key`) gets its case.
     @Test(arguments: TestDatabase.enabled)
     func aRetiredClassTakesNoNewReportsWhileItsCasesRunOn(_ database: TestDatabase) async throws {
         try await ServerHarness.withServer(database) { server in
@@ -242,7 +243,8 @@ struct CaseCatalogAPITests {
             #expect(try await server.client.execute(uri: "/open311/v2/services.json", method: .get).text.contains("E0599"))
             #expect(try await server.client.execute(uri: "/citizen", method: .get).text.contains("E0599"))
             let report = Loop.reportBody(classCode: "E0599")
-            let before = try await server.request("/api/v1/cases", .post, key: people.worker, json: report)
+            let retry: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "offline-7"]
+            let before = try await server.request("/api/v1/cases", .post, key: people.worker, json: report, headers: retry)
             let id = try #require((try before.json()["id"] as? NSNumber)?.int64Value)
 
             let retiredBody = Self.newClass.replacingOccurrences(of: #""category": "event""#, with: #""category": "event", "retired": true"#)
@@ -253,6 +255,15 @@ struct CaseCatalogAPITests {
             let refused = try await server.request("/api/v1/cases", .post, key: people.worker, json: report)
             #expect(refused.status == .unprocessableContent)
             #expect(try refused.problem().detail == "class: E0599 is retired: it takes no new reports (GET the classes for the list)")
+            let newKey: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "offline-8"]
+            let refusedWithKey = try await server.request("/api/v1/cases", .post, key: people.worker, json: report, headers: newKey)
+            #expect(refusedWithKey.status == .unprocessableContent)
+            #expect(try refusedWithKey.problem().detail == "class: E0599 is retired: it takes no new reports (GET the classes for the list)")
+            let replayed = try await server.request("/api/v1/cases", .post, key: people.worker, json: report, headers: retry)
+            #expect(replayed.status == .created && replayed.headers[HTTPField.Name("Idempotency-Replayed")!] == "true", "\(replayed.text)")
+            #expect((try replayed.json()["id"] as? NSNumber)?.int64Value == id)
+            let otherReport = Loop.reportBody("另一处", classCode: "E0599")
+            #expect(try await server.request("/api/v1/cases", .post, key: people.worker, json: otherReport, headers: retry).status == .conflict)
             let key = try #require(server.credentials.apiKeys["open311_api_key"])
             let open311 = try await Open311Tests.post(
                 server,

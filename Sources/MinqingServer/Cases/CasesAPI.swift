@@ -78,9 +78,9 @@ extension APIHandler {
         guard let caseClass = catalog.classes[sent.classCode], caseClass.limit != nil else {
             throw Problem.unprocessable("class: \(sent.classCode) is not a case subclass of this city (GET the classes for the list)")
         }
-        guard caseClass.isReportable else {
-            throw Problem.unprocessable("class: \(sent.classCode) is retired: it takes no new reports (GET the classes for the list)")
-        }
+        let retired = Problem.unprocessable("class: \(sent.classCode) is retired: it takes no new reports (GET the classes for the list)")
+        // A retry of a report made before the class was retired is answered below, as any retry is.
+        guard caseClass.isReportable || sent.idempotencyKey != nil else { throw retired }
         let answers: [String: JSONValue]
         switch CaseClassAttribute.answers(sent.attributes, to: caseClass.attributes) {
         case .success(let checked): answers = checked
@@ -100,6 +100,32 @@ extension APIHandler {
         )
         // Without a department for the class here, the town answers (属地兜底).
         let routed = catalog.routes.department(for: caseClass, at: area, in: tree)
+        var report = CaseReport(
+            cityCode: city,
+            classCode: caseClass.code,
+            source: sent.source,
+            areaCode: area,
+            areasAbove: tree.areasAbove(code: area),
+            level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
+            longitude: point.longitude,
+            latitude: point.latitude,
+            description: sent.description.trimmingCharacters(in: .whitespacesAndNewlines),
+            reporter: actor.username,
+            reporterAccountID: actor.accountID,
+            contact: contact,
+            followCodeDigest: actor.followCodeDigest,
+            idempotencyKey: sent.idempotencyKey,
+            address: caller.address,
+            photos: sent.photos.map(PhotoFiles.id(of:)),
+            attributes: answers
+        )
+        let cipher = contact == nil ? nil : try keys.cipher()
+        report.contactDigest = contact.flatMap { contact in cipher?.digest(contact.json.serialized) }
+        guard caseClass.isReportable else {
+            // Nothing kept, nothing counted: the answer is the case the key opened, or the refusal.
+            guard let earlier = try await store.caseReported(before: report), earlier.cityCode == city else { throw retired }
+            return (.repeated(earlier), tree, catalog)
+        }
         // Residents are rate limited once their report passed every check: signed in, per account;
         // without an account, per address. Staff reporting at work never are, nor are integrations,
         // whose API keys an administrator issued. A retry answered with the first case gives its
@@ -125,28 +151,7 @@ extension APIHandler {
             refund = nil
         }
         // Kept (synced) before the report commits, so that a committed case never names a missing photo.
-        let photoIDs = try sent.photos.map { try photos.keep($0) }
-        var report = CaseReport(
-            cityCode: city,
-            classCode: caseClass.code,
-            source: sent.source,
-            areaCode: area,
-            areasAbove: tree.areasAbove(code: area),
-            level: routed == nil ? .town : CaseIntakeRules.level(of: caseClass),
-            longitude: point.longitude,
-            latitude: point.latitude,
-            description: sent.description.trimmingCharacters(in: .whitespacesAndNewlines),
-            reporter: actor.username,
-            reporterAccountID: actor.accountID,
-            contact: contact,
-            followCodeDigest: actor.followCodeDigest,
-            idempotencyKey: sent.idempotencyKey,
-            address: caller.address,
-            photos: photoIDs,
-            attributes: answers
-        )
-        let cipher = contact == nil ? nil : try keys.cipher()
-        report.contactDigest = contact.flatMap { contact in cipher?.digest(contact.json.serialized) }
+        for photo in sent.photos { _ = try photos.keep(photo) }
         let outcome = try await store.report(report, cipher: cipher)
         if case .repeated = outcome { refund?() }
         return (outcome, tree, catalog)

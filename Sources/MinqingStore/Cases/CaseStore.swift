@@ -146,7 +146,7 @@ extension Store {
                     known[key] = (try row.decode(column: "request_hash", as: String.self), try row.decode(column: "case_id", as: Int64.self))
                 }
             }
-            let hashes = reports.map { hexSHA256(Array($0.fingerprint.utf8)) }
+            let hashes = reports.map(Self.requestHash)
             var firstInBatch: [Key: Int] = [:]
             var fresh: [Int] = []
             var repeatOf: [Int: Int] = [:]
@@ -232,6 +232,28 @@ extension Store {
                 }
             }
             return outcomes.map { $0! }
+        }
+    }
+
+    /// What an `Idempotency-Key` is bound to: the request as its reporter sent it.
+    private static func requestHash(_ report: CaseReport) -> String { hexSHA256(Array(report.fingerprint.utf8)) }
+
+    /// The case an earlier report with this report's `Idempotency-Key` opened, when this one repeats
+    /// it; `nil` when its reporter never used the key. A key used for another request is a conflict.
+    /// For a retry that intake can no longer take as new (its class retired since).
+    public func caseReported(before report: CaseReport) async throws -> CaseRecord? {
+        guard let key = report.idempotencyKey else { return nil }
+        return try await backend.read { db in
+            guard
+                let row = try await db.raw(
+                    "SELECT request_hash, case_id FROM idempotency_keys WHERE actor = \(bind: report.reporter) AND idempotency_key = \(bind: key)"
+                ).first()
+            else { return nil }
+            guard try row.decode(column: "request_hash", as: String.self) == Self.requestHash(report) else {
+                throw StoreError.conflict("the Idempotency-Key \(key) was used for a different request")
+            }
+            let id = try row.decode(column: "case_id", as: Int64.self)
+            return try await cases(ids: [id], db: db)[id]
         }
     }
 
