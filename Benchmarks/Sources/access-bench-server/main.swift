@@ -2,7 +2,7 @@
 //   enforced   — as `minqing serve`: API key looked up, the policy asked, every write audited;
 //   unchecked  — one actor acts for every request: no lookup, no policy; writes still audited;
 //   unaudited  — unchecked, and writes append no audit entry.
-// Usage: access-bench-server DATA PORT MODE
+// Usage: [BENCH_DATABASE_URL=postgres://…] access-bench-server DATA PORT MODE (the city in DATA, or in that PostgreSQL)
 import Foundation
 import Hummingbird
 import Logging
@@ -22,8 +22,11 @@ var configuration = ServerConfiguration()
 configuration.dataDirectory = arguments[1]
 configuration.port = port
 configuration.logLevel = .warning
+if let url = ProcessInfo.processInfo.environment["BENCH_DATABASE_URL"] { configuration.database = DatabaseLocation(argument: url) }
+// Asked of a store of its own: PostgreSQL's client answers only while it runs, and the server's
+// store runs once the application does.
+let city = try await Store.with(configuration.databaseLocation, logger: logger) { try await $0.cities()[0] }
 let opened = try await Store.open(configuration.databaseLocation, logger: logger)
-let city = try await opened.cities()[0]
 if mode != "enforced" {
     // Every role over the whole city, so that whatever the request, nothing refuses it.
     configuration.unauthenticatedActorForBenchmarks = Actor(
