@@ -78,9 +78,11 @@ extension APIHandler {
         guard let caseClass = catalog.classes[sent.classCode], caseClass.limit != nil else {
             throw Problem.unprocessable("class: \(sent.classCode) is not a case subclass of this city (GET the classes for the list)")
         }
-        let retired = Problem.unprocessable("class: \(sent.classCode) is retired: it takes no new reports (GET the classes for the list)")
+        func retired() -> Problem {
+            Problem.unprocessable("class: \(sent.classCode) is retired: it takes no new reports (GET the classes for the list)")
+        }
         // A retry of a report made before the class was retired is answered below, as any retry is.
-        guard caseClass.isReportable || sent.idempotencyKey != nil else { throw retired }
+        guard caseClass.isReportable || sent.idempotencyKey != nil else { throw retired() }
         let answers: [String: JSONValue]
         switch CaseClassAttribute.answers(sent.attributes, to: caseClass.attributes) {
         case .success(let checked): answers = checked
@@ -123,7 +125,7 @@ extension APIHandler {
         report.contactDigest = contact.flatMap { contact in cipher?.digest(contact.json.serialized) }
         guard caseClass.isReportable else {
             // Nothing kept, nothing counted: the answer is the case the key opened, or the refusal.
-            guard let earlier = try await store.caseReported(before: report), earlier.cityCode == city else { throw retired }
+            guard let earlier = try await store.caseReported(before: report), earlier.cityCode == city else { throw retired() }
             return (.repeated(earlier), tree, catalog)
         }
         // Residents are rate limited once their report passed every check: signed in, per account;
