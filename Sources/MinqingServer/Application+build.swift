@@ -38,6 +38,12 @@ public func buildApplication(
         intervalMilliseconds: configuration.schedulerIntervalMilliseconds,
         logger: logger
     )
+    let auditLinker = AuditLinker(
+        store: store,
+        city: { grids.city },
+        intervalMilliseconds: configuration.auditLinkIntervalMilliseconds,
+        logger: logger
+    )
     let photos = PhotoFiles(folder: configuration.dataDirectory + "/media")
     let photoSweep = PhotoSweep(store: store, photos: photos, interval: .seconds(configuration.photoSweepIntervalSeconds), logger: logger)
     let operations = try OperationsController(store: store, grids: grids, registry: registry)
@@ -92,7 +98,7 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "minqing"),
-        services: [store, grids, scheduler, photoSweep],
+        services: [store, grids, scheduler, auditLinker, photoSweep],
         logger: logger
     )
     app.beforeServerStarts {
@@ -114,6 +120,7 @@ public func buildApplication(
             }
         }
         scheduler.start()
+        auditLinker.start()
     }
     return app
 }

@@ -48,6 +48,9 @@ public struct ServerConfiguration: Sendable {
     public var gridRefreshSeconds = 30
     /// How often the scheduler looks for case timers that came due (it also wakes for the next one it knows of).
     public var schedulerIntervalMilliseconds = 250
+    /// How often the audit entries that PostgreSQL's writes leave unlinked are linked to the chain
+    /// (``AuditLinker``): the longest an acknowledged entry waits outside it.
+    public var auditLinkIntervalMilliseconds = 1000
     /// How often the photo files that no case names are looked for and removed (``PhotoSweep``).
     public var photoSweepIntervalSeconds = 6 * 3600
     /// The map library's folder (``MapAssets``): Debian's `libjs-leaflet`. `nil`, or a folder

@@ -22,6 +22,8 @@ public final class Store: Service {
     let calendarBox = Mutex(WorkingCalendar())
     /// Reports waiting for the next group commit.
     let intakeQueue = IntakeQueue()
+    /// The cities with audit entries this process wrote unlinked (``linkAudit(city:)``).
+    let auditCitiesToLink = Mutex<Set<String>>([])
 
     public convenience init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.init(backend: backend, logger: logger, now: now, auditing: true)

@@ -40,7 +40,8 @@ struct AuditVerify: AsyncParsableCommand {
                     "city \(result.city), \(result.log): the chain holds for \(result.checked) \(result.unit), then \(id): \(reason)"
                 )
             }
-            print("city \(result.city), \(result.log): \(result.checked) \(result.unit), the chain holds.")
+            let pending = result.pending > 0 ? " (\(result.pending) newer, written while it was being linked, are checked next time)" : ""
+            print("city \(result.city), \(result.log): \(result.checked) \(result.unit), the chain holds.\(pending)")
         }
     }
 }
@@ -53,6 +54,7 @@ struct AuditResult: Sendable {
     var checked: Int
     var breakID: Int64?
     var reason: String?
+    var pending = 0
 }
 
 extension AuditResult {
@@ -63,7 +65,8 @@ extension AuditResult {
             unit: unit,
             checked: verification.checked,
             breakID: verification.firstBreak?.id,
-            reason: verification.firstBreak?.reason
+            reason: verification.firstBreak?.reason,
+            pending: verification.pending
         )
     }
 }

@@ -26,6 +26,32 @@ struct AdminAPITests {
         }
     }
 
+    /// The server links its city's audit entries to the chain a moment after their writes commit
+    /// (at once on SQLite; PostgreSQL's writes leave them to the server's linker), with nobody
+    /// running `minqing audit verify`.
+    @Test(arguments: TestDatabase.enabled)
+    func theServerLinksItsCitysNewAuditEntriesWithinMoments(_ database: TestDatabase) async throws {
+        let quickLinks: @Sendable (inout ServerConfiguration) -> Void = { $0.auditLinkIntervalMilliseconds = 20 }
+        try await ServerHarness.withServer(database, configure: quickLinks) { server in
+            let created = try await server.request("/api/v1/accounts", .post, json: Self.worker(in: server))
+            #expect(created.status == .created, "\(created.text)")
+            // The city's: entries of other cities are linked by their own servers, or by `audit verify`.
+            var unlinked: [String] = []
+            for _ in 0..<250 {
+                unlinked = try await server.store.backend.read { db in
+                    try await db.raw("SELECT action FROM audit_log WHERE city_code = \(bind: server.credentials.city) AND hash = '' ORDER BY id")
+                        .all().map {
+                            try $0.decode(column: "action", as: String.self)
+                        }
+                }
+                if unlinked.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(unlinked.isEmpty, "still unlinked: \(unlinked)")
+            #expect(try await Self.auditActions(server).contains("admin accounts.manage accounts/wgy-new"))
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func anAdministratorAddsAnAccountThatCanSignInThenDisablesAndResetsIt(_ database: TestDatabase) async throws {
         try await ServerHarness.withServer(database) { server in

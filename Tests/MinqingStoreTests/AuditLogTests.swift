@@ -6,24 +6,147 @@ import Testing
 
 @testable import MinqingStore
 
-/// The audit log is append-only in meaning: any edit, insertion or deletion is found by `verifyAudit`.
+/// The audit log is append-only in meaning: any edit, insertion or deletion of a linked entry is
+/// found by `verifyAudit`.
 @Suite(.serialized)
 struct AuditLogTests {
     static let city = "449900"
 
-    static func fill(_ store: Store, _ count: Int) async throws {
-        for index in 0..<count {
-            try await store.audit(
-                AuditRecord(
-                    at: 1_790_000_000_000 + Int64(index),
-                    cityCode: city,
-                    actor: "wgy-\(index)",
-                    action: Action.readPerson.rawValue,
-                    target: "persons/\(index)",
-                    purpose: "入户走访",
-                    address: "127.0.0.1"
+    /// Appends `count` entries, each in a transaction of its own, and links them to the chain (which
+    /// SQLite does as they are written, PostgreSQL a moment later).
+    static func fill(_ store: Store, _ count: Int, actor: String = "wgy") async throws {
+        for index in 0..<count { try await store.audit(record(index, actor: actor)) }
+        try await store.linkAudit(city: city)
+    }
+
+    static func record(_ index: Int, actor: String = "wgy") -> AuditRecord {
+        AuditRecord(
+            at: 1_790_000_000_000 + Int64(index),
+            cityCode: city,
+            actor: "\(actor)-\(index)",
+            action: Action.readPerson.rawValue,
+            target: "persons/\(index)",
+            purpose: "入户走访",
+            address: "127.0.0.1"
+        )
+    }
+
+    /// Each entry's link is the hash of the entry before it, and its hash that of its link and its
+    /// content. SQLite's writer links an entry in the transaction that writes it; PostgreSQL's
+    /// writes leave it unlinked (so that a city's writes need not commit one at a time), and the
+    /// linker links it after.
+    @Test(arguments: TestDatabase.enabled)
+    func eachEntryIsLinkedToTheOneBeforeIt(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            for index in 0..<3 { try await store.audit(Self.record(index)) }
+            let written = try await Self.chain(store)
+            if store.dialect == .sqlite {
+                #expect(written.allSatisfy { $0.hash.count == 64 })
+                #expect(try await store.linkAudit(city: Self.city) == (0, written[2].id))
+            } else {
+                #expect(written.allSatisfy { $0.link.isEmpty && $0.hash.isEmpty })
+                #expect(try await store.linkAudit(city: Self.city) == (3, written[2].id))
+                #expect(try await store.linkAudit(city: Self.city) == (0, written[2].id))
+            }
+            let linked = try await Self.chain(store)
+            var previous = ""
+            for (index, entry) in linked.enumerated() {
+                #expect(entry.link == previous)
+                #expect(entry.hash == Store.chain(previous, Self.record(index)))
+                previous = entry.hash
+            }
+            let verification = try await store.verifyAudit(city: Self.city)
+            #expect(verification == AuditVerification(checked: 3, firstBreak: nil, pending: 0))
+        }
+    }
+
+    /// A transaction that wrote an entry and has not committed keeps the linker from linking past
+    /// it: the entries written after it wait, so that the chain keeps id order, and nobody waits
+    /// for the linker. Once it commits, its entry is linked in its place. (PostgreSQL: SQLite's
+    /// writer runs one transaction at a time, and links in it.)
+    @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
+    func aLateCommitIsLinkedInItsPlace(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 2)
+            let (appended, slowHasAppended) = AsyncStream<Void>.makeStream()
+            let (release, commitNow) = AsyncStream<Void>.makeStream()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await store.backend.transaction { db in
+                        try await store.appendAudit(Self.record(2, actor: "slow"), db: db)
+                        slowHasAppended.yield()
+                        for await _ in release {}
+                    }
+                }
+                for await _ in appended { break }
+                try await store.audit(Self.record(3, actor: "quick"))
+                #expect(try await store.linkAudit(city: Self.city).linked == 0)
+                #expect(try await Self.chain(store).map(\.hash.isEmpty) == [false, false, true])
+                let meanwhile = try await store.verifyAudit(city: Self.city)
+                #expect(meanwhile == AuditVerification(checked: 2, firstBreak: nil, pending: 1))
+                commitNow.finish()
+                try await group.waitForAll()
+            }
+            #expect(try await store.linkAudit(city: Self.city).linked == 2)
+            let linked = try await Self.chain(store)
+            #expect(linked.map(\.actor) == ["wgy-0", "wgy-1", "slow-2", "quick-3"])
+            #expect(linked[2].link == linked[1].hash && linked[3].link == linked[2].hash)
+            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: 4, firstBreak: nil, pending: 0))
+        }
+    }
+
+    /// Many writers at once, each entry in its own transaction, with the linker running beside them:
+    /// every entry ends up in the chain, once.
+    @Test(arguments: TestDatabase.enabled)
+    func concurrentWritesAllEndUpInTheChain(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let (writers, each) = (8, 25)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    group.addTask {
+                        for index in 0..<each { try await store.audit(Self.record(writer * each + index, actor: "w\(writer)")) }
+                    }
+                }
+                let linker = Task {
+                    while !Task.isCancelled {
+                        try await store.linkAudit(city: Self.city)
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                }
+                try await group.waitForAll()
+                linker.cancel()
+                _ = await linker.result
+            }
+            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: writers * each, firstBreak: nil, pending: 0))
+            #expect(try await Self.chain(store).allSatisfy { $0.hash.count == 64 })
+        }
+    }
+
+    /// An entry whose link and hash were erased, as if never linked, with linked entries after it.
+    @Test(arguments: TestDatabase.enabled)
+    func findsAnEntryWhoseLinkWasErased(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 3)
+            let second = try await Self.id(store, offset: 1)
+            try await store.backend.transaction {
+                try await $0.raw("UPDATE audit_log SET previous_hash = '', hash = '' WHERE id = \(bind: second)").run()
+            }
+            let verification = try await store.verifyAudit(city: Self.city)
+            #expect(verification.checked == 1)
+            #expect(verification.firstBreak?.id == second)
+            #expect(verification.firstBreak?.reason.contains("link was erased") == true)
+        }
+    }
+
+    /// The city's entries in id order, with their links.
+    static func chain(_ store: Store) async throws -> [(id: Int64, actor: String, link: String, hash: String)] {
+        try await store.backend.read { db in
+            try await db.raw("SELECT id, actor, previous_hash, hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id").all().map {
+                (
+                    try $0.decode(column: "id", as: Int64.self), try $0.decode(column: "actor", as: String.self),
+                    try $0.decode(column: "previous_hash", as: String.self), try $0.decode(column: "hash", as: String.self)
                 )
-            )
+            }
         }
     }
 
@@ -72,6 +195,7 @@ struct AuditLogTests {
                     try await db.raw("SELECT actor FROM audit_log ORDER BY id").all().map { try $0.decode(column: "actor", as: String.self) }
                 }
                 #expect(actors == ["wgy-0", "wgy-1", "wgy-0", "wgy-0", "wgy-0"])
+                #expect(try await Self.chain(server).allSatisfy { $0.hash.count == 64 })
             }
         }
     }

@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
 import MinqingCore
+import PostgresNIO
 import SQLKit
+import Synchronization
 
 /// What a walk along the audit chain found.
 public struct AuditVerification: Sendable, Hashable {
@@ -15,6 +17,9 @@ public struct AuditVerification: Sendable, Hashable {
     public var checked: Int
     /// The first entry where the chain breaks; `nil` when the whole chain holds.
     public var firstBreak: Break?
+    /// Entries after the chain's head, written by transactions that were still running when the
+    /// walk linked the log (PostgreSQL only, see ``Store/linkAudit(city:)``); the next walk checks them.
+    public var pending = 0
 }
 
 /// An entry of the audit log as a search finds it.
@@ -92,6 +97,11 @@ extension Store {
         "SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1"
     }
 
+    /// A city's last linked entry (PostgreSQL's entries wait a moment to be linked, ``unlinked``).
+    static func linkedHead(city: String) -> SQLQueryString {
+        "SELECT id, hash FROM audit_log WHERE city_code = \(bind: city) AND hash <> \(bind: unlinked) ORDER BY id DESC LIMIT 1"
+    }
+
     /// A city's entries after `after`, oldest first, as a walk along the chain reads them.
     static func chainAfter(city: String, after: Int64) -> SQLQueryString {
         """
@@ -121,43 +131,55 @@ extension Store {
         try await appendAudit([record], db: db).first ?? 0
     }
 
-    /// Appends entries inside the caller's transaction, each chained to its city's previous entry:
-    /// hash = SHA-256(previous hash, newline, canonical entry). Appends of one city take turns; a
-    /// batch costs one insert however many entries it holds, and one read of the chain's head,
-    /// which SQLite's writer remembers from its last append while no other connection has written.
-    /// Returns the entries' ids in the order given.
+    /// Appends entries inside the caller's transaction; returns their ids in the order given. Each is
+    /// chained to its city's previous entry: hash = SHA-256(previous hash, newline, canonical entry).
+    ///
+    /// When depends on the database. SQLite's writer already takes one transaction at a time, so its
+    /// entries are linked here, at no cost in waiting: a batch costs one insert and at most one read
+    /// of the chain's head, which the writer remembers from its last append while no other connection
+    /// has written. On PostgreSQL, linking here would have each audited transaction of a city hold
+    /// the chain until its commit was on disk, so that they committed one at a time and never shared
+    /// a flush (half the throughput, BENCHMARKS.md). There the entries are written unlinked
+    /// (``unlinked``), and ``linkAudit(city:)`` chains them in id order a moment later, a batch at a
+    /// time. A writer holds the city's chain lock shared until it commits: the linker, taking it
+    /// alone for an instant, knows that every entry below the ids it then sees is committed or gone.
     @discardableResult
     func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
         guard auditing, !records.isEmpty else { return [] }
         let memo = (db as? SQLiteSQLDatabase)?.memo
+        let linksNow = dialect == .sqlite
         var ids = [Int64](repeating: 0, count: records.count)
         for city in Set(records.map(\.cityCode)).sorted() {
             let positions = records.indices.filter { records[$0].cityCode == city }
-            let head = "audit:\(city)"
-            try await serialize(db, on: head)
-            var previous: String
-            if let remembered = memo?.value(for: head) {
-                previous = remembered
+            let head = Self.chainLock(city)
+            var previous = Self.unlinked
+            if linksNow {
+                if let remembered = memo?.value(for: head) {
+                    previous = remembered
+                } else {
+                    previous = try await db.raw(Self.chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
+                }
             } else {
-                previous = try await db.raw(Self.chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
+                try await db.raw("SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: head)))").run()
+                auditCitiesToLink.withLock { _ = $0.insert(city) }
             }
             var rows: [any SQLExpression] = []
             rows.reserveCapacity(positions.count)
             for position in positions {
                 let record = records[position]
-                let hash = Self.chain(previous, record)
+                let hash = linksNow ? Self.chain(previous, record) : Self.unlinked
                 rows.append(
                     SQLGroupExpression([
                         SQLBind(record.cityCode), SQLBind(record.at), SQLBind(record.actor), SQLBind(record.action), SQLBind(record.target),
                         SQLBind(record.areaCode), SQLBind(record.purpose), SQLBind(record.address), SQLBind(record.outcome),
-                        SQLBind(record.detail), SQLBind(previous), SQLBind(hash),
+                        SQLBind(record.detail), SQLBind(linksNow ? previous : Self.unlinked), SQLBind(hash),
                     ])
                 )
-                previous = hash
+                if linksNow { previous = hash }
             }
             // The ids the rows were given, in increasing order as the rows are: SQLite numbers them
             // in the order written, each past every id ever used (AUTOINCREMENT); PostgreSQL's
-            // identity does the same while the chain's lock is held.
+            // identity numbers a statement's rows in order.
             let inserted = try await db.raw(
                 """
                 INSERT INTO audit_log (city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash)
@@ -165,9 +187,128 @@ extension Store {
                 """
             ).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
             for (position, id) in zip(positions, inserted) { ids[position] = id }
-            memo?.remember(previous, for: head)
+            if linksNow { memo?.remember(previous, for: head) }
         }
         return ids
+    }
+
+    /// The link and hash of an entry written but not yet linked to the chain (PostgreSQL). No
+    /// linked entry has it: a hash is 64 hexadecimal digits.
+    static let unlinked = ""
+
+    /// The lock on a city's chain: shared by its appenders, taken alone by ``linkAudit(city:)``.
+    static func chainLock(_ city: String) -> String { "audit:\(city)" }
+
+    /// How many entries one linking transaction links at most.
+    static let linkBatch = 5000
+
+    /// Links a city's entries written unlinked (PostgreSQL; SQLite links each as it is written, and
+    /// has none) in id order, each taking the hash of the entry before it as its link, in
+    /// transactions of `linkBatch` entries. Returns how many it linked and the id of the chain's
+    /// head after (0 when no entry is linked). Entries of transactions still running are left for
+    /// the next call; so is everything, when such a transaction holds the chain's lock longer than
+    /// a moment (a long import): the linker makes no writer wait behind it.
+    ///
+    /// Safe beside other linkers, in this process or another: they take turns on a lock of their own.
+    @discardableResult
+    public func linkAudit(city: String) async throws -> (linked: Int, head: Int64) {
+        // Nothing to do while the city's last entry is linked: the usual case, and a read.
+        let last = try await backend.read { db in
+            try await db.raw("SELECT id, hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1").first()
+        }
+        guard let last else { return (0, 0) }
+        if try last.decode(column: "hash", as: String.self) != Self.unlinked {
+            return (0, try last.decode(column: "id", as: Int64.self))
+        }
+        guard let horizon = try await settledAuditID(city: city) else {
+            let head = try await backend.read { try await $0.raw(Self.linkedHead(city: city)).first() }
+            return (0, try head?.decode(column: "id", as: Int64.self) ?? 0)
+        }
+        var total = 0
+        while true {
+            let (linked, head) = try await linkAuditBatch(city: city, through: horizon)
+            total += linked
+            if linked < Self.linkBatch { return (total, head) }
+        }
+    }
+
+    /// Links the next `linkBatch` unlinked entries of the city up to `horizon`, in one transaction.
+    private func linkAuditBatch(city: String, through horizon: Int64) async throws -> (linked: Int, head: Int64) {
+        try await backend.transaction { db in
+            try await serialize(db, on: "audit-link:\(city)")
+            let head = try await db.raw(Self.linkedHead(city: city)).first()
+            var headID = try head?.decode(column: "id", as: Int64.self) ?? 0
+            var previous = try head?.decode(column: "hash", as: String.self) ?? ""
+            let rows = try await db.raw(
+                """
+                SELECT id, at, actor, action, target, area_code, purpose, address, outcome, detail FROM audit_log
+                WHERE city_code = \(bind: city) AND id > \(bind: headID) AND id <= \(bind: horizon) ORDER BY id LIMIT \(bind: Self.linkBatch)
+                """
+            ).all()
+            guard !rows.isEmpty else { return (0, headID) }
+            var links: [any SQLExpression] = []
+            links.reserveCapacity(rows.count)
+            for row in rows {
+                let hash = Self.chain(previous, try Self.auditRecord(row, city: city))
+                headID = try row.decode(column: "id", as: Int64.self)
+                links.append(SQLGroupExpression([SQLQueryString("CAST(\(bind: headID) AS BIGINT)"), SQLBind(previous), SQLBind(hash)]))
+                previous = hash
+            }
+            try await db.raw(
+                """
+                WITH link (id, previous_hash, hash) AS (VALUES \(SQLList(links)))
+                UPDATE audit_log SET previous_hash = link.previous_hash, hash = link.hash FROM link
+                WHERE audit_log.id = link.id AND audit_log.hash = \(bind: Self.unlinked)
+                """
+            ).run()
+            return (rows.count, headID)
+        }
+    }
+
+    /// The largest id of the city's entries once every transaction then appending to its chain has
+    /// ended: below it, no entry can still appear. On SQLite, whose writer commits one transaction
+    /// at a time, ids are committed in order and it is the largest id there. On PostgreSQL it takes
+    /// the chain's lock alone, which waits for the appenders holding it and makes new ones wait:
+    /// at most a moment (`lock_timeout`), after which it gives up and returns `nil`.
+    private func settledAuditID(city: String) async throws -> Int64? {
+        let largest: SQLQueryString = "SELECT MAX(id) AS id FROM audit_log WHERE city_code = \(bind: city)"
+        guard dialect == .postgres else {
+            return try await backend.read { try await $0.raw(largest).first()?.decode(column: "id", as: Int64?.self) }
+        }
+        do {
+            return try await backend.transaction { db in
+                try await db.raw("SET LOCAL lock_timeout = '200ms'").run()
+                try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: Self.chainLock(city))))").run()
+                return try await db.raw(largest).first()?.decode(column: "id", as: Int64?.self)
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.lockNotAvailable.raw {
+            return nil
+        }
+    }
+
+    /// Links every entry of the city that can be linked now; returns the chain's head after.
+    func linkAllAudit(city: String) async throws -> Int64 {
+        var tries = 0
+        while true {
+            let (linked, head) = try await linkAudit(city: city)
+            // Entries left unlinked (their transactions were still running): a few more tries.
+            guard linked == 0, tries < 3, try await hasUnlinkedAudit(city: city, after: head) else { return head }
+            tries += 1
+        }
+    }
+
+    /// Takes the cities this process has written unlinked entries for since the last call.
+    public func takeAuditCitiesToLink() -> Set<String> {
+        auditCitiesToLink.withLock { cities in
+            defer { cities = [] }
+            return cities
+        }
+    }
+
+    private func hasUnlinkedAudit(city: String, after head: Int64) async throws -> Bool {
+        try await backend.read { db in
+            try await db.raw("SELECT id FROM audit_log WHERE city_code = \(bind: city) AND id > \(bind: head) LIMIT 1").first() != nil
+        }
     }
 
     /// Appends one entry in a transaction of its own.
@@ -188,9 +329,13 @@ extension Store {
         }
     }
 
-    /// Walks a city's chain from the first entry: an edited entry no longer matches its hash; an
-    /// inserted or deleted one breaks the link to the entry before it.
+    /// Links what can be linked (``linkAudit(city:)``), then walks a city's chain from the first
+    /// entry: an edited entry no longer matches its hash; an inserted or deleted one breaks the link
+    /// to the entry before it; one left unlinked before the chain's head had its link erased. The
+    /// entries after the head, which transactions still running when it was linked wrote, are
+    /// counted as pending.
     public func verifyAudit(city: String) async throws -> AuditVerification {
+        let linkedHead = try await linkAllAudit(city: city)
         var checked = 0
         var previous = ""
         var after: Int64 = 0
@@ -200,7 +345,21 @@ extension Store {
             for row in rows {
                 let id = try row.decode(column: "id", as: Int64.self)
                 let record = try Self.auditRecord(row, city: city)
-                guard try row.decode(column: "previous_hash", as: String.self) == previous else {
+                let link = try row.decode(column: "previous_hash", as: String.self)
+                if link == Self.unlinked, try row.decode(column: "hash", as: String.self) == Self.unlinked {
+                    guard id > linkedHead else {
+                        return AuditVerification(
+                            checked: checked,
+                            firstBreak: .init(id: id, reason: "is not linked to the chain though entries after it are: its link was erased")
+                        )
+                    }
+                    let pending = try await backend.read { db in
+                        try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE city_code = \(bind: city) AND id >= \(bind: id)").first()?
+                            .decode(column: "n", as: Int.self) ?? 0
+                    }
+                    return AuditVerification(checked: checked, firstBreak: nil, pending: pending)
+                }
+                guard link == previous else {
                     return AuditVerification(
                         checked: checked,
                         firstBreak: .init(id: id, reason: "does not follow the entry before it: an entry was deleted or inserted")
