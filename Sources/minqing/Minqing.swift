@@ -68,6 +68,12 @@ struct CommonOptions: ParsableArguments {
             guard seconds >= 1 else { throw ValidationError("MINQING_SIGN_IN_REFILL_SECONDS must be at least 1, not \(seconds)") }
             configuration.signInRefillSeconds = Double(seconds)
         }
+        if let milliseconds = try environmentNumber("MINQING_AUDIT_LINK_INTERVAL_MS") {
+            guard (10...60_000).contains(milliseconds) else {
+                throw ValidationError("MINQING_AUDIT_LINK_INTERVAL_MS must be from 10 to 60000, not \(milliseconds)")
+            }
+            configuration.auditLinkIntervalMilliseconds = milliseconds
+        }
         return configuration
     }
 

@@ -112,6 +112,7 @@ struct CommandLineTests {
             (["import", "grids", folder + "/missing.geojson", "--data", folder], [:], "cannot read the file \(folder)/missing.geojson"),
             (["migrate", "--log-level", "loud", "--data", folder], [:], "--log-level must be one of"),
             (["serve", "--data", folder], ["MINQING_PORT": "eighty"], "MINQING_PORT must be a whole number, not eighty"),
+            (["serve", "--data", folder], ["MINQING_AUDIT_LINK_INTERVAL_MS": "0"], "MINQING_AUDIT_LINK_INTERVAL_MS must be from 10 to 60000, not 0"),
             (["demo", "--scale", "0", "--data", folder], [:], "--scale must be from 1 to 100, not 0"),
             (["demo", "--history-cases", "20000000", "--data", folder], [:], "--history-cases must be from 0 to 10,000,000, not 20000000"),
         ]

@@ -23,6 +23,10 @@ configuration.dataDirectory = arguments[1]
 configuration.port = port
 configuration.logLevel = .warning
 if let url = ProcessInfo.processInfo.environment["BENCH_DATABASE_URL"] { configuration.database = DatabaseLocation(argument: url) }
+// To tell the audit linker's share of an entry's cost from the write's (PostgreSQL): a long interval.
+if let milliseconds = ProcessInfo.processInfo.environment["MINQING_AUDIT_LINK_INTERVAL_MS"].flatMap({ Int($0) }) {
+    configuration.auditLinkIntervalMilliseconds = milliseconds
+}
 // Asked of a store of its own: PostgreSQL's client answers only while it runs, and the server's
 // store runs once the application does.
 let city = try await Store.with(configuration.databaseLocation, logger: logger) { try await $0.cities()[0] }

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import MinqingCore
-import PostgresNIO
 import SQLKit
 import Synchronization
 
@@ -141,8 +140,9 @@ extension Store {
     /// the chain until its commit was on disk, so that they committed one at a time and never shared
     /// a flush (half the throughput, BENCHMARKS.md). There the entries are written unlinked
     /// (``unlinked``), and ``linkAudit(city:)`` chains them in id order a moment later, a batch at a
-    /// time. A writer holds the city's chain lock shared until it commits: the linker, taking it
-    /// alone for an instant, knows that every entry below the ids it then sees is committed or gone.
+    /// time. A writer takes the city's chain lock (shared: writers never wait for each other) before
+    /// its entries get their ids, and holds it until it commits: when the transactions holding it
+    /// have ended, the linker knows that every id given out before is committed or gone.
     @discardableResult
     func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
         guard auditing, !records.isEmpty else { return [] }
@@ -160,7 +160,6 @@ extension Store {
                     previous = try await db.raw(Self.chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
                 }
             } else {
-                try await db.raw("SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: head)))").run()
                 auditCitiesToLink.withLock { _ = $0.insert(city) }
             }
             var rows: [any SQLExpression] = []
@@ -180,12 +179,19 @@ extension Store {
             // The ids the rows were given, in increasing order as the rows are: SQLite numbers them
             // in the order written, each past every id ever used (AUTOINCREMENT); PostgreSQL's
             // identity numbers a statement's rows in order.
-            let inserted = try await db.raw(
+            let columns: SQLQueryString = "city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash"
+            let insert: SQLQueryString =
+                linksNow
+                ? "INSERT INTO audit_log (\(columns)) VALUES \(SQLList(rows)) RETURNING id"
+                // The chain's lock in the insert's own statement, a round trip less: the rows are
+                // read from the join with the lock's one row, so the lock is held before any of
+                // them is given its id.
+                : """
+                WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: head))) AS held)
+                INSERT INTO audit_log (\(columns)) SELECT entry.* FROM chain_lock, (VALUES \(SQLList(rows))) AS entry (\(columns))
+                RETURNING id
                 """
-                INSERT INTO audit_log (city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash)
-                VALUES \(SQLList(rows)) RETURNING id
-                """
-            ).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+            let inserted = try await db.raw(insert).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
             for (position, id) in zip(positions, inserted) { ids[position] = id }
             if linksNow { memo?.remember(previous, for: head) }
         }
@@ -196,7 +202,7 @@ extension Store {
     /// linked entry has it: a hash is 64 hexadecimal digits.
     static let unlinked = ""
 
-    /// The lock on a city's chain: shared by its appenders, taken alone by ``linkAudit(city:)``.
+    /// The lock a city's appenders hold (shared) while they write, watched by ``linkAudit(city:)``.
     static func chainLock(_ city: String) -> String { "audit:\(city)" }
 
     /// How many entries one linking transaction links at most.
@@ -206,8 +212,8 @@ extension Store {
     /// has none) in id order, each taking the hash of the entry before it as its link, in
     /// transactions of `linkBatch` entries. Returns how many it linked and the id of the chain's
     /// head after (0 when no entry is linked). Entries of transactions still running are left for
-    /// the next call; so is everything, when such a transaction holds the chain's lock longer than
-    /// a moment (a long import): the linker makes no writer wait behind it.
+    /// the next call; so is everything, when a transaction writing to the log runs longer than a
+    /// moment (a long import). No writer ever waits for the linker.
     ///
     /// Safe beside other linkers, in this process or another: they take turns on a lock of their own.
     @discardableResult
@@ -265,25 +271,51 @@ extension Store {
         }
     }
 
-    /// The largest id of the city's entries once every transaction then appending to its chain has
-    /// ended: below it, no entry can still appear. On SQLite, whose writer commits one transaction
-    /// at a time, ids are committed in order and it is the largest id there. On PostgreSQL it takes
-    /// the chain's lock alone, which waits for the appenders holding it and makes new ones wait:
-    /// at most a moment (`lock_timeout`), after which it gives up and returns `nil`.
-    private func settledAuditID(city: String) async throws -> Int64? {
-        let largest: SQLQueryString = "SELECT MAX(id) AS id FROM audit_log WHERE city_code = \(bind: city)"
+    /// An id below which no entry of the city can still appear: every transaction that could have
+    /// written one has ended. On SQLite, whose writer commits one transaction at a time in id order,
+    /// it is the largest id there. On PostgreSQL, where ids are taken in one order and committed in
+    /// another, it is the last id the log's sequence gave out, once the transactions then holding
+    /// the city's chain lock (which a writer takes before its entry's id, ``appendAudit(_:db:)``)
+    /// have ended. Nobody waits for the linker meanwhile: it watches `pg_locks` for them to end.
+    /// If they are still running after `wait` (a long import), it returns `nil`: the next pass
+    /// tries again.
+    private func settledAuditID(city: String, wait: Duration = .milliseconds(500)) async throws -> Int64? {
         guard dialect == .postgres else {
-            return try await backend.read { try await $0.raw(largest).first()?.decode(column: "id", as: Int64?.self) }
-        }
-        do {
-            return try await backend.transaction { db in
-                try await db.raw("SET LOCAL lock_timeout = '200ms'").run()
-                try await db.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: Self.chainLock(city))))").run()
-                return try await db.raw(largest).first()?.decode(column: "id", as: Int64?.self)
+            return try await backend.read { db in
+                try await db.raw("SELECT MAX(id) AS id FROM audit_log WHERE city_code = \(bind: city)").first()?.decode(column: "id", as: Int64?.self)
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PostgresError.Code.lockNotAvailable.raw {
+        }
+        return try await backend.read { db in
+            // First the last id given out, then who holds the lock: a writer that took an id by then
+            // held the lock before, so it holds it still or has ended.
+            let last = try await db.raw("SELECT pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'id')::regclass) AS id").first()?
+                .decode(column: "id", as: Int64?.self)
+            guard let last else { return nil }
+            let holders = try await db.raw(Self.chainLockHolders(city: city, among: nil)).all().map {
+                try $0.decode(column: "virtualtransaction", as: String.self)
+            }
+            guard !holders.isEmpty else { return last }
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: wait)
+            while clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+                if try await db.raw(Self.chainLockHolders(city: city, among: holders)).first() == nil { return last }
+            }
             return nil
         }
+    }
+
+    /// The transactions holding the city's chain lock in this database (of those `among`, if given).
+    /// `pg_advisory_xact_lock_shared` on a bigint shows in `pg_locks` as its high and low halves.
+    private static func chainLockHolders(city: String, among: [String]?) -> SQLQueryString {
+        var query: SQLQueryString = """
+            SELECT virtualtransaction FROM pg_locks
+            WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND ((classid::bigint << 32) | objid::bigint) = hashtext(\(bind: chainLock(city)))::bigint
+            """
+        if let among { query = query + " AND virtualtransaction = ANY(\(bind: among))" }
+        return query
     }
 
     /// Links every entry of the city that can be linked now; returns the chain's head after.
