@@ -98,7 +98,9 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "minqing"),
-        services: [store, grids, scheduler, auditLinker, photoSweep],
+        // Stopped in reverse order, each once the one after it has: the audit linker's last pass
+        // comes after the HTTP server and the scheduler have written their last entries.
+        services: [store, grids, auditLinker, scheduler, photoSweep],
         logger: logger
     )
     app.beforeServerStarts {

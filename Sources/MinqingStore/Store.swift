@@ -22,8 +22,9 @@ public final class Store: Service {
     let calendarBox = Mutex(WorkingCalendar())
     /// Reports waiting for the next group commit.
     let intakeQueue = IntakeQueue()
-    /// The cities with audit entries this process wrote unlinked (``linkAudit(city:)``).
-    let auditCitiesToLink = Mutex<Set<String>>([])
+    /// The cities this process wrote unlinked audit entries for (``linkAudit(city:)``): kept, as a
+    /// pass that found nothing to link may have run before an entry's transaction committed.
+    let unlinkedAuditCities = Mutex<Set<String>>([])
 
     public convenience init(backend: any DatabaseBackend, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
         self.init(backend: backend, logger: logger, now: now, auditing: true)

@@ -20,6 +20,25 @@ struct CommandLineTests {
 
     static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("minqing")
 
+    /// A loopback port nobody listens on or connects from now, as the kernel picks one (a random
+    /// port may be one of the machine's outgoing connections: `bind` then fails).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Runs the command and waits for it on a thread of its own: a test blocking one of the two
     /// threads of Swift's cooperative pool would stall every other test of the process meanwhile.
     static func minqing(_ arguments: [String], environment: [String: String] = [:]) async throws -> Run {
@@ -126,7 +145,7 @@ struct CommandLineTests {
     @Test func servesUntilSIGTERMThenStopsCleanly() async throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let port = Int.random(in: 20_000..<40_000)
+        let port = try Self.freePort()
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = ["serve", "--data", folder, "--port", "\(port)", "--log-format", "json", "--log-level", "info"]

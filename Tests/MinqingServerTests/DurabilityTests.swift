@@ -67,7 +67,7 @@ struct DurabilityTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await database.withLocation { location in
             let common = ["--database", location.argument, "--data", folder, "--log-level", "error"]
-            let port = Int.random(in: 20_000..<40_000)
+            let port = try CommandLineTests.freePort()
             let server = Process()
             server.executableURL = CommandLineTests.executable
             server.arguments = ["demo", "--scale", "40", "--history-cases", "0", "--port", "\(port)"] + common
@@ -118,9 +118,10 @@ struct DurabilityTests {
             #expect(acknowledged.count >= 30, "only \(acknowledged.count) cases were acknowledged before the kill")
 
             // Restarted on the same database: every acknowledged case is there, and a retry of it is a replay.
+            let restartPort = try CommandLineTests.freePort()
             let restarted = Process()
             restarted.executableURL = CommandLineTests.executable
-            restarted.arguments = ["serve", "--port", "\(port + 1)"] + common
+            restarted.arguments = ["serve", "--port", "\(restartPort)"] + common
             try restarted.run()
             defer {
                 if restarted.isRunning {
@@ -128,14 +129,14 @@ struct DurabilityTests {
                     restarted.waitUntilExit()
                 }
             }
-            #expect(await Self.waitUntilServing(port: port + 1))
+            #expect(await Self.waitUntilServing(port: restartPort))
             for (key, id) in acknowledged {
-                let retry = try await Self.post(port: port + 1, apiKey: apiKey, key: key)
+                let retry = try await Self.post(port: restartPort, apiKey: apiKey, key: key)
                 #expect(retry.id == id && retry.replayed, "\(key): acknowledged as case \(id), after the restart \(retry)")
             }
             // A request the kill cut off was committed or not: its retry makes exactly one case either way.
             for key in unanswered {
-                let retry = try await Self.post(port: port + 1, apiKey: apiKey, key: key)
+                let retry = try await Self.post(port: restartPort, apiKey: apiKey, key: key)
                 #expect(retry.status == 201 && retry.id != nil, "\(key): \(retry)")
             }
             let keys = acknowledged.count + unanswered.count

@@ -15,12 +15,12 @@ struct AuditLogTests {
 
     /// Appends `count` entries, each in a transaction of its own, and links them to the chain (which
     /// SQLite does as they are written, PostgreSQL a moment later).
-    static func fill(_ store: Store, _ count: Int, actor: String = "wgy") async throws {
-        for index in 0..<count { try await store.audit(record(index, actor: actor)) }
+    static func fill(_ store: Store, _ count: Int, city: String = city) async throws {
+        for index in 0..<count { try await store.audit(record(index, city: city)) }
         try await store.linkAudit(city: city)
     }
 
-    static func record(_ index: Int, actor: String = "wgy") -> AuditRecord {
+    static func record(_ index: Int, actor: String = "wgy", city: String = city) -> AuditRecord {
         AuditRecord(
             at: 1_790_000_000_000 + Int64(index),
             cityCode: city,
@@ -64,45 +64,50 @@ struct AuditLogTests {
     /// A transaction that wrote an entry and has not committed keeps the linker from linking past
     /// it: the entries written after it wait, so that the chain keeps id order, and nobody waits
     /// for the linker. Once it commits, its entry is linked in its place. (PostgreSQL: SQLite's
-    /// writer runs one transaction at a time, and links in it.)
-    @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
-    func aLateCommitIsLinkedInItsPlace(_ database: TestDatabase) async throws {
+    /// writer runs one transaction at a time, and links in it.) The two cities' chain locks have
+    /// keys of either sign (`hashtext`), which `pg_locks` shows as two unsigned halves.
+    @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres }, ["449900", "449800"])
+    func aLateCommitIsLinkedInItsPlace(_ database: TestDatabase, city: String) async throws {
         try await database.withStore { store in
-            try await Self.fill(store, 2)
+            let key = try await store.backend.read {
+                try await $0.raw("SELECT hashtext(\(bind: "audit:" + city)) AS key").first()!.decode(column: "key", as: Int32.self)
+            }
+            #expect((key < 0) == (city == "449900"))
+            try await Self.fill(store, 2, city: city)
             let (appended, slowHasAppended) = AsyncStream<Void>.makeStream()
             let (release, commitNow) = AsyncStream<Void>.makeStream()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     try await store.backend.transaction { db in
-                        try await store.appendAudit(Self.record(2, actor: "slow"), db: db)
+                        try await store.appendAudit(Self.record(2, actor: "slow", city: city), db: db)
                         slowHasAppended.yield()
                         for await _ in release {}
                     }
                 }
                 for await _ in appended { break }
-                try await store.audit(Self.record(3, actor: "quick"))
+                try await store.audit(Self.record(3, actor: "quick", city: city))
                 // The linker watches for the slow transaction to end; a writer meanwhile does not wait for it.
                 let linkerDone = Atomic(false)
                 let linker = Task {
                     defer { linkerDone.store(true, ordering: .sequentiallyConsistent) }
-                    return try await store.linkAudit(city: Self.city)
+                    return try await store.linkAudit(city: city)
                 }
                 try await Task.sleep(for: .milliseconds(50))
-                try await store.audit(Self.record(4, actor: "quick"))
+                try await store.audit(Self.record(4, actor: "quick", city: city))
                 let linkerWasDone = linkerDone.load(ordering: .sequentiallyConsistent)
                 #expect(!linkerWasDone)
                 #expect(try await linker.value.linked == 0)
-                #expect(try await Self.chain(store).map(\.hash.isEmpty) == [false, false, true, true])
-                let meanwhile = try await store.verifyAudit(city: Self.city)
+                #expect(try await Self.chain(store, city: city).map(\.hash.isEmpty) == [false, false, true, true])
+                let meanwhile = try await store.verifyAudit(city: city)
                 #expect(meanwhile == AuditVerification(checked: 2, firstBreak: nil, pending: 2))
                 commitNow.finish()
                 try await group.waitForAll()
             }
-            #expect(try await store.linkAudit(city: Self.city).linked == 3)
-            let linked = try await Self.chain(store)
+            #expect(try await store.linkAudit(city: city).linked == 3)
+            let linked = try await Self.chain(store, city: city)
             #expect(linked.map(\.actor) == ["wgy-0", "wgy-1", "slow-2", "quick-3", "quick-4"])
             #expect(linked[2].link == linked[1].hash && linked[3].link == linked[2].hash)
-            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: 5, firstBreak: nil, pending: 0))
+            #expect(try await store.verifyAudit(city: city) == AuditVerification(checked: 5, firstBreak: nil, pending: 0))
         }
     }
 
@@ -133,24 +138,59 @@ struct AuditLogTests {
         }
     }
 
-    /// An entry whose link and hash were erased, as if never linked, with linked entries after it.
-    @Test(arguments: TestDatabase.enabled)
-    func findsAnEntryWhoseLinkWasErased(_ database: TestDatabase) async throws {
+    /// An entry whose link and hash were erased, as if never linked, and its content changed: in
+    /// the middle of the chain, or the last one, which a linker would otherwise link again with
+    /// its new content.
+    @Test(arguments: TestDatabase.enabled, [1, 2])
+    func findsAnEntryWhoseLinkWasErased(_ database: TestDatabase, offset: Int) async throws {
         try await database.withStore { store in
             try await Self.fill(store, 3)
-            let second = try await Self.id(store, offset: 1)
+            let erased = try await Self.id(store, offset: offset)
             try await store.backend.transaction {
-                try await $0.raw("UPDATE audit_log SET previous_hash = '', hash = '' WHERE id = \(bind: second)").run()
+                try await $0.raw("UPDATE audit_log SET previous_hash = '', hash = '', purpose = '随便看看' WHERE id = \(bind: erased)").run()
             }
+            #expect(try await store.linkAudit(city: Self.city).linked == 0)
             let verification = try await store.verifyAudit(city: Self.city)
-            #expect(verification.checked == 1)
-            #expect(verification.firstBreak?.id == second)
+            #expect(verification.checked == offset)
+            #expect(verification.firstBreak?.id == erased)
             #expect(verification.firstBreak?.reason.contains("link was erased") == true)
+            #expect(try await Self.entry(store, offset: offset, "hash") as String == "")
+        }
+    }
+
+    /// On PostgreSQL the linker records the chain's head, so that the end of the chain is held too:
+    /// its last entries deleted, or the last one edited with its hash made again to fit, break it.
+    @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
+    func theRecordedHeadHoldsTheChainsEnd(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 3)
+            let third = try await Self.id(store, offset: 2)
+            var edited = Self.record(2)
+            edited.purpose = "随便看看"
+            let previous: String = try await Self.entry(store, offset: 1, "hash")
+            try await store.backend.transaction {
+                try await $0.raw(
+                    "UPDATE audit_log SET purpose = '随便看看', hash = \(bind: Store.chain(previous, edited)) WHERE id = \(bind: third)"
+                ).run()
+            }
+            let rehashed = try await store.verifyAudit(city: Self.city)
+            #expect(rehashed.checked == 2)
+            #expect(rehashed.firstBreak?.id == third)
+            #expect(rehashed.firstBreak?.reason.contains("recorded head") == true)
+        }
+        try await database.withStore { store in
+            try await Self.fill(store, 3)
+            let third = try await Self.id(store, offset: 2)
+            try await store.backend.transaction { try await $0.raw("DELETE FROM audit_log WHERE id = \(bind: third)").run() }
+            let truncated = try await store.verifyAudit(city: Self.city)
+            #expect(truncated.checked == 2)
+            #expect(truncated.firstBreak?.id == third)
+            #expect(truncated.firstBreak?.reason.contains("entries at the chain's end were deleted") == true)
         }
     }
 
     /// The city's entries in id order, with their links.
-    static func chain(_ store: Store) async throws -> [(id: Int64, actor: String, link: String, hash: String)] {
+    static func chain(_ store: Store, city: String = city) async throws -> [(id: Int64, actor: String, link: String, hash: String)] {
         try await store.backend.read { db in
             try await db.raw("SELECT id, actor, previous_hash, hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id").all().map {
                 (

@@ -4,10 +4,11 @@ import ServiceLifecycle
 
 /// Links the audit entries that PostgreSQL's writes leave unlinked (``Store/linkAudit(city:)``) to
 /// their city's hash chain, a moment after they commit: every interval, the server's city and
-/// every city this process wrote entries for; once more at shutdown. Entries written by commands
-/// beside the server (`minqing user add`) are linked by the next pass over the server's city; a
-/// database without a server by `minqing audit verify`. On SQLite, which links each entry as it is
-/// written, a pass is one read.
+/// every city this process has written entries for; once more at shutdown, after the scheduler
+/// and the HTTP server have stopped writing. Entries written by commands beside the server
+/// (`minqing user add`) are linked by the next pass over the server's city; those of other cities
+/// by `minqing audit verify`. On SQLite, which links each entry as it is written, a pass is one
+/// read a city.
 final class AuditLinker: Service {
     private let store: Store
     private let city: @Sendable () -> String?
@@ -35,28 +36,31 @@ final class AuditLinker: Service {
             break
         }
         guard started else { return }
-        var left: Set<String> = []
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            left = await pass(left)
+        var failures = 0
+        while !Task.isCancelled {
+            // A failing database is tried less often, up to a minute apart.
+            let pause = interval * (1 << min(failures, 6))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            // The last pass, at shutdown, links the writes acknowledged before it.
+            let last = Task.isShuttingDownGracefully
+            failures = await pass() ? 0 : failures + 1
+            if last { return }
         }
-        // The writes acknowledged before shutdown began: linked now rather than by the next start.
-        _ = await pass(left)
     }
 
-    /// Links what can be linked in each city; returns the cities where entries were left for later.
-    private func pass(_ left: Set<String>) async -> Set<String> {
-        var cities = left.union(store.takeAuditCitiesToLink())
+    /// Links what can be linked in each city; whether every city's linking ran.
+    private func pass() async -> Bool {
+        var cities = store.auditCitiesWritten()
         if let city = city() { cities.insert(city) }
-        var unfinished: Set<String> = []
+        var succeeded = true
         for city in cities.sorted() {
             do {
                 try await store.linkAudit(city: city)
             } catch {
-                unfinished.insert(city)
+                succeeded = false
                 logger.error("could not link the audit log's new entries; trying again", metadata: ["city": "\(city)", "error": "\(error)"])
             }
         }
-        return unfinished
+        return succeeded
     }
 }

@@ -96,9 +96,20 @@ extension Store {
         "SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1"
     }
 
-    /// A city's last linked entry (PostgreSQL's entries wait a moment to be linked, ``unlinked``).
-    static func linkedHead(city: String) -> SQLQueryString {
-        "SELECT id, hash FROM audit_log WHERE city_code = \(bind: city) AND hash <> \(bind: unlinked) ORDER BY id DESC LIMIT 1"
+    /// The head of a city's chain as the linker last recorded it (PostgreSQL, ``linkAudit(city:)``):
+    /// it links only past it, so an entry at or before it found unlinked again had its link erased,
+    /// and is reported, never linked again with whatever it then says. A log linked before the
+    /// linker existed has no record yet: its head is its last linked entry.
+    func chainMark(city: String, db: any SQLDatabase) async throws -> (id: Int64, hash: String)? {
+        guard dialect == .postgres else { return nil }
+        var row = try await db.raw("SELECT id, hash FROM audit_chain_heads WHERE city_code = \(bind: city)").first()
+        if row == nil {
+            row = try await db.raw(
+                "SELECT id, hash FROM audit_log WHERE city_code = \(bind: city) AND hash <> \(bind: Self.unlinked) ORDER BY id DESC LIMIT 1"
+            ).first()
+        }
+        guard let row else { return nil }
+        return (try row.decode(column: "id", as: Int64.self), try row.decode(column: "hash", as: String.self))
     }
 
     /// A city's entries after `after`, oldest first, as a walk along the chain reads them.
@@ -160,7 +171,7 @@ extension Store {
                     previous = try await db.raw(Self.chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
                 }
             } else {
-                auditCitiesToLink.withLock { _ = $0.insert(city) }
+                unlinkedAuditCities.withLock { _ = $0.insert(city) }
             }
             var rows: [any SQLExpression] = []
             rows.reserveCapacity(positions.count)
@@ -218,6 +229,14 @@ extension Store {
     /// Safe beside other linkers, in this process or another: they take turns on a lock of their own.
     @discardableResult
     public func linkAudit(city: String) async throws -> (linked: Int, head: Int64) {
+        guard dialect == .postgres else {
+            // Each entry was linked by the transaction that wrote it: one found unlinked was erased,
+            // which `verifyAudit` reports rather than links.
+            let last = try await backend.read { db in
+                try await db.raw("SELECT MAX(id) AS id FROM audit_log WHERE city_code = \(bind: city)").first()?.decode(column: "id", as: Int64?.self)
+            }
+            return (0, last ?? 0)
+        }
         // Nothing to do while the city's last entry is linked: the usual case, and a read.
         let last = try await backend.read { db in
             try await db.raw("SELECT id, hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1").first()
@@ -227,8 +246,7 @@ extension Store {
             return (0, try last.decode(column: "id", as: Int64.self))
         }
         guard let horizon = try await settledAuditID(city: city) else {
-            let head = try await backend.read { try await $0.raw(Self.linkedHead(city: city)).first() }
-            return (0, try head?.decode(column: "id", as: Int64.self) ?? 0)
+            return (0, try await backend.read { try await self.chainMark(city: city, db: $0)?.id ?? 0 })
         }
         var total = 0
         while true {
@@ -238,13 +256,14 @@ extension Store {
         }
     }
 
-    /// Links the next `linkBatch` unlinked entries of the city up to `horizon`, in one transaction.
+    /// Links the next `linkBatch` unlinked entries of the city up to `horizon`, in one transaction,
+    /// and records the chain's new head.
     private func linkAuditBatch(city: String, through horizon: Int64) async throws -> (linked: Int, head: Int64) {
         try await backend.transaction { db in
             try await serialize(db, on: "audit-link:\(city)")
-            let head = try await db.raw(Self.linkedHead(city: city)).first()
-            var headID = try head?.decode(column: "id", as: Int64.self) ?? 0
-            var previous = try head?.decode(column: "hash", as: String.self) ?? ""
+            let head = try await chainMark(city: city, db: db)
+            var headID = head?.id ?? 0
+            var previous = head?.hash ?? ""
             let rows = try await db.raw(
                 """
                 SELECT id, at, actor, action, target, area_code, purpose, address, outcome, detail FROM audit_log
@@ -265,6 +284,12 @@ extension Store {
                 WITH link (id, previous_hash, hash) AS (VALUES \(SQLList(links)))
                 UPDATE audit_log SET previous_hash = link.previous_hash, hash = link.hash FROM link
                 WHERE audit_log.id = link.id AND audit_log.hash = \(bind: Self.unlinked)
+                """
+            ).run()
+            try await db.raw(
+                """
+                INSERT INTO audit_chain_heads (city_code, id, hash) VALUES (\(bind: city), \(bind: headID), \(bind: previous))
+                ON CONFLICT (city_code) DO UPDATE SET id = excluded.id, hash = excluded.hash
                 """
             ).run()
             return (rows.count, headID)
@@ -288,18 +313,23 @@ extension Store {
         return try await backend.read { db in
             // First the last id given out, then who holds the lock: a writer that took an id by then
             // held the lock before, so it holds it still or has ended.
+            // (The sequence hands out one id at a time, as an identity does unless told to cache:
+            // with a cache, a session could still give out ids below this one without the lock.)
             let last = try await db.raw("SELECT pg_sequence_last_value(pg_get_serial_sequence('audit_log', 'id')::regclass) AS id").first()?
                 .decode(column: "id", as: Int64?.self)
-            guard let last else { return nil }
+            guard let last else { throw StoreError.invalidConfiguration("the audit log has entries but its id sequence gave out none") }
             let holders = try await db.raw(Self.chainLockHolders(city: city, among: nil)).all().map {
                 try $0.decode(column: "virtualtransaction", as: String.self)
             }
             guard !holders.isEmpty else { return last }
+            // Reading pg_locks locks the whole lock table for a moment: a few looks, further apart.
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: wait)
+            var pause = Duration.milliseconds(2)
             while clock.now < deadline {
-                try await Task.sleep(for: .milliseconds(2))
+                try await Task.sleep(for: pause)
                 if try await db.raw(Self.chainLockHolders(city: city, among: holders)).first() == nil { return last }
+                pause = min(pause * 2, .milliseconds(50))
             }
             return nil
         }
@@ -329,13 +359,8 @@ extension Store {
         }
     }
 
-    /// Takes the cities this process has written unlinked entries for since the last call.
-    public func takeAuditCitiesToLink() -> Set<String> {
-        auditCitiesToLink.withLock { cities in
-            defer { cities = [] }
-            return cities
-        }
-    }
+    /// The cities this process has written unlinked entries for since it started.
+    public func auditCitiesWritten() -> Set<String> { unlinkedAuditCities.withLock { $0 } }
 
     private func hasUnlinkedAudit(city: String, after head: Int64) async throws -> Bool {
         try await backend.read { db in
@@ -365,15 +390,24 @@ extension Store {
     /// entry: an edited entry no longer matches its hash; an inserted or deleted one breaks the link
     /// to the entry before it; one left unlinked before the chain's head had its link erased. The
     /// entries after the head, which transactions still running when it was linked wrote, are
-    /// counted as pending.
+    /// counted as pending. On PostgreSQL the head the linker recorded must be there, unchanged:
+    /// entries deleted from the chain's end, or the last one edited with its hash made again,
+    /// break the chain too.
     public func verifyAudit(city: String) async throws -> AuditVerification {
         let linkedHead = try await linkAllAudit(city: city)
+        let mark = try await backend.read { try await self.chainMark(city: city, db: $0) }
         var checked = 0
         var previous = ""
         var after: Int64 = 0
         while true {
             let rows = try await backend.read { db in try await db.raw(Self.chainAfter(city: city, after: after)).all() }
-            if rows.isEmpty { return AuditVerification(checked: checked, firstBreak: nil) }
+            if rows.isEmpty {
+                if let mark, mark.id > after {
+                    let reason = "the chain's recorded head is gone: entries at the chain's end were deleted"
+                    return AuditVerification(checked: checked, firstBreak: .init(id: mark.id, reason: reason))
+                }
+                return AuditVerification(checked: checked, firstBreak: nil)
+            }
             for row in rows {
                 let id = try row.decode(column: "id", as: Int64.self)
                 let record = try Self.auditRecord(row, city: city)
@@ -382,7 +416,7 @@ extension Store {
                     guard id > linkedHead else {
                         return AuditVerification(
                             checked: checked,
-                            firstBreak: .init(id: id, reason: "is not linked to the chain though entries after it are: its link was erased")
+                            firstBreak: .init(id: id, reason: "is not linked to the chain though the chain was linked past it: its link was erased")
                         )
                     }
                     let pending = try await backend.read { db in
@@ -400,6 +434,10 @@ extension Store {
                 let hash = try row.decode(column: "hash", as: String.self)
                 guard hash == Self.chain(previous, record) else {
                     return AuditVerification(checked: checked, firstBreak: .init(id: id, reason: "does not match its own content: it was edited"))
+                }
+                if let mark, mark.id == id, mark.hash != hash {
+                    let reason = "does not match the chain's recorded head: it was edited and its hash made again"
+                    return AuditVerification(checked: checked, firstBreak: .init(id: id, reason: reason))
                 }
                 previous = hash
                 after = id

@@ -524,6 +524,13 @@ enum Migrations {
                 "CREATE INDEX audit_log_actor ON audit_log (actor, city_code, at)",
             ]
         },
+        Migration(id: "0027_audit_chain_heads") { t in
+            // PostgreSQL's writes leave their audit entries unlinked, and a linker links them after
+            // (``Store/linkAudit(city:)``): the last entry it linked in each city, which it links
+            // past and `audit verify` holds the chain to. SQLite links each entry as it is written.
+            guard t.dialect == .postgres else { return [] }
+            return ["CREATE TABLE audit_chain_heads (city_code TEXT PRIMARY KEY, id BIGINT NOT NULL, hash TEXT NOT NULL)"]
+        },
     ]
 
     /// 0024's data: the standard catalog's English as it shipped, for the rows that still hold the
