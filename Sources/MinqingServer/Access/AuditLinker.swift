@@ -14,8 +14,7 @@ final class AuditLinker: Service {
     private let city: @Sendable () -> String?
     private let interval: Duration
     private let logger: Logger
-    /// Opens once the schema is migrated (``start()``).
-    private let ready = AsyncStream<Void>.makeStream()
+    private let gate = StartGate()
 
     init(store: Store, city: @escaping @Sendable () -> String?, intervalMilliseconds: Int, logger: Logger) {
         self.store = store
@@ -24,18 +23,11 @@ final class AuditLinker: Service {
         self.logger = logger
     }
 
-    func start() {
-        ready.continuation.yield()
-        ready.continuation.finish()
-    }
+    /// Lets the passes begin: called when the server is ready to start.
+    func start() { gate.open() }
 
     func run() async throws {
-        var started = false
-        for await _ in ready.stream.cancelOnGracefulShutdown() {
-            started = true
-            break
-        }
-        guard started else { return }
+        guard await gate.wait() else { return }
         var failures = 0
         while !Task.isCancelled {
             // A failing database is tried less often, up to a minute apart.

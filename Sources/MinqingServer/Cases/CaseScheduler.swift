@@ -12,8 +12,7 @@ final class CaseScheduler: Service {
     private let grids: GridIndex
     private let interval: Duration
     private let logger: Logger
-    /// Opens once the schema is migrated and the catalog loaded (``start()``).
-    private let ready = AsyncStream<Void>.makeStream()
+    private let gate = StartGate()
 
     init(store: Store, catalog: CaseCatalog, grids: GridIndex, intervalMilliseconds: Int, logger: Logger) {
         self.store = store
@@ -24,13 +23,10 @@ final class CaseScheduler: Service {
     }
 
     /// Lets the sweeps begin: called when the server is ready to start.
-    func start() {
-        ready.continuation.yield()
-        ready.continuation.finish()
-    }
+    func start() { gate.open() }
 
     func run() async throws {
-        for await _ in ready.stream.cancelOnGracefulShutdown() { break }
+        guard await gate.wait() else { return }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 // A full batch means more are due: sweep again at once.
