@@ -49,7 +49,8 @@ public struct ServerConfiguration: Sendable {
     /// How often the scheduler looks for case timers that came due (it also wakes for the next one it knows of).
     public var schedulerIntervalMilliseconds = 250
     /// How often the audit entries that PostgreSQL's writes leave unlinked are linked to the chain
-    /// (``AuditLinker``): the longest an acknowledged entry waits outside it.
+    /// (``AuditLinker``): about how long an acknowledged entry waits outside it (longer while a long
+    /// transaction writes to the log).
     public var auditLinkIntervalMilliseconds = 1000
     /// How often the photo files that no case names are looked for and removed (``PhotoSweep``).
     public var photoSweepIntervalSeconds = 6 * 3600

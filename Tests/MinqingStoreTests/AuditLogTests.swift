@@ -158,6 +158,22 @@ struct AuditLogTests {
         }
     }
 
+    /// A log whose head was never recorded (linked before the linker existed; migration 0027
+    /// records the heads of the logs it finds): its head is its last linked entry, and new entries
+    /// are linked after it.
+    @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
+    func aLogLinkedBeforeTheLinkerGoesOnFromItsLastEntry(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 2)
+            try await store.backend.transaction { try await $0.raw("DELETE FROM audit_chain_heads").run() }
+            try await store.audit(Self.record(2))
+            #expect(try await store.linkAudit(city: Self.city).linked == 1)
+            let linked = try await Self.chain(store)
+            #expect(linked[2].link == linked[1].hash)
+            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: 3, firstBreak: nil, pending: 0))
+        }
+    }
+
     /// On PostgreSQL the linker records the chain's head, so that the end of the chain is held too:
     /// its last entries deleted, or the last one edited with its hash made again to fit, break it.
     @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
@@ -177,6 +193,16 @@ struct AuditLogTests {
             #expect(rehashed.checked == 2)
             #expect(rehashed.firstBreak?.id == third)
             #expect(rehashed.firstBreak?.reason.contains("recorded head") == true)
+        }
+        try await database.withStore { store in
+            // A city's whole log deleted: still listed for `audit verify`, and broken.
+            try await Self.fill(store, 2)
+            let last = try await Self.id(store, offset: 1)
+            try await store.backend.transaction { try await $0.raw("DELETE FROM audit_log").run() }
+            #expect(try await store.auditedCities() == [Self.city])
+            let emptied = try await store.verifyAudit(city: Self.city)
+            #expect(emptied.firstBreak?.id == last)
+            #expect(emptied.firstBreak?.reason == Store.headGone)
         }
         try await database.withStore { store in
             try await Self.fill(store, 3)

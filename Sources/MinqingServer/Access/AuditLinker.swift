@@ -7,8 +7,7 @@ import ServiceLifecycle
 /// every city this process has written entries for; once more at shutdown, after the scheduler
 /// and the HTTP server have stopped writing. Entries written by commands beside the server
 /// (`minqing user add`) are linked by the next pass over the server's city; those of other cities
-/// by `minqing audit verify`. On SQLite, which links each entry as it is written, a pass is one
-/// read a city.
+/// by `minqing audit verify`. SQLite links each entry as it is written: there it does nothing.
 final class AuditLinker: Service {
     private let store: Store
     private let city: @Sendable () -> String?
@@ -27,12 +26,15 @@ final class AuditLinker: Service {
     func start() { gate.open() }
 
     func run() async throws {
+        // SQLite links each entry as it is written. (A service that returns early ends the server.)
+        guard store.dialect == .postgres else { return try await gracefulShutdown() }
         guard await gate.wait() else { return }
         var failures = 0
         while !Task.isCancelled {
             // A failing database is tried less often, up to a minute apart.
-            let pause = interval * (1 << min(failures, 6))
+            let pause = min(interval * (1 << min(failures, 6)), max(interval, .seconds(60)))
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+            if Task.isCancelled { return }
             // The last pass, at shutdown, links the writes acknowledged before it.
             let last = Task.isShuttingDownGracefully
             failures = await pass() ? 0 : failures + 1

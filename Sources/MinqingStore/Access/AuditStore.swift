@@ -296,21 +296,15 @@ extension Store {
         }
     }
 
-    /// An id below which no entry of the city can still appear: every transaction that could have
-    /// written one has ended. On SQLite, whose writer commits one transaction at a time in id order,
-    /// it is the largest id there. On PostgreSQL, where ids are taken in one order and committed in
-    /// another, it is the last id the log's sequence gave out, once the transactions then holding
+    /// An id below which no entry of the city can still appear (PostgreSQL): every transaction that
+    /// could have written one has ended. Ids are taken in one order and committed in another, so it
+    /// is the last id the log's sequence gave out, once the transactions then holding
     /// the city's chain lock (which a writer takes before its entry's id, ``appendAudit(_:db:)``)
     /// have ended. Nobody waits for the linker meanwhile: it watches `pg_locks` for them to end.
     /// If they are still running after `wait` (a long import), it returns `nil`: the next pass
     /// tries again.
     private func settledAuditID(city: String, wait: Duration = .milliseconds(500)) async throws -> Int64? {
-        guard dialect == .postgres else {
-            return try await backend.read { db in
-                try await db.raw("SELECT MAX(id) AS id FROM audit_log WHERE city_code = \(bind: city)").first()?.decode(column: "id", as: Int64?.self)
-            }
-        }
-        return try await backend.read { db in
+        try await backend.read { db in
             // First the last id given out, then who holds the lock: a writer that took an id by then
             // held the lock before, so it holds it still or has ended.
             // (The sequence hands out one id at a time, as an identity does unless told to cache:
@@ -364,7 +358,9 @@ extension Store {
 
     private func hasUnlinkedAudit(city: String, after head: Int64) async throws -> Bool {
         try await backend.read { db in
-            try await db.raw("SELECT id FROM audit_log WHERE city_code = \(bind: city) AND id > \(bind: head) LIMIT 1").first() != nil
+            try await db.raw(
+                "SELECT id FROM audit_log WHERE city_code = \(bind: city) AND id > \(bind: head) AND hash = \(bind: Self.unlinked) LIMIT 1"
+            ).first() != nil
         }
     }
 
@@ -377,10 +373,14 @@ extension Store {
         hexSHA256(Array((previous + "\n" + record.canonical).utf8))
     }
 
+    static let headGone = "the chain's recorded head is gone: entries at the chain's end were deleted"
+
     /// Every city with audit entries.
     public func auditedCities() async throws -> [String] {
         try await backend.read { db in
-            try await db.raw("SELECT DISTINCT city_code FROM audit_log ORDER BY city_code").all().map {
+            // On PostgreSQL also a city whose whole log was deleted: its recorded head remains.
+            let heads: SQLQueryString = dialect == .postgres ? " UNION SELECT city_code FROM audit_chain_heads" : ""
+            return try await db.raw("SELECT DISTINCT city_code FROM audit_log" + heads + " ORDER BY city_code").all().map {
                 try $0.decode(column: "city_code", as: String.self)
             }
         }
@@ -394,8 +394,10 @@ extension Store {
     /// entries deleted from the chain's end, or the last one edited with its hash made again,
     /// break the chain too.
     public func verifyAudit(city: String) async throws -> AuditVerification {
-        let linkedHead = try await linkAllAudit(city: city)
+        let linked = try await linkAllAudit(city: city)
         let mark = try await backend.read { try await self.chainMark(city: city, db: $0) }
+        // Another linker may have moved the head on since.
+        let linkedHead = max(linked, mark?.id ?? 0)
         var checked = 0
         var previous = ""
         var after: Int64 = 0
@@ -403,8 +405,7 @@ extension Store {
             let rows = try await backend.read { db in try await db.raw(Self.chainAfter(city: city, after: after)).all() }
             if rows.isEmpty {
                 if let mark, mark.id > after {
-                    let reason = "the chain's recorded head is gone: entries at the chain's end were deleted"
-                    return AuditVerification(checked: checked, firstBreak: .init(id: mark.id, reason: reason))
+                    return AuditVerification(checked: checked, firstBreak: .init(id: mark.id, reason: Self.headGone))
                 }
                 return AuditVerification(checked: checked, firstBreak: nil)
             }
@@ -418,6 +419,9 @@ extension Store {
                             checked: checked,
                             firstBreak: .init(id: id, reason: "is not linked to the chain though the chain was linked past it: its link was erased")
                         )
+                    }
+                    if let mark, mark.id > after {
+                        return AuditVerification(checked: checked, firstBreak: .init(id: mark.id, reason: Self.headGone))
                     }
                     let pending = try await backend.read { db in
                         try await db.raw("SELECT COUNT(*) AS n FROM audit_log WHERE city_code = \(bind: city) AND id >= \(bind: id)").first()?

@@ -528,8 +528,15 @@ enum Migrations {
             // PostgreSQL's writes leave their audit entries unlinked, and a linker links them after
             // (``Store/linkAudit(city:)``): the last entry it linked in each city, which it links
             // past and `audit verify` holds the chain to. SQLite links each entry as it is written.
+            // A log written before is linked to its last entry: that is its head from now on.
             guard t.dialect == .postgres else { return [] }
-            return ["CREATE TABLE audit_chain_heads (city_code TEXT PRIMARY KEY, id BIGINT NOT NULL, hash TEXT NOT NULL)"]
+            return [
+                "CREATE TABLE audit_chain_heads (city_code TEXT PRIMARY KEY, id BIGINT NOT NULL, hash TEXT NOT NULL)",
+                """
+                INSERT INTO audit_chain_heads (city_code, id, hash)
+                SELECT DISTINCT ON (city_code) city_code, id, hash FROM audit_log WHERE hash <> '' ORDER BY city_code, id DESC
+                """,
+            ]
         },
     ]
 
