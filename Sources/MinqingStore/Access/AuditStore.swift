@@ -162,10 +162,10 @@ extension Store {
         var ids = [Int64](repeating: 0, count: records.count)
         for city in Set(records.map(\.cityCode)).sorted() {
             let positions = records.indices.filter { records[$0].cityCode == city }
-            let head = Self.chainLock(city)
+            let chainKey = Self.chainLock(city)
             var previous = Self.unlinked
             if linksNow {
-                if let remembered = memo?.value(for: head) {
+                if let remembered = memo?.value(for: chainKey) {
                     previous = remembered
                 } else {
                     previous = try await db.raw(Self.chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
@@ -198,13 +198,13 @@ extension Store {
                 // read from the join with the lock's one row, so the lock is held before any of
                 // them is given its id.
                 : """
-                WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: head))) AS held)
+                WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: chainKey))) AS held)
                 INSERT INTO audit_log (\(columns)) SELECT entry.* FROM chain_lock, (VALUES \(SQLList(rows))) AS entry (\(columns))
                 RETURNING id
                 """
             let inserted = try await db.raw(insert).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
             for (position, id) in zip(positions, inserted) { ids[position] = id }
-            if linksNow { memo?.remember(previous, for: head) }
+            if linksNow { memo?.remember(previous, for: chainKey) }
         }
         return ids
     }
