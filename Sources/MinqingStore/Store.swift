@@ -102,11 +102,21 @@ public final class Store: Service {
     // MARK: Migrations
 
     /// Applies every migration not yet applied, each in its own transaction; returns their ids.
+    /// Refuses a database that a newer version has migrated: this one would write it as the older
+    /// schema's code did (an audit entry linked to one left for the newer version's linker).
     @discardableResult
     public func migrate() async throws -> [String] {
-        try await backend.transaction { db in
+        let known = Set(Migrations.all.map(\.id))
+        let unknown = try await backend.transaction { db in
             try await db.raw("CREATE TABLE IF NOT EXISTS minqing_migrations (id TEXT PRIMARY KEY, applied_at \(unsafeRaw: types.bigint) NOT NULL)")
                 .run()
+            return try await db.raw("SELECT id FROM minqing_migrations ORDER BY id").all().map { try $0.decode(column: "id", as: String.self) }
+                .filter { !known.contains($0) }
+        }
+        guard unknown.isEmpty else {
+            throw StoreError.invalidConfiguration(
+                "a newer version of minqing has migrated this database (\(unknown.joined(separator: ", "))): run that version, on every server of the city"
+            )
         }
         var applied: [String] = []
         for migration in Migrations.all {

@@ -27,6 +27,23 @@ struct AreaStoreTests {
         }
     }
 
+    /// A database a newer version migrated is refused, before anything is written to it.
+    @Test(arguments: TestDatabase.enabled)
+    func refusesADatabaseANewerVersionMigrated(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await store.backend.transaction {
+                try await $0.raw("INSERT INTO minqing_migrations (id, applied_at) VALUES ('9999_from_the_future', 0)").run()
+            }
+            await #expect(
+                throws: StoreError.invalidConfiguration(
+                    "a newer version of minqing has migrated this database (9999_from_the_future): run that version, on every server of the city"
+                )
+            ) {
+                try await store.migrate()
+            }
+        }
+    }
+
     @Test(arguments: TestDatabase.enabled)
     func importsATreeAndReadsItBackExactly(_ database: TestDatabase) async throws {
         try await database.withStore { store in
