@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import MinqingCore
 import SQLKit
+import SQLiteKit
 import Synchronization
 
 /// What a walk along the audit chain found.
@@ -91,7 +92,8 @@ extension Store {
         return select
     }
 
-    /// The hash of a city's last entry: the head its next entry links to.
+    /// The hash of a city's last entry: the head its next entry links to (SQLite; PostgreSQL's
+    /// linker keeps its own).
     static func chainHead(city: String) -> SQLQueryString {
         "SELECT hash FROM audit_log WHERE city_code = \(bind: city) ORDER BY id DESC LIMIT 1"
     }
@@ -157,56 +159,82 @@ extension Store {
     @discardableResult
     func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
         guard auditing, !records.isEmpty else { return [] }
-        let memo = (db as? SQLiteSQLDatabase)?.memo
-        let linksNow = dialect == .sqlite
+        if let sqlite = db as? SQLiteSQLDatabase { return try await Self.appendLinkedAudit(records, on: sqlite) }
         var ids = [Int64](repeating: 0, count: records.count)
         for city in Set(records.map(\.cityCode)).sorted() {
             let positions = records.indices.filter { records[$0].cityCode == city }
-            let chainKey = Self.chainLock(city)
-            var previous = Self.unlinked
-            if linksNow {
-                if let remembered = memo?.value(for: chainKey) {
-                    previous = remembered
-                } else {
-                    previous = try await db.raw(Self.chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
-                }
-            } else {
-                unlinkedAuditCities.withLock { _ = $0.insert(city) }
-            }
-            var rows: [any SQLExpression] = []
-            rows.reserveCapacity(positions.count)
-            for position in positions {
+            unlinkedAuditCities.withLock { _ = $0.insert(city) }
+            let rows = positions.map { position in
                 let record = records[position]
-                let hash = linksNow ? Self.chain(previous, record) : Self.unlinked
-                rows.append(
-                    SQLGroupExpression([
-                        SQLBind(record.cityCode), SQLBind(record.at), SQLBind(record.actor), SQLBind(record.action), SQLBind(record.target),
-                        SQLBind(record.areaCode), SQLBind(record.purpose), SQLBind(record.address), SQLBind(record.outcome),
-                        SQLBind(record.detail), SQLBind(linksNow ? previous : Self.unlinked), SQLBind(hash),
-                    ])
-                )
-                if linksNow { previous = hash }
+                return SQLGroupExpression([
+                    SQLBind(record.cityCode), SQLBind(record.at), SQLBind(record.actor), SQLBind(record.action), SQLBind(record.target),
+                    SQLBind(record.areaCode), SQLBind(record.purpose), SQLBind(record.address), SQLBind(record.outcome),
+                    SQLBind(record.detail), SQLBind(Self.unlinked), SQLBind(Self.unlinked),
+                ])
             }
-            // The ids the rows were given, in increasing order as the rows are: SQLite numbers them
-            // in the order written, each past every id ever used (AUTOINCREMENT); PostgreSQL's
-            // identity numbers a statement's rows in order.
-            let columns: SQLQueryString = "city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash"
-            let insert: SQLQueryString =
-                linksNow
-                ? "INSERT INTO audit_log (\(columns)) VALUES \(SQLList(rows)) RETURNING id"
-                // The chain's lock in the insert's own statement, a round trip less: the rows are
-                // read from the join with the lock's one row, so the lock is held before any of
-                // them is given its id.
-                : """
-                WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: chainKey))) AS held)
-                INSERT INTO audit_log (\(columns)) SELECT entry.* FROM chain_lock, (VALUES \(SQLList(rows))) AS entry (\(columns))
+            // The chain's lock in the insert's own statement, a round trip less: the rows are read
+            // from the join with the lock's one row, so the lock is held before any of them is given
+            // its id. PostgreSQL's identity numbers a statement's rows in order.
+            let inserted = try await db.raw(
+                """
+                WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: Self.chainLock(city)))) AS held)
+                INSERT INTO audit_log (\(unsafeRaw: Self.auditColumns)) SELECT entry.* FROM chain_lock, (VALUES \(SQLList(rows))) AS entry (\(unsafeRaw: Self.auditColumns))
                 RETURNING id
                 """
-            let inserted = try await db.raw(insert).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+            ).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
             for (position, id) in zip(positions, inserted) { ids[position] = id }
-            if linksNow { memo?.remember(previous, for: chainKey) }
         }
         return ids
+    }
+
+    /// The columns an entry is written in, in the order of its values.
+    private static let auditColumns = "city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash"
+
+    /// SQLite's append: each entry linked to the one before it as it is written (the writer takes one
+    /// transaction at a time), the chain's head remembered by the writer between transactions while no
+    /// other connection writes. The insert is the writer's busiest statement, one in every audited
+    /// write, so it is prepared once and its values bound as SQLite's own, past SQLKit's
+    /// serialisation; and it has no `RETURNING`, which would have SQLite keep a statement journal
+    /// for it: the ids come from the last row's. SQLite numbers a statement's rows in the order
+    /// written, each past every id ever used (AUTOINCREMENT), so a city's rows have consecutive ids.
+    private static func appendLinkedAudit(_ records: [AuditRecord], on db: SQLiteSQLDatabase) async throws -> [Int64] {
+        var ids = [Int64](repeating: 0, count: records.count)
+        let cities = records.allSatisfy { $0.cityCode == records[0].cityCode } ? [records[0].cityCode] : Set(records.map(\.cityCode)).sorted()
+        for city in cities {
+            let positions = cities.count == 1 ? Array(records.indices) : records.indices.filter { records[$0].cityCode == city }
+            let chainKey = chainLock(city)
+            var previous: String
+            if let remembered = db.memo?.value(for: chainKey) {
+                previous = remembered
+            } else {
+                previous = try await db.raw(chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
+            }
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(positions.count * 12)
+            for position in positions {
+                let record = records[position]
+                let hash = chain(previous, record)
+                func optional(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
+                let values: [SQLiteData] = [
+                    .text(record.cityCode), .integer(Int(record.at)), .text(record.actor), .text(record.action), .text(record.target),
+                    optional(record.areaCode), optional(record.purpose), optional(record.address), .text(record.outcome),
+                    optional(record.detail), .text(previous), .text(hash),
+                ]
+                binds.append(contentsOf: values)
+                previous = hash
+            }
+            let last = try db.insert(positions.count == 1 ? sqliteAuditInsert : sqliteAuditInsert(rows: positions.count), binds: binds)
+            for (offset, position) in positions.enumerated() { ids[position] = last - Int64(positions.count - 1 - offset) }
+            db.memo?.remember(previous, for: chainKey)
+        }
+        return ids
+    }
+
+    private static let sqliteAuditInsert = sqliteAuditInsert(rows: 1)
+
+    private static func sqliteAuditInsert(rows: Int) -> String {
+        "INSERT INTO audit_log (\(auditColumns)) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     /// The link and hash of an entry written but not yet linked to the chain (PostgreSQL). No
