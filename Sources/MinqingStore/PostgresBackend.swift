@@ -50,7 +50,9 @@ public final class PostgresBackend: DatabaseBackend {
             try await connection.query("BEGIN", logger: logger)
             let result: T
             do {
-                result = try await body(PostgresSQLDatabase(connection: connection))
+                let db = PostgresSQLDatabase(connection: connection, inTransaction: true)
+                result = try await body(db)
+                try await db.flushPendingAudit()
             } catch {
                 _ = try? await Task { try await connection.query("ROLLBACK", logger: logger) }.value
                 throw error

@@ -1,8 +1,10 @@
 import Logging
+import MinqingCore
 import NIOCore
 import PostgresKit
 import PostgresNIO
 import SQLKit
+import Synchronization
 
 /// SQLKit over one PostgreSQL connection, as postgres-kit's `connection.sql()`, with rows that read
 /// the types the store reads (text, integers, doubles, booleans, and their optionals) straight from
@@ -18,10 +20,38 @@ struct PostgresSQLDatabase: SQLDatabase {
     /// postgres-kit's database over the same connection: its dialect, and every statement the fast
     /// path does not take.
     let kit: any SQLDatabase
+    /// In a transaction: the audit entries it appended and has not sent yet (``deferAudit(_:)``);
+    /// `nil` outside one.
+    private let pendingAudit: PendingAudit?
 
-    init(connection: PostgresConnection) {
+    init(connection: PostgresConnection, inTransaction: Bool = false) {
         self.connection = connection
         kit = connection.sql()
+        pendingAudit = inTransaction ? PendingAudit() : nil
+    }
+
+    /// Sends audit entries (written unlinked, ``Store/unlinkedAuditInserts(_:returningIDs:)``) with
+    /// the transaction's next INSERT, UPDATE or DELETE, as data-modifying CTEs of its statement: one
+    /// round trip instead of two. Before any other statement (a read must see what the transaction
+    /// wrote) and before COMMIT they are sent alone. Outside a transaction, at once. Entries
+    /// appended one after another go in one INSERT a city, in the order appended: the CTEs of one
+    /// statement run in no set order.
+    ///
+    /// No entry is lost while its transaction commits: a statement that fails makes PostgreSQL
+    /// abort the whole transaction (the store uses no savepoints), so the entries and the statement
+    /// they went with are kept or dropped together, with everything else.
+    func deferAudit(_ records: [AuditRecord]) async throws {
+        guard let pendingAudit else {
+            for (_, statement) in Store.unlinkedAuditInserts(records, returningIDs: false) { try await send(statement) { _ in }.get() }
+            return
+        }
+        pendingAudit.append(records)
+    }
+
+    /// Sends the audit entries still waiting, alone: before COMMIT.
+    func flushPendingAudit() async throws {
+        guard let records = pendingAudit?.takeAll() else { return }
+        try await send(Self.alone(Self.auditWrites(records))) { _ in }.get()
     }
 
     var logger: Logger { kit.logger }
@@ -30,6 +60,42 @@ struct PostgresSQLDatabase: SQLDatabase {
     var version: (any SQLDatabaseReportedVersion)? { kit.version }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        guard let records = pendingAudit?.takeAll() else { return send(query, onRow) }
+        let writes = Self.auditWrites(records)
+        guard Self.carriesWrites(serialize(query).sql) else {
+            return send(Self.alone(writes)) { _ in }.flatMap { send(query, onRow) }
+        }
+        return send(Self.with(writes, query), onRow)
+    }
+
+    private static func auditWrites(_ records: [AuditRecord]) -> [any SQLExpression] {
+        Store.unlinkedAuditInserts(records, returningIDs: false).map(\.statement)
+    }
+
+    /// Whether a statement may carry data-modifying CTEs: an INSERT, UPDATE or DELETE without a WITH
+    /// of its own.
+    private static func carriesWrites(_ sql: String) -> Bool {
+        let start = sql.drop { $0.isWhitespace }.prefix(6).uppercased()
+        return start == "INSERT" || start == "UPDATE" || start == "DELETE"
+    }
+
+    /// `statement` with `writes` as its CTEs, which PostgreSQL runs to completion whether or not the
+    /// statement reads them.
+    private static func with(_ writes: [any SQLExpression], _ statement: any SQLExpression) -> any SQLExpression {
+        let named = writes.enumerated().map { offset, write -> any SQLExpression in
+            let cte: SQLQueryString = "audit_\(unsafeRaw: String(offset)) AS (\(write))"
+            return cte
+        }
+        let combined: SQLQueryString = "WITH \(SQLList(named)) \(statement)"
+        return combined
+    }
+
+    /// Writes sent alone: one as it is, several as the CTEs of one statement.
+    private static func alone(_ writes: [any SQLExpression]) -> any SQLExpression {
+        writes.count == 1 ? writes[0] : with(writes, SQLRaw("SELECT 1"))
+    }
+
+    private func send(_ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         let (sql, binds) = serialize(query)
         guard let bindings = Self.bindings(binds) else { return kit.execute(sql: query, onRow) }
         let columns = PostgresResultRow.ColumnsBox()
@@ -61,6 +127,22 @@ struct PostgresSQLDatabase: SQLDatabase {
             return false
         }
         return true
+    }
+}
+
+/// The audit entries a transaction appended, waiting for a statement to go with
+/// (``PostgresSQLDatabase/deferAudit(_:)``).
+private final class PendingAudit: Sendable {
+    private let waiting = Mutex<[AuditRecord]>([])
+
+    func append(_ records: [AuditRecord]) { waiting.withLock { $0 += records } }
+
+    func takeAll() -> [AuditRecord]? {
+        waiting.withLock { waiting in
+            guard !waiting.isEmpty else { return nil }
+            defer { waiting = [] }
+            return waiting
+        }
     }
 }
 

@@ -234,7 +234,8 @@ struct SQLiteSQLDatabase: SQLDatabase {
 
     /// Runs an INSERT whose text is fixed, its values bound as SQLite's own, past SQLKit's
     /// serialisation: for the writer's busiest statement, the audit entry of every write. Returns
-    /// the rowid of the last row it wrote.
+    /// the rowid of the last row it wrote; so only for an INSERT that writes every row it is given or
+    /// fails (no `OR IGNORE`, no `ON CONFLICT`, no `SELECT`), or the rowid would be an earlier one's.
     func insert(_ sql: String, binds: [SQLiteData]) throws -> Int64 {
         logger.debug("\(sql)")
         try handle.execute(sql, binds: binds) { _ in }
@@ -257,10 +258,15 @@ struct SQLiteSQLDatabase: SQLDatabase {
         case let double as Double: .float(double)
         // Any optional holding nothing (the cast to `String?` takes every `nil`), which the encoder
         // would also write as NULL, more slowly.
-        case let text as String?: text.map(SQLiteData.text) ?? .null
+        case let text as String?: SQLiteData(nullable: text)
         default: try encoder.encode(value)
         }
     }
+}
+
+extension SQLiteData {
+    /// Text, or NULL for `nil`.
+    init(nullable text: String?) { self = text.map(SQLiteData.text) ?? .null }
 }
 
 /// What the store remembers of the database between the writer's transactions, to spare a read in

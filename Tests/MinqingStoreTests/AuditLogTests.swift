@@ -71,7 +71,7 @@ struct AuditLogTests {
             let batch = [
                 Self.record(1), Self.record(0, city: "449800"), Self.record(2), Self.record(1, city: "449800"), Self.record(3),
             ]
-            let ids = try await store.backend.transaction { try await store.appendAudit(batch, db: $0) }
+            let ids = try await store.backend.transaction { try await store.appendAuditReturningIDs(batch, db: $0) }
             try await store.linkAudit(city: Self.city)
             try await store.linkAudit(city: "449800")
             let here = try await Self.chain(store)
@@ -84,6 +84,45 @@ struct AuditLogTests {
                 #expect(try await store.verifyAudit(city: city).firstBreak == nil)
             }
             #expect(try await store.verifyAudit(city: Self.city).checked == 4)
+        }
+    }
+
+    /// On PostgreSQL a transaction's entries go to the database with its next write, inside that
+    /// statement (a round trip less), or alone before a read (which sees them) and before the
+    /// commit; entries appended in turn keep their order. Whichever way, they are in the log once
+    /// the transaction commits, and in none if it does not. (SQLite writes each at once.)
+    @Test(arguments: TestDatabase.enabled)
+    func entriesGoWithTheirTransactionWhicheverStatementTakesThem(_ database: TestDatabase) async throws {
+        struct Refused: Error {}
+        try await database.withStore { store in
+            func count(_ db: any SQLDatabase) async throws -> Int {
+                try await db.raw("SELECT COUNT(*) AS n FROM audit_log").first()!.decode(column: "n", as: Int.self)
+            }
+            try await store.backend.transaction { db in
+                try await store.appendAudit(Self.record(0), db: db)
+                try await store.appendAudit([Self.record(1), Self.record(0, city: "449800")], db: db)
+                try await db.raw("UPDATE persons SET name = name WHERE id < 0").run()
+                try await store.appendAudit([Self.record(2), Self.record(1, city: "449800")], db: db)
+                // A statement with a WITH of its own takes none: they go alone before it, as before a read.
+                try await db.raw("WITH none AS (SELECT 0 AS id) DELETE FROM persons WHERE id < (SELECT id FROM none)").run()
+                #expect(try await count(db) == 5)
+                try await store.appendAudit(Self.record(3), db: db)
+                try await db.raw("DELETE FROM persons WHERE id < 0").run()
+                try await store.appendAudit(Self.record(4), db: db)
+            }
+            await #expect(throws: Refused.self) {
+                try await store.backend.transaction { db in
+                    try await store.appendAudit(Self.record(5, actor: "rolled-back"), db: db)
+                    try await db.raw("UPDATE persons SET name = name WHERE id < 0").run()
+                    try await store.appendAudit(Self.record(6, actor: "rolled-back"), db: db)
+                    throw Refused()
+                }
+            }
+            for city in [Self.city, "449800"] { try await store.linkAudit(city: city) }
+            #expect(try await Self.chain(store).map(\.actor) == ["wgy-0", "wgy-1", "wgy-2", "wgy-3", "wgy-4"])
+            #expect(try await Self.chain(store, city: "449800").map(\.actor) == ["wgy-0", "wgy-1"])
+            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: 5, firstBreak: nil, pending: 0))
+            #expect(try await store.verifyAudit(city: "449800") == AuditVerification(checked: 2, firstBreak: nil, pending: 0))
         }
     }
 
@@ -106,6 +145,8 @@ struct AuditLogTests {
                 group.addTask {
                     try await store.backend.transaction { db in
                         try await store.appendAudit(Self.record(2, actor: "slow", city: city), db: db)
+                        // The write that takes the entry to PostgreSQL.
+                        try await db.raw("UPDATE persons SET name = name WHERE id < 0").run()
                         slowHasAppended.yield()
                         for await _ in release {}
                     }

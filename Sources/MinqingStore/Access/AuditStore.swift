@@ -137,14 +137,13 @@ extension Store {
         )
     }
 
-    /// Appends one entry inside the caller's transaction; returns its id.
-    @discardableResult
-    func appendAudit(_ record: AuditRecord, db: any SQLDatabase) async throws -> Int64 {
-        try await appendAudit([record], db: db).first ?? 0
+    /// Appends one entry inside the caller's transaction.
+    func appendAudit(_ record: AuditRecord, db: any SQLDatabase) async throws {
+        try await appendAudit([record], db: db)
     }
 
-    /// Appends entries inside the caller's transaction; returns their ids in the order given. Each is
-    /// chained to its city's previous entry: hash = SHA-256(previous hash, newline, canonical entry).
+    /// Appends entries inside the caller's transaction. Each is chained to its city's previous entry:
+    /// hash = SHA-256(previous hash, newline, canonical entry).
     ///
     /// When depends on the database. SQLite's writer already takes one transaction at a time, so its
     /// entries are linked here, at no cost in waiting: a batch costs one insert and at most one read
@@ -155,15 +154,44 @@ extension Store {
     /// (``unlinked``), and ``linkAudit(city:)`` chains them in id order a moment later, a batch at a
     /// time. A writer takes the city's chain lock (shared: writers never wait for each other) before
     /// its entries get their ids, and holds it until it commits: when the transactions holding it
-    /// have ended, the linker knows that every id given out before is committed or gone.
-    @discardableResult
-    func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
+    /// have ended, the linker knows that every id given out before is committed or gone. And they go
+    /// to PostgreSQL with the transaction's next write, as a part of its statement, a round trip less
+    /// (``PostgresSQLDatabase/deferAudit(_:)``): a write appends its entry before its last statement.
+    func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws {
+        guard auditing, !records.isEmpty else { return }
+        guard dialect == .postgres, let postgres = db as? PostgresSQLDatabase else {
+            _ = try await appendAuditReturningIDs(records, db: db)
+            return
+        }
+        unlinkedAuditCities.withLock { $0.formUnion(records.map(\.cityCode)) }
+        try await postgres.deferAudit(records)
+    }
+
+    /// Appends entries at once, as ``appendAudit(_:db:)-(AuditRecord,_)`` does, and returns their ids in the order
+    /// given: for a write that refers to them.
+    func appendAuditReturningIDs(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
         guard auditing, !records.isEmpty else { return [] }
-        if let sqlite = db as? SQLiteSQLDatabase { return try await Self.appendLinkedAudit(records, on: sqlite) }
+        if dialect == .sqlite {
+            guard let sqlite = db as? SQLiteSQLDatabase else { throw StoreError.invalidConfiguration("a SQLite store was given another database") }
+            return try await Self.appendLinkedAudit(records, on: sqlite)
+        }
+        unlinkedAuditCities.withLock { $0.formUnion(records.map(\.cityCode)) }
         var ids = [Int64](repeating: 0, count: records.count)
-        for city in Set(records.map(\.cityCode)).sorted() {
+        for (positions, statement) in Self.unlinkedAuditInserts(records, returningIDs: true) {
+            // PostgreSQL's identity numbers a statement's rows in order.
+            let inserted = try await db.raw(statement).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
+            for (position, id) in zip(positions, inserted) { ids[position] = id }
+        }
+        return ids
+    }
+
+    /// PostgreSQL's statements writing entries unlinked, one a city, with the positions of its
+    /// entries among `records`. The chain's lock is taken in the insert's own statement: the rows
+    /// are read from the join with the lock's one row, so the lock is held before any of them is
+    /// given its id.
+    static func unlinkedAuditInserts(_ records: [AuditRecord], returningIDs: Bool) -> [(positions: [Int], statement: SQLQueryString)] {
+        Set(records.map(\.cityCode)).sorted().map { city in
             let positions = records.indices.filter { records[$0].cityCode == city }
-            unlinkedAuditCities.withLock { _ = $0.insert(city) }
             let rows = positions.map { position in
                 let record = records[position]
                 return SQLGroupExpression([
@@ -172,19 +200,13 @@ extension Store {
                     SQLBind(record.detail), SQLBind(Self.unlinked), SQLBind(Self.unlinked),
                 ])
             }
-            // The chain's lock in the insert's own statement, a round trip less: the rows are read
-            // from the join with the lock's one row, so the lock is held before any of them is given
-            // its id. PostgreSQL's identity numbers a statement's rows in order.
-            let inserted = try await db.raw(
-                """
+            let returning: SQLQueryString = returningIDs ? " RETURNING id" : ""
+            let statement: SQLQueryString = """
                 WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtext(\(bind: Self.chainLock(city)))) AS held)
-                INSERT INTO audit_log (\(unsafeRaw: Self.auditColumns)) SELECT entry.* FROM chain_lock, (VALUES \(SQLList(rows))) AS entry (\(unsafeRaw: Self.auditColumns))
-                RETURNING id
+                INSERT INTO audit_log (\(unsafeRaw: Self.auditColumns)) SELECT entry.* FROM chain_lock, (VALUES \(SQLList(rows))) AS entry (\(unsafeRaw: Self.auditColumns))\(returning)
                 """
-            ).all().map { try $0.decode(column: "id", as: Int64.self) }.sorted()
-            for (position, id) in zip(positions, inserted) { ids[position] = id }
+            return (positions, statement)
         }
-        return ids
     }
 
     /// The columns an entry is written in, in the order of its values.
@@ -193,10 +215,11 @@ extension Store {
     /// SQLite's append: each entry linked to the one before it as it is written (the writer takes one
     /// transaction at a time), the chain's head remembered by the writer between transactions while no
     /// other connection writes. The insert is the writer's busiest statement, one in every audited
-    /// write, so it is prepared once and its values bound as SQLite's own, past SQLKit's
+    /// write, so its text is fixed and its values are bound as SQLite's own, past SQLKit's
     /// serialisation; and it has no `RETURNING`, which would have SQLite keep a statement journal
-    /// for it: the ids come from the last row's. SQLite numbers a statement's rows in the order
-    /// written, each past every id ever used (AUTOINCREMENT), so a city's rows have consecutive ids.
+    /// even for one row (a multi-row insert keeps one anyway): the ids come from the last row's.
+    /// SQLite numbers a statement's rows in the order written, each past every id ever used
+    /// (AUTOINCREMENT), so a city's rows have consecutive ids.
     private static func appendLinkedAudit(_ records: [AuditRecord], on db: SQLiteSQLDatabase) async throws -> [Int64] {
         var ids = [Int64](repeating: 0, count: records.count)
         let cities = records.allSatisfy { $0.cityCode == records[0].cityCode } ? [records[0].cityCode] : Set(records.map(\.cityCode)).sorted()
@@ -214,11 +237,10 @@ extension Store {
             for position in positions {
                 let record = records[position]
                 let hash = chain(previous, record)
-                func optional(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
                 let values: [SQLiteData] = [
                     .text(record.cityCode), .integer(Int(record.at)), .text(record.actor), .text(record.action), .text(record.target),
-                    optional(record.areaCode), optional(record.purpose), optional(record.address), .text(record.outcome),
-                    optional(record.detail), .text(previous), .text(hash),
+                    SQLiteData(nullable: record.areaCode), SQLiteData(nullable: record.purpose), SQLiteData(nullable: record.address),
+                    .text(record.outcome), SQLiteData(nullable: record.detail), .text(previous), .text(hash),
                 ]
                 binds.append(contentsOf: values)
                 previous = hash

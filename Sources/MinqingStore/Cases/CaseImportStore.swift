@@ -84,7 +84,7 @@ extension Store {
                 ).run()
             }
             try await types.advanceIdentity("cases", db: db)
-            _ = try await appendAudit(
+            try await appendAudit(
                 AuditRecord(
                     at: now,
                     cityCode: city,

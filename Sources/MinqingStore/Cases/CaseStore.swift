@@ -188,20 +188,7 @@ extension Store {
                     }
                 }
                 try await insertCases(steps.map(\.record), sealedContacts: sealedContacts, db: db)
-                try await insertEvents(steps.map { ($0.event, "", $0.record.lastHash) }, db: db)
-                try await moveCounts(steps.flatMap { countChanges(from: nil, to: ($0.record, [$0.event])) }, db: db)
-                let keyed = fresh.filter { reports[$0].idempotencyKey != nil }
-                if !keyed.isEmpty {
-                    let rows: [any SQLExpression] = keyed.map { index in
-                        SQLGroupExpression([
-                            SQLBind(reports[index].reporter), SQLBind(reports[index].idempotencyKey!), SQLBind(hashes[index]),
-                            SQLBind(created[index]!.id), SQLBind(now),
-                        ])
-                    }
-                    try await db.raw(
-                        "INSERT INTO idempotency_keys (actor, idempotency_key, request_hash, case_id, created_at) VALUES \(SQLList(rows))"
-                    ).run()
-                }
+                // Before the events' insert, which takes it to PostgreSQL.
                 try await appendAudit(
                     fresh.map { index in
                         let record = created[index]!
@@ -218,6 +205,20 @@ extension Store {
                     },
                     db: db
                 )
+                try await insertEvents(steps.map { ($0.event, "", $0.record.lastHash) }, db: db)
+                try await moveCounts(steps.flatMap { countChanges(from: nil, to: ($0.record, [$0.event])) }, db: db)
+                let keyed = fresh.filter { reports[$0].idempotencyKey != nil }
+                if !keyed.isEmpty {
+                    let rows: [any SQLExpression] = keyed.map { index in
+                        SQLGroupExpression([
+                            SQLBind(reports[index].reporter), SQLBind(reports[index].idempotencyKey!), SQLBind(hashes[index]),
+                            SQLBind(created[index]!.id), SQLBind(now),
+                        ])
+                    }
+                    try await db.raw(
+                        "INSERT INTO idempotency_keys (actor, idempotency_key, request_hash, case_id, created_at) VALUES \(SQLList(rows))"
+                    ).run()
+                }
             }
             let earlierRecords = try await cases(ids: Array(Set(earlier.values)), db: db)
             for index in reports.indices where outcomes[index] == nil {
@@ -288,9 +289,7 @@ extension Store {
             // Locks in the order a sweep takes them (the case, its timers, then the sums), so the two never wait in a cycle.
             try await applyTimers(timers, city: city, caseID: caseID, at: now, db: db)
             let log = try await events(caseIDs: [caseID], db: db)[caseID] ?? []
-            try await insertEvents([(step.event, current.lastHash, hash)], db: db)
-            try await updateCase(step.record, expectedEvents: current.eventCount, db: db)
-            try await moveCounts(countChanges(from: (current, log), to: (step.record, log + [step.event])), db: db)
+            // Before the event's insert, which takes it to PostgreSQL.
             try await appendAudit(
                 AuditRecord(
                     at: now,
@@ -304,6 +303,9 @@ extension Store {
                 ),
                 db: db
             )
+            try await insertEvents([(step.event, current.lastHash, hash)], db: db)
+            try await updateCase(step.record, expectedEvents: current.eventCount, db: db)
+            try await moveCounts(countChanges(from: (current, log), to: (step.record, log + [step.event])), db: db)
             return step
         }
     }

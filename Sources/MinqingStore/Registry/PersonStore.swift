@@ -40,14 +40,7 @@ extension Store {
                 ).first()
             else { throw StoreError.notFound("no area in force has the code \(area)") }
             let id = try row.decode(column: "id", as: Int64.self)
-            // Sealed after the insert: the row's id is part of what each value is bound to.
-            let sealedIdentity = try identity.map { try cipher.seal($0, context: Self.sealContext("persons", id, "identity_number")) }
-            let sealedPhone = try phone.map { try cipher.seal($0, context: Self.sealContext("persons", id, "phone")) }
-            if sealedIdentity != nil || sealedPhone != nil {
-                try await db.raw(
-                    "UPDATE persons SET identity_number = \(bind: sealedIdentity), phone = \(bind: sealedPhone) WHERE id = \(bind: id)"
-                ).run()
-            }
+            // Before the last statement, which takes it to PostgreSQL.
             try await appendAudit(
                 AuditRecord(
                     at: stamp,
@@ -61,6 +54,14 @@ extension Store {
                 ),
                 db: db
             )
+            // Sealed after the insert: the row's id is part of what each value is bound to.
+            let sealedIdentity = try identity.map { try cipher.seal($0, context: Self.sealContext("persons", id, "identity_number")) }
+            let sealedPhone = try phone.map { try cipher.seal($0, context: Self.sealContext("persons", id, "phone")) }
+            if sealedIdentity != nil || sealedPhone != nil {
+                try await db.raw(
+                    "UPDATE persons SET identity_number = \(bind: sealedIdentity), phone = \(bind: sealedPhone) WHERE id = \(bind: id)"
+                ).run()
+            }
             return Person(id: id, cityCode: city, areaCode: area, name: name, identityNumber: identity, phone: phone)
         }
     }
@@ -99,7 +100,7 @@ extension Store {
     /// Records one read of residents' data: one audit entry, and which residents it disclosed.
     public func recordPersonalDataRead(_ record: AuditRecord, persons: [Int64]) async throws {
         try await backend.transaction { db in
-            let auditID = try await appendAudit(record, db: db)
+            let auditID = try await appendAuditReturningIDs([record], db: db)[0]
             for start in stride(from: 0, to: persons.count, by: 500) {
                 var insert = db.insert(into: "personal_data_reads").columns("audit_id", "person_id")
                 for person in persons[start..<min(start + 500, persons.count)] { insert = insert.values(SQLBind(auditID), SQLBind(person)) }
