@@ -241,6 +241,40 @@ struct AuditLogTests {
         }
     }
 
+    /// Migration 0027 on a database whose logs were linked before it: it records each city's last
+    /// linked entry as the head, not an unlinked one after it, so that the linker goes on from there
+    /// and `audit verify` holds the chain's end from the first start after the upgrade.
+    @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
+    func theHeadsMigrationRecordsEachCitysLastLinkedEntry(_ database: TestDatabase) async throws {
+        try await database.withStore { store in
+            try await Self.fill(store, 3)
+            try await Self.fill(store, 2, city: "449800")
+            try await store.audit(Self.record(3))
+            // As the database was before the migration: no table of heads, the migration not applied.
+            try await store.backend.transaction { db in
+                try await db.raw("DROP TABLE audit_chain_heads").run()
+                try await db.raw("DELETE FROM minqing_migrations WHERE id = '0027_audit_chain_heads'").run()
+            }
+            #expect(try await store.migrate() == ["0027_audit_chain_heads"])
+            let heads = try await store.backend.read { db in
+                try await db.raw("SELECT city_code, id, hash FROM audit_chain_heads ORDER BY city_code").all().map {
+                    (
+                        try $0.decode(column: "city_code", as: String.self), try $0.decode(column: "id", as: Int64.self),
+                        try $0.decode(column: "hash", as: String.self)
+                    )
+                }
+            }
+            let here = try await Self.chain(store)
+            let there = try await Self.chain(store, city: "449800")
+            #expect(heads.count == 2)
+            #expect(heads.first.map { [$0.0, String($0.1), $0.2] } == ["449800", String(there[1].id), there[1].hash])
+            #expect(heads.last.map { [$0.0, String($0.1), $0.2] } == [Self.city, String(here[2].id), here[2].hash])
+            #expect(here[3].hash.isEmpty)
+            #expect(try await store.linkAudit(city: Self.city).linked == 1)
+            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: 4, firstBreak: nil, pending: 0))
+        }
+    }
+
     /// On PostgreSQL the linker records the chain's head, so that the end of the chain is held too:
     /// its last entries deleted, or the last one edited with its hash made again to fit, break it.
     @Test(arguments: TestDatabase.enabled.filter { $0 == .postgres })
