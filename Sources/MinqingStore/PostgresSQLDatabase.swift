@@ -33,13 +33,14 @@ struct PostgresSQLDatabase: SQLDatabase {
     /// Sends audit entries (written unlinked, ``Store/unlinkedAuditInserts(_:returningIDs:)``) with
     /// the transaction's next INSERT, UPDATE or DELETE, as data-modifying CTEs of its statement: one
     /// round trip instead of two. Before any other statement (a read must see what the transaction
-    /// wrote) and before COMMIT they are sent alone. Outside a transaction, at once. Entries
-    /// appended one after another go in one INSERT a city, in the order appended: the CTEs of one
-    /// statement run in no set order.
+    /// wrote), before a statement binding too many values with them, and before COMMIT they are
+    /// sent alone. Outside a transaction, at once. Entries appended one after another go in one
+    /// INSERT a city, in the order appended: the CTEs of one statement run in no set order.
     ///
     /// No entry is lost while its transaction commits: a statement that fails makes PostgreSQL
     /// abort the whole transaction (the store uses no savepoints), so the entries and the statement
-    /// they went with are kept or dropped together, with everything else.
+    /// they went with are kept or dropped together, with everything else. One that failed before
+    /// PostgreSQL saw it puts them back for the next.
     func deferAudit(_ records: [AuditRecord]) async throws {
         guard let pendingAudit else {
             for (_, statement) in Store.unlinkedAuditInserts(records, returningIDs: false) { try await send(statement) { _ in }.get() }
@@ -60,12 +61,22 @@ struct PostgresSQLDatabase: SQLDatabase {
     var version: (any SQLDatabaseReportedVersion)? { kit.version }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        guard let records = pendingAudit?.takeAll() else { return send(query, onRow) }
+        guard let pendingAudit, let records = pendingAudit.takeAll() else { return send(query, onRow) }
         let writes = Self.auditWrites(records)
-        guard Self.carriesWrites(serialize(query).sql) else {
-            return send(Self.alone(writes)) { _ in }.flatMap { send(query, onRow) }
+        // Entries whose statement failed go with the next one: if PostgreSQL saw it, the
+        // transaction is aborted and nothing more commits; if not (a bind that would not encode),
+        // they are still to be written.
+        let restore = { (error: any Error) -> EventLoopFuture<Void> in
+            pendingAudit.restore(records)
+            return eventLoop.makeFailedFuture(error)
         }
-        return send(Self.with(writes, query), onRow)
+        let (sql, binds) = serialize(query)
+        // PostgreSQL takes at most 65,535 values a statement: far more than a write and its
+        // entries bind, but a large batch goes alone rather than near that.
+        guard Self.carriesWrites(sql), binds.count + records.count * Store.auditColumnCount <= 30_000 else {
+            return send(Self.alone(writes)) { _ in }.flatMapError(restore).flatMap { send(query, onRow) }
+        }
+        return send(Self.with(writes, query), onRow).flatMapError(restore)
     }
 
     private static func auditWrites(_ records: [AuditRecord]) -> [any SQLExpression] {
@@ -136,6 +147,9 @@ private final class PendingAudit: Sendable {
     private let waiting = Mutex<[AuditRecord]>([])
 
     func append(_ records: [AuditRecord]) { waiting.withLock { $0 += records } }
+
+    /// Puts back entries whose statement failed, before any appended since.
+    func restore(_ records: [AuditRecord]) { waiting.withLock { $0 = records + $0 } }
 
     func takeAll() -> [AuditRecord]? {
         waiting.withLock { waiting in

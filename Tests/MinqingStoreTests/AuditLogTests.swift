@@ -90,7 +90,8 @@ struct AuditLogTests {
     /// On PostgreSQL a transaction's entries go to the database with its next write, inside that
     /// statement (a round trip less), or alone before a read (which sees them) and before the
     /// commit; entries appended in turn keep their order. Whichever way, they are in the log once
-    /// the transaction commits, and in none if it does not. (SQLite writes each at once.)
+    /// the transaction commits, and in none if it does not, nor if the write that took them failed.
+    /// (SQLite writes each at once.)
     @Test(arguments: TestDatabase.enabled)
     func entriesGoWithTheirTransactionWhicheverStatementTakesThem(_ database: TestDatabase) async throws {
         struct Refused: Error {}
@@ -107,21 +108,31 @@ struct AuditLogTests {
                 try await db.raw("WITH none AS (SELECT 0 AS id) DELETE FROM persons WHERE id < (SELECT id FROM none)").run()
                 #expect(try await count(db) == 5)
                 try await store.appendAudit(Self.record(3), db: db)
-                try await db.raw("DELETE FROM persons WHERE id < 0").run()
+                #expect(try await count(db) == 6)
                 try await store.appendAudit(Self.record(4), db: db)
+                try await db.raw("DELETE FROM persons WHERE id < 0").run()
+                try await store.appendAudit(Self.record(5), db: db)
             }
             await #expect(throws: Refused.self) {
                 try await store.backend.transaction { db in
-                    try await store.appendAudit(Self.record(5, actor: "rolled-back"), db: db)
-                    try await db.raw("UPDATE persons SET name = name WHERE id < 0").run()
                     try await store.appendAudit(Self.record(6, actor: "rolled-back"), db: db)
+                    try await db.raw("UPDATE persons SET name = name WHERE id < 0").run()
+                    try await store.appendAudit(Self.record(7, actor: "rolled-back"), db: db)
                     throw Refused()
                 }
             }
+            // The write that takes the entry fails: a name may not be NULL.
+            await #expect(throws: (any Error).self) {
+                try await store.backend.transaction { db in
+                    try await store.appendAudit(Self.record(8, actor: "failed"), db: db)
+                    try await db.raw("INSERT INTO persons (city_code, area_code, name, created_at, updated_at) VALUES ('449900', 'x', NULL, 0, 0)")
+                        .run()
+                }
+            }
             for city in [Self.city, "449800"] { try await store.linkAudit(city: city) }
-            #expect(try await Self.chain(store).map(\.actor) == ["wgy-0", "wgy-1", "wgy-2", "wgy-3", "wgy-4"])
+            #expect(try await Self.chain(store).map(\.actor) == ["wgy-0", "wgy-1", "wgy-2", "wgy-3", "wgy-4", "wgy-5"])
             #expect(try await Self.chain(store, city: "449800").map(\.actor) == ["wgy-0", "wgy-1"])
-            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: 5, firstBreak: nil, pending: 0))
+            #expect(try await store.verifyAudit(city: Self.city) == AuditVerification(checked: 6, firstBreak: nil, pending: 0))
             #expect(try await store.verifyAudit(city: "449800") == AuditVerification(checked: 2, firstBreak: nil, pending: 0))
         }
     }

@@ -156,7 +156,8 @@ extension Store {
     /// its entries get their ids, and holds it until it commits: when the transactions holding it
     /// have ended, the linker knows that every id given out before is committed or gone. And they go
     /// to PostgreSQL with the transaction's next write, as a part of its statement, a round trip less
-    /// (``PostgresSQLDatabase/deferAudit(_:)``): a write appends its entry before its last statement.
+    /// (``PostgresSQLDatabase/deferAudit(_:)``): a write appends its entry before one of its writes.
+    /// From then to its commit it holds the city's chain lock, shared.
     func appendAudit(_ records: [AuditRecord], db: any SQLDatabase) async throws {
         guard auditing, !records.isEmpty else { return }
         guard dialect == .postgres, let postgres = db as? PostgresSQLDatabase else {
@@ -211,6 +212,8 @@ extension Store {
 
     /// The columns an entry is written in, in the order of its values.
     private static let auditColumns = "city_code, at, actor, action, target, area_code, purpose, address, outcome, detail, previous_hash, hash"
+    /// The values an entry binds.
+    static let auditColumnCount = auditColumns.split(separator: ",").count
 
     /// SQLite's append: each entry linked to the one before it as it is written (the writer takes one
     /// transaction at a time), the chain's head remembered by the writer between transactions while no
@@ -349,7 +352,8 @@ extension Store {
     /// An id below which no entry of the city can still appear (PostgreSQL): every transaction that
     /// could have written one has ended. Ids are taken in one order and committed in another, so it
     /// is the last id the log's sequence gave out, once the transactions then holding
-    /// the city's chain lock (which a writer takes before its entry's id, ``appendAudit(_:db:)``)
+    /// the city's chain lock (which the statement writing an entry takes before its id,
+    /// ``unlinkedAuditInserts(_:returningIDs:)``)
     /// have ended. Nobody waits for the linker meanwhile: it watches `pg_locks` for them to end.
     /// If they are still running after `wait` (a long import), it returns `nil`: the next pass
     /// tries again.

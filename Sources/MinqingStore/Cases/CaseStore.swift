@@ -268,7 +268,7 @@ extension Store {
     /// Takes an action on a case in one transaction: reads the case (locked against other writers),
     /// asks `decide` for the step (the policy and ``CaseLifecycle``; it throws to refuse, and then
     /// nothing changes) and what it does to the case's timers (``CaseTimers/plan(from:to:caseClass:calendar:at:)``),
-    /// then writes the event, the new projection, the timers and the audit entry.
+    /// then writes the timers, the audit entry, the event and the new projection.
     public func act(
         city: String,
         caseID: Int64,
