@@ -168,8 +168,8 @@ extension Store {
         try await postgres.deferAudit(records)
     }
 
-    /// Appends entries at once, as ``appendAudit(_:db:)-(AuditRecord,_)`` does, and returns their ids in the order
-    /// given: for a write that refers to them.
+    /// Appends entries as ``appendAudit(_:db:)`` does, but at once on PostgreSQL too, and returns
+    /// their ids in the order given: for a write that refers to them.
     func appendAuditReturningIDs(_ records: [AuditRecord], db: any SQLDatabase) async throws -> [Int64] {
         guard auditing, !records.isEmpty else { return [] }
         if dialect == .sqlite {
