@@ -236,7 +236,7 @@ extension Store {
                 previous = try await db.raw(chainHead(city: city)).first()?.decode(column: "hash", as: String.self) ?? ""
             }
             var binds: [SQLiteData] = []
-            binds.reserveCapacity(positions.count * 12)
+            binds.reserveCapacity(positions.count * auditColumnCount)
             for position in positions {
                 let record = records[position]
                 let hash = chain(previous, record)
@@ -258,8 +258,8 @@ extension Store {
     private static let sqliteAuditInsert = sqliteAuditInsert(rows: 1)
 
     private static func sqliteAuditInsert(rows: Int) -> String {
-        "INSERT INTO audit_log (\(auditColumns)) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+        let row = "(" + Array(repeating: "?", count: auditColumnCount).joined(separator: ", ") + ")"
+        return "INSERT INTO audit_log (\(auditColumns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
     }
 
     /// The link and hash of an entry written but not yet linked to the chain (PostgreSQL). No
